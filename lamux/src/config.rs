@@ -1,0 +1,244 @@
+//! Command line and environment, checked once at start. Flag and variable names follow the
+//! original Go lamux so that existing deployments keep working.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, ValueEnum, builder::BoolishValueParser};
+
+use crate::route::{FunctionRule, Routes};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lamux",
+    version,
+    about = "HTTP multiplexer for AWS Lambda function aliases"
+)]
+pub struct Cli {
+    /// Port to listen on (server and extension modes).
+    #[arg(long, env = "LAMUX_PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// Address to listen on.
+    #[arg(long, env = "LAMUX_LISTEN_ADDRESS", default_value = "0.0.0.0")]
+    pub listen_address: IpAddr,
+
+    /// Function to invoke; `*` takes it from the host (`ALIAS-FUNCTION.SUFFIX`).
+    #[arg(long, env = "LAMUX_FUNCTION_NAME", default_value = "*", value_parser = parse_function_name)]
+    pub function_name: String,
+
+    /// Domain suffix that hosts are routed under.
+    #[arg(long, env = "LAMUX_DOMAIN_SUFFIX", default_value = "localdomain", value_parser = parse_domain_suffix)]
+    pub domain_suffix: String,
+
+    /// Longest wait for a function's answer, SDK retries included (e.g. 500ms, 2s, 1m).
+    #[arg(long, env = "LAMUX_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub upstream_timeout: Duration,
+
+    /// Say in error bodies what went wrong (function names, AWS messages).
+    #[arg(
+        long,
+        env = "LAMUX_ERROR_DETAILS",
+        default_value_t = true,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        overrides_with = "no_error_details"
+    )]
+    pub error_details: bool,
+
+    /// Error bodies carry only the status text.
+    #[arg(long, overrides_with = "error_details")]
+    pub no_error_details: bool,
+
+    /// Log level.
+    #[arg(
+        long,
+        env = "LAMUX_LOG_LEVEL",
+        default_value = "info",
+        value_enum,
+        ignore_case = true
+    )]
+    pub log_level: LogLevel,
+
+    /// Path answered with 200 on hosts that name no function, for load-balancer health checks;
+    /// an empty value turns it off.
+    #[arg(long, env = "LAMUX_HEALTH_CHECK_PATH", default_value = "/healthz", value_parser = parse_health_path)]
+    pub health_check_path: String,
+
+    /// The function lamux itself runs as; set by Lambda. Requests routed to it get 508.
+    #[arg(long, env = "AWS_LAMBDA_FUNCTION_NAME", hide = true)]
+    pub own_function: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    pub fn as_filter(self) -> tracing::Level {
+        match self {
+            Self::Debug => tracing::Level::DEBUG,
+            Self::Info => tracing::Level::INFO,
+            Self::Warn => tracing::Level::WARN,
+            Self::Error => tracing::Level::ERROR,
+        }
+    }
+}
+
+impl Cli {
+    pub fn routes(&self) -> Routes {
+        Routes::new(
+            FunctionRule::from_flag(&self.function_name),
+            &self.domain_suffix,
+        )
+    }
+
+    pub fn error_details(&self) -> bool {
+        self.error_details && !self.no_error_details
+    }
+
+    pub fn health_path(&self) -> Option<String> {
+        Some(self.health_check_path.clone()).filter(|path| !path.is_empty())
+    }
+}
+
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value)
+        .map_err(|err| format!("{err} (use e.g. 500ms, 2s, 1m)"))?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+fn parse_domain_suffix(value: &str) -> Result<String, String> {
+    let suffix = value.trim_start_matches('.');
+    let valid_label = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if suffix.is_empty() || !suffix.split('.').all(valid_label) {
+        return Err(format!(
+            "{value:?} is not a domain name (labels of letters, digits and '-')"
+        ));
+    }
+    Ok(suffix.to_ascii_lowercase())
+}
+
+/// `*`, a function name, or a function ARN; without a qualifier, which comes from the host.
+fn parse_function_name(value: &str) -> Result<String, String> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.');
+    if value == "*" || (!value.is_empty() && value.len() <= 170 && value.bytes().all(allowed)) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "{value:?} is neither '*' nor a Lambda function name or ARN"
+        ))
+    }
+}
+
+fn parse_health_path(value: &str) -> Result<String, String> {
+    if value.is_empty() || value.starts_with('/') {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "{value:?} must start with '/' (or be empty to turn health checks off)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let cli = parse(&[]).expect("defaults parse");
+        assert_eq!(cli.port, 8080);
+        assert_eq!(cli.function_name, "*");
+        assert_eq!(cli.domain_suffix, "localdomain");
+        assert_eq!(cli.upstream_timeout, Duration::from_secs(30));
+        assert!(cli.error_details());
+        assert_eq!(cli.log_level, LogLevel::Info);
+    }
+
+    #[test]
+    fn durations_in_go_style() {
+        for (text, want) in [
+            ("500ms", 500),
+            ("2s", 2_000),
+            ("1m", 60_000),
+            ("1m30s", 90_000),
+        ] {
+            let cli = parse(&["--upstream-timeout", text]).expect(text);
+            assert_eq!(cli.upstream_timeout, Duration::from_millis(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn error_details_flags() {
+        assert!(
+            !parse(&["--no-error-details"])
+                .expect("parses")
+                .error_details()
+        );
+        assert!(
+            parse(&["--no-error-details", "--error-details"])
+                .expect("parses")
+                .error_details()
+        );
+        assert!(
+            !parse(&["--error-details", "--no-error-details"])
+                .expect("parses")
+                .error_details()
+        );
+        assert!(
+            !parse(&["--error-details", "false"])
+                .expect("parses")
+                .error_details()
+        );
+    }
+
+    #[test]
+    fn log_level_any_case() {
+        for (text, want) in [
+            ("DEBUG", LogLevel::Debug),
+            ("Warn", LogLevel::Warn),
+            ("error", LogLevel::Error),
+        ] {
+            assert_eq!(parse(&["--log-level", text]).expect(text).log_level, want);
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        for (args, flag) in [
+            (&["--upstream-timeout", "soon"][..], "--upstream-timeout"),
+            (&["--upstream-timeout", "0s"], "--upstream-timeout"),
+            (&["--port", "70000"], "--port"),
+            (&["--log-level", "verbose"], "--log-level"),
+            (&["--domain-suffix", "bad_domain.com"], "--domain-suffix"),
+            (&["--domain-suffix", "a..b"], "--domain-suffix"),
+            (&["--function-name", "has space"], "--function-name"),
+            (&["--health-check-path", "healthz"], "--health-check-path"),
+        ] {
+            let err = parse(args).expect_err("bad value").to_string();
+            assert!(err.contains(flag), "{args:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Where the stages meet: host → route → event → invoke → response, and one log line.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderMap, Method, StatusCode};
+
+use crate::error::ProxyError;
+use crate::event::{self, MAX_PAYLOAD};
+use crate::invoke::{CallRecord, Invoker};
+use crate::response;
+use crate::route::{Routes, Target, strip_port};
+
+/// Everything a request needs, built once at start.
+#[derive(Debug)]
+pub struct App {
+    pub routes: Routes,
+    pub invoker: Invoker,
+    /// The function lamux itself runs as (`AWS_LAMBDA_FUNCTION_NAME`), never to be invoked.
+    pub own_function: Option<String>,
+    pub error_details: bool,
+    /// Answered with 200 on hosts that name no function; see README "Health checks".
+    pub health_path: Option<String>,
+}
+
+/// The router all three modes serve.
+pub fn router(app: Arc<App>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(app)
+}
+
+async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
+    let started = Instant::now();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let (parts, body) = request.into_parts();
+    let mut outcome = Outcome::default();
+    let response = match app.forward(&parts, body, peer, &mut outcome).await {
+        Ok(response) => response,
+        Err(err) => {
+            outcome.error = Some(err.to_string());
+            err.into_response(app.error_details)
+        }
+    };
+    access_log(&parts, peer, &outcome, response.status(), started);
+    response
+}
+
+/// What the access log says about the upstream side of one request.
+#[derive(Debug, Default)]
+struct Outcome {
+    target: Option<Target>,
+    call: CallRecord,
+    request_id: String,
+    error: Option<String>,
+}
+
+impl App {
+    async fn forward(
+        &self,
+        parts: &Parts,
+        body: Body,
+        peer: Option<IpAddr>,
+        outcome: &mut Outcome,
+    ) -> Result<Response, ProxyError> {
+        let host = routed_host(&parts.headers, &parts.uri);
+        let target = match self.routes.resolve(host) {
+            Ok(target) => target,
+            Err(_) if self.is_health_check(parts) => {
+                return Ok((StatusCode::OK, "ok\n").into_response());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        outcome.target = Some(target.clone());
+        if self.own_function.as_deref() == Some(target.function_name()) {
+            return Err(ProxyError::Recursion { target });
+        }
+        let body = axum::body::to_bytes(body, MAX_PAYLOAD)
+            .await
+            .map_err(|err| {
+                if is_length_limit(&err) {
+                    ProxyError::BodyTooLarge
+                } else {
+                    ProxyError::BodyRead(err)
+                }
+            })?;
+        outcome.request_id = uuid::Uuid::new_v4().to_string();
+        let source_ip = peer.map(|ip| ip.to_string()).unwrap_or_default();
+        let head = event::RequestHead {
+            method: &parts.method,
+            uri: &parts.uri,
+            version: parts.version,
+            headers: &parts.headers,
+        };
+        let cx = event::Context {
+            domain_name: strip_port(host),
+            source_ip: &source_ip,
+            request_id: &outcome.request_id,
+            now: SystemTime::now(),
+        };
+        let payload = event::encode(&head, &body, &cx)?;
+        let answer = self
+            .invoker
+            .invoke(&target, payload, &mut outcome.call)
+            .await?;
+        let decoded = response::decode(&answer)
+            .map_err(|source| ProxyError::BadResponse { target, source })?;
+        Ok(decoded.map(Body::from))
+    }
+
+    fn is_health_check(&self, parts: &Parts) -> bool {
+        matches!(parts.method, Method::GET | Method::HEAD)
+            && self.health_path.as_deref() == Some(parts.uri.path())
+    }
+}
+
+/// `X-Forwarded-Host` when present (its first entry), else `Host`, else the URI's authority.
+pub fn routed_host<'a>(headers: &'a HeaderMap, uri: &'a http::Uri) -> &'a str {
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    header("x-forwarded-host")
+        .and_then(|list| list.split(',').next())
+        .map(str::trim)
+        .filter(|host| !host.is_empty())
+        .or_else(|| header("host"))
+        .or_else(|| uri.authority().map(|authority| authority.as_str()))
+        .unwrap_or("")
+}
+
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// One line per request; a 5xx is a WARN so that `--log-level warn` keeps only trouble.
+fn access_log(
+    parts: &Parts,
+    peer: Option<IpAddr>,
+    outcome: &Outcome,
+    status: StatusCode,
+    started: Instant,
+) {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
+    let (function, alias) = outcome
+        .target
+        .as_ref()
+        .map_or(("", ""), |t| (t.function.as_str(), t.alias.as_str()));
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // tracing needs the level at compile time, hence one expansion per level.
+    macro_rules! line {
+        ($level:ident) => {
+            tracing::$level!(
+                target: "lamux::access",
+                remote_addr = peer.map(|ip| ip.to_string()),
+                method = %parts.method,
+                url = %parts.uri,
+                host = header("host"),
+                user_agent = header("user-agent"),
+                x_forwarded_for = header("x-forwarded-for"),
+                x_forwarded_host = header("x-forwarded-host"),
+                function_name = function,
+                alias,
+                status = status.as_u16(),
+                upstream_status = outcome.call.upstream_status,
+                executed_version = outcome.call.executed_version.as_deref(),
+                duration_ms,
+                request_id = (!outcome.request_id.is_empty()).then_some(outcome.request_id.as_str()),
+                aws_request_id = outcome.call.aws_request_id.as_deref(),
+                amzn_trace_id = header("x-amzn-trace-id"),
+                traceparent = header("traceparent"),
+                error = outcome.error.as_deref(),
+                "request"
+            )
+        };
+    }
+    if status.is_server_error() {
+        line!(warn);
+    } else {
+        line!(info);
+    }
+}
