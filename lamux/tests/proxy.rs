@@ -1,0 +1,334 @@
+//! The router end to end: real aws-sdk-lambda client, fake Invoke API over HTTP.
+
+mod support;
+
+use axum::body::Body;
+use http::{Request, StatusCode};
+use serde_json::Value;
+use support::fake_lambda::{ACCOUNT, FakeLambda};
+use support::{get, lambda_client, router, send};
+
+async fn setup(args: &[&str]) -> (FakeLambda, axum::Router) {
+    let (fake, endpoint) = FakeLambda::start().await;
+    (fake, router(args, lambda_client(&endpoint, 1)))
+}
+
+#[tokio::test]
+async fn wildcard_host_invokes_function_at_alias() {
+    let (fake, router) = setup(&[]).await;
+    let response = send(
+        &router,
+        get("live-echo.localdomain:8080", "/p/a%20th?q=1&q=2"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-qualifier"], "live");
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0].function.as_str(), calls[0].qualifier.as_str()),
+        ("echo", "live")
+    );
+    let event = calls[0].event();
+    assert_eq!(event["rawPath"], "/p/a%20th");
+    assert_eq!(event["rawQueryString"], "q=1&q=2");
+    assert_eq!(event["queryStringParameters"]["q"], "1,2");
+    assert_eq!(
+        event["requestContext"]["domainName"],
+        "live-echo.localdomain"
+    );
+    assert_eq!(event["requestContext"]["http"]["sourceIp"], "198.51.100.9");
+    // The function's body is what lamux sent it: the same event.
+    let echoed: Value = serde_json::from_slice(response.body()).expect("JSON body");
+    assert_eq!(echoed, event);
+}
+
+#[tokio::test]
+async fn fixed_function_takes_alias_from_host() {
+    let (fake, router) =
+        setup(&["--function-name", "echo", "--domain-suffix", "example.com"]).await;
+    let response = send(&router, get("v1.EXAMPLE.com", "/")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-qualifier"], "v1");
+    assert_eq!(fake.calls_to("echo"), 1);
+}
+
+#[tokio::test]
+async fn fixed_function_as_arn() {
+    let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:echo");
+    let (fake, router) = setup(&["--function-name", &arn]).await;
+    let response = send(&router, get("live.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(fake.calls()[0].qualifier, "live");
+}
+
+#[tokio::test]
+async fn x_forwarded_host_wins_over_host() {
+    let (fake, router) = setup(&[]).await;
+    let request = Request::get("/")
+        .header("host", "abc.lambda-url.us-east-1.on.aws")
+        .header("x-forwarded-host", "v1-echo.localdomain")
+        .body(Body::empty())
+        .expect("request");
+    let response = send(&router, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(fake.calls()[0].qualifier, "v1");
+}
+
+#[tokio::test]
+async fn unroutable_hosts_are_400_without_a_call() {
+    let (fake, router) = setup(&["--domain-suffix", "example.com"]).await;
+    for host in [
+        "example.com",
+        "liveexample.com",
+        "a.live-echo.example.com",
+        "live.example.com",
+        "li_ve-echo.example.com",
+        "live-echo.example.org",
+    ] {
+        let response = send(&router, get(host, "/")).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "host {host}");
+    }
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_function_or_alias_is_404() {
+    let (_fake, router) = setup(&[]).await;
+    for host in ["live-nosuch.localdomain", "v9-echo.localdomain"] {
+        let response = send(&router, get(host, "/")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "host {host}");
+    }
+}
+
+#[tokio::test]
+async fn throttling_is_429_with_retry_after() {
+    let (_fake, router) = setup(&[]).await;
+    let response = send(&router, get("live-throttled.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "7");
+}
+
+#[tokio::test]
+async fn request_too_large_is_413() {
+    let (fake, router) = setup(&[]).await;
+    let response = send(&router, get("live-toolarge.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(fake.calls_to("toolarge"), 1);
+
+    let big = Request::post("/")
+        .header("host", "live-echo.localdomain")
+        .body(Body::from(vec![b'x'; 6 * 1024 * 1024 + 1]))
+        .expect("request");
+    assert_eq!(
+        send(&router, big).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // A body under the limit whose base64 event is over it is refused before the call too.
+    let inflated = Request::post("/")
+        .header("host", "live-echo.localdomain")
+        .body(Body::from(vec![0u8; 5 * 1024 * 1024]))
+        .expect("request");
+    assert_eq!(
+        send(&router, inflated).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(fake.calls_to("echo"), 0);
+}
+
+#[tokio::test]
+async fn function_errors_are_502_and_not_retried() {
+    let (fake, endpoint) = FakeLambda::start().await;
+    let router = router(&[], lambda_client(&endpoint, 3));
+    for function in ["crash", "handled"] {
+        let response = send(&router, get(&format!("live-{function}.localdomain"), "/")).await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{function}");
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        assert!(
+            body.contains("Runtime.ExitError") && body.contains("boom"),
+            "{body}"
+        );
+        assert_eq!(fake.calls_to(function), 1, "{function} was retried");
+    }
+}
+
+#[tokio::test]
+async fn undecodable_function_response_is_502() {
+    let (_fake, router) = setup(&[]).await;
+    for answer in [
+        &b"not json"[..],
+        br#"{"statusCode": "200"}"#,
+        br#"{"statusCode": 200, "headers": {"x": "a\r\nb: c"}}"#,
+        br#"{"statusCode": 200, "body": "%%%", "isBase64Encoded": true}"#,
+    ] {
+        let request = Request::post("/")
+            .header("host", "live-raw.localdomain")
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(answer.to_vec()))
+            .expect("request");
+        let response = send(&router, request).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_GATEWAY,
+            "{}",
+            String::from_utf8_lossy(answer)
+        );
+    }
+}
+
+#[tokio::test]
+async fn inferred_response_for_json_without_status_code() {
+    let (_fake, router) = setup(&[]).await;
+    let request = Request::post("/")
+        .header("host", "live-raw.localdomain")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"hello":"world"}"#))
+        .expect("request");
+    let response = send(&router, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.body().as_ref(), br#"{"hello":"world"}"#);
+}
+
+#[tokio::test]
+async fn binary_bodies_and_cookies_survive_the_round_trip() {
+    let (_fake, router) = setup(&[]).await;
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    let request = Request::post("/")
+        .header("host", "live-mirror.localdomain")
+        .header("content-type", "image/png")
+        .header("cookie", "a=1; b=2")
+        .body(Body::from(bytes.clone()))
+        .expect("request");
+    let response = send(&router, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .collect::<Vec<_>>(),
+        ["a=1", "b=2"]
+    );
+    assert_eq!(response.body().as_ref(), bytes.as_slice());
+}
+
+#[tokio::test]
+async fn other_invoke_errors_are_502() {
+    let (_fake, router) = setup(&[]).await;
+    assert_eq!(
+        send(&router, get("live-broken.localdomain", "/"))
+            .await
+            .status(),
+        StatusCode::BAD_GATEWAY
+    );
+
+    // Nothing listens on the endpoint.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let router = support::router(&[], lambda_client(&format!("http://{closed}"), 1));
+    assert_eq!(
+        send(&router, get("live-echo.localdomain", "/"))
+            .await
+            .status(),
+        StatusCode::BAD_GATEWAY
+    );
+}
+
+#[tokio::test]
+async fn slow_function_is_504() {
+    let (_fake, router) = setup(&["--upstream-timeout", "300ms"]).await;
+    let started = std::time::Instant::now();
+    let response = send(&router, get("live-slow.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// SDK retries (with backoff) must not stretch a request past --upstream-timeout.
+#[tokio::test]
+async fn retries_stay_inside_the_upstream_timeout() {
+    let (fake, endpoint) = FakeLambda::start().await;
+    let router = router(
+        &["--upstream-timeout", "700ms"],
+        lambda_client(&endpoint, 20),
+    );
+    let started = std::time::Instant::now();
+    let response = send(&router, get("live-broken.localdomain", "/")).await;
+    let elapsed = started.elapsed();
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        elapsed < std::time::Duration::from_millis(1500),
+        "took {elapsed:?}"
+    );
+    assert!(fake.calls_to("broken") >= 1);
+}
+
+#[tokio::test]
+async fn own_function_is_508_without_a_call() {
+    let (fake, router) = setup(&["--own-function", "lamux"]).await;
+    let response = send(&router, get("live-lamux.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::LOOP_DETECTED);
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn no_error_details_hides_names_and_arns() {
+    let (_fake, router) = setup(&["--no-error-details"]).await;
+    let response = send(&router, get("live-nosuch.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.body().as_ref(), b"Not Found\n");
+
+    let (_fake, router) = setup(&[]).await;
+    let response = send(&router, get("live-nosuch.localdomain", "/")).await;
+    let body = String::from_utf8_lossy(response.body()).into_owned();
+    assert!(body.contains("function:nosuch:live"), "details on: {body}");
+}
+
+#[tokio::test]
+async fn health_check_answers_only_on_hosts_that_name_no_function() {
+    let (fake, router) = setup(&[]).await;
+    let response = send(&router, get("10.0.0.5:8080", "/healthz")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(fake.calls().is_empty());
+    // On a function's host the same path belongs to the function.
+    let response = send(&router, get("live-echo.localdomain", "/healthz")).await;
+    assert_eq!(response.headers()["x-qualifier"], "live");
+    assert_eq!(fake.calls_to("echo"), 1);
+
+    let (_fake, router) = setup(&["--health-check-path", ""]).await;
+    assert_eq!(
+        send(&router, get("10.0.0.5", "/healthz")).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn bad_request_input_is_400_without_a_call() {
+    let (fake, router) = setup(&[]).await;
+    let bad_header = Request::get("/")
+        .header("host", "live-echo.localdomain")
+        .header(
+            "x-bin",
+            http::HeaderValue::from_bytes(b"\xff\xfe").expect("opaque"),
+        )
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(
+        send(&router, bad_header).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&router, get("live-echo.localdomain", "/?a=%ff"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert!(fake.calls().is_empty());
+}
