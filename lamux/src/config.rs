@@ -6,22 +6,23 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum, builder::BoolishValueParser};
 
+use crate::mode::Mode;
 use crate::route::{FunctionRule, Routes};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "lamux",
-    version,
-    about = "HTTP multiplexer for AWS Lambda function aliases"
-)]
+#[command(name = "lamux", version, about = "HTTP multiplexer for AWS Lambda function aliases")]
 pub struct Cli {
-    /// Port to listen on (server and extension modes).
+    /// How to serve; by default chosen from the Lambda environment (see README "Modes").
+    #[arg(long, env = "LAMUX_MODE", value_enum, ignore_case = true)]
+    pub mode: Option<Mode>,
+
+    /// Port to listen on (server and extension modes; a Function URL has no port).
     #[arg(long, env = "LAMUX_PORT", default_value_t = 8080)]
     pub port: u16,
 
-    /// Address to listen on.
-    #[arg(long, env = "LAMUX_LISTEN_ADDRESS", default_value = "0.0.0.0")]
-    pub listen_address: IpAddr,
+    /// Address to listen on [default: 0.0.0.0 for the server, 127.0.0.1 for the extension].
+    #[arg(long, env = "LAMUX_LISTEN_ADDRESS")]
+    pub listen_address: Option<IpAddr>,
 
     /// Function to invoke; `*` takes it from the host (`ALIAS-FUNCTION.SUFFIX`).
     #[arg(long, env = "LAMUX_FUNCTION_NAME", default_value = "*", value_parser = parse_function_name)]
@@ -53,13 +54,7 @@ pub struct Cli {
     pub no_error_details: bool,
 
     /// Log level.
-    #[arg(
-        long,
-        env = "LAMUX_LOG_LEVEL",
-        default_value = "info",
-        value_enum,
-        ignore_case = true
-    )]
+    #[arg(long, env = "LAMUX_LOG_LEVEL", default_value = "info", value_enum, ignore_case = true)]
     pub log_level: LogLevel,
 
     /// Path answered with 200 on hosts that name no function, for load-balancer health checks;
@@ -70,6 +65,14 @@ pub struct Cli {
     /// The function lamux itself runs as; set by Lambda. Requests routed to it get 508.
     #[arg(long, env = "AWS_LAMBDA_FUNCTION_NAME", hide = true)]
     pub own_function: Option<String>,
+
+    /// The Lambda Runtime and Extensions API (`host:port`); set by Lambda.
+    #[arg(long, env = "AWS_LAMBDA_RUNTIME_API", hide = true)]
+    pub runtime_api: Option<String>,
+
+    /// The function's handler; set by Lambda for a function's runtime, not for an extension.
+    #[arg(long, env = "_HANDLER", hide = true)]
+    pub handler: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,10 +96,17 @@ impl LogLevel {
 
 impl Cli {
     pub fn routes(&self) -> Routes {
-        Routes::new(
-            FunctionRule::from_flag(&self.function_name),
-            &self.domain_suffix,
-        )
+        Routes::new(FunctionRule::from_flag(&self.function_name), &self.domain_suffix)
+    }
+
+    pub fn mode(&self) -> Mode {
+        Mode::resolve(self.mode, self.runtime_api.as_deref(), self.handler.as_deref())
+    }
+
+    pub fn listen_address(&self, mode: Mode) -> IpAddr {
+        let loopback = IpAddr::from([127, 0, 0, 1]);
+        let any = IpAddr::from([0, 0, 0, 0]);
+        self.listen_address.unwrap_or(if mode == Mode::Extension { loopback } else { any })
     }
 
     pub fn error_details(&self) -> bool {
@@ -109,8 +119,7 @@ impl Cli {
 }
 
 fn parse_timeout(value: &str) -> Result<Duration, String> {
-    let duration = humantime::parse_duration(value)
-        .map_err(|err| format!("{err} (use e.g. 500ms, 2s, 1m)"))?;
+    let duration = humantime::parse_duration(value).map_err(|err| format!("{err} (use e.g. 500ms, 2s, 1m)"))?;
     if duration.is_zero() {
         return Err("must be longer than zero".into());
     }
@@ -122,16 +131,12 @@ fn parse_domain_suffix(value: &str) -> Result<String, String> {
     let valid_label = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     };
     if suffix.is_empty() || !suffix.split('.').all(valid_label) {
-        return Err(format!(
-            "{value:?} is not a domain name (labels of letters, digits and '-')"
-        ));
+        return Err(format!("{value:?} is not a domain name (labels of letters, digits and '-')"));
     }
     Ok(suffix.to_ascii_lowercase())
 }
@@ -142,9 +147,7 @@ fn parse_function_name(value: &str) -> Result<String, String> {
     if value == "*" || (!value.is_empty() && value.len() <= 170 && value.bytes().all(allowed)) {
         Ok(value.to_owned())
     } else {
-        Err(format!(
-            "{value:?} is neither '*' nor a Lambda function name or ARN"
-        ))
+        Err(format!("{value:?} is neither '*' nor a Lambda function name or ARN"))
     }
 }
 
@@ -152,9 +155,7 @@ fn parse_health_path(value: &str) -> Result<String, String> {
     if value.is_empty() || value.starts_with('/') {
         Ok(value.to_owned())
     } else {
-        Err(format!(
-            "{value:?} must start with '/' (or be empty to turn health checks off)"
-        ))
+        Err(format!("{value:?} must start with '/' (or be empty to turn health checks off)"))
     }
 }
 
@@ -179,12 +180,7 @@ mod tests {
 
     #[test]
     fn durations_in_go_style() {
-        for (text, want) in [
-            ("500ms", 500),
-            ("2s", 2_000),
-            ("1m", 60_000),
-            ("1m30s", 90_000),
-        ] {
+        for (text, want) in [("500ms", 500), ("2s", 2_000), ("1m", 60_000), ("1m30s", 90_000)] {
             let cli = parse(&["--upstream-timeout", text]).expect(text);
             assert_eq!(cli.upstream_timeout, Duration::from_millis(want), "{text}");
         }
@@ -192,35 +188,28 @@ mod tests {
 
     #[test]
     fn error_details_flags() {
-        assert!(
-            !parse(&["--no-error-details"])
-                .expect("parses")
-                .error_details()
-        );
-        assert!(
-            parse(&["--no-error-details", "--error-details"])
-                .expect("parses")
-                .error_details()
-        );
-        assert!(
-            !parse(&["--error-details", "--no-error-details"])
-                .expect("parses")
-                .error_details()
-        );
-        assert!(
-            !parse(&["--error-details", "false"])
-                .expect("parses")
-                .error_details()
-        );
+        assert!(!parse(&["--no-error-details"]).expect("parses").error_details());
+        assert!(parse(&["--no-error-details", "--error-details"]).expect("parses").error_details());
+        assert!(!parse(&["--error-details", "--no-error-details"]).expect("parses").error_details());
+        assert!(!parse(&["--error-details", "false"]).expect("parses").error_details());
+    }
+
+    #[test]
+    fn mode_flag_overrides_the_environment() {
+        let cli = parse(&["--mode", "EXTENSION", "--runtime-api", "127.0.0.1:9001", "--handler", "bootstrap"])
+            .expect("parses");
+        assert_eq!(cli.mode(), Mode::Extension);
+        assert_eq!(cli.listen_address(cli.mode()), IpAddr::from([127, 0, 0, 1]));
+        let cli = parse(&["--runtime-api", "127.0.0.1:9001", "--handler", "bootstrap"]).expect("parses");
+        assert_eq!(cli.mode(), Mode::Function);
+        let cli = parse(&["--listen-address", "::1"]).expect("parses");
+        assert_eq!(cli.listen_address(Mode::Extension), "::1".parse::<IpAddr>().expect("ip"));
+        assert_eq!(parse(&[]).expect("parses").listen_address(Mode::Server), IpAddr::from([0, 0, 0, 0]));
     }
 
     #[test]
     fn log_level_any_case() {
-        for (text, want) in [
-            ("DEBUG", LogLevel::Debug),
-            ("Warn", LogLevel::Warn),
-            ("error", LogLevel::Error),
-        ] {
+        for (text, want) in [("DEBUG", LogLevel::Debug), ("Warn", LogLevel::Warn), ("error", LogLevel::Error)] {
             assert_eq!(parse(&["--log-level", text]).expect(text).log_level, want);
         }
     }
@@ -231,6 +220,7 @@ mod tests {
             (&["--upstream-timeout", "soon"][..], "--upstream-timeout"),
             (&["--upstream-timeout", "0s"], "--upstream-timeout"),
             (&["--port", "70000"], "--port"),
+            (&["--mode", "daemon"], "--mode"),
             (&["--log-level", "verbose"], "--log-level"),
             (&["--domain-suffix", "bad_domain.com"], "--domain-suffix"),
             (&["--domain-suffix", "a..b"], "--domain-suffix"),

@@ -24,19 +24,11 @@ pub enum ProxyError {
     #[error("function or alias not found: {message}")]
     NotFound { message: String },
     #[error("Lambda throttled the invocation of {target}")]
-    Throttled {
-        target: Target,
-        retry_after: Option<String>,
-    },
+    Throttled { target: Target, retry_after: Option<String> },
     #[error("Lambda refused the request as too large: {message}")]
     UpstreamTooLarge { message: String },
     #[error("function {target} failed ({kind}): {error_type}: {error_message}")]
-    FunctionError {
-        target: Target,
-        kind: String,
-        error_type: String,
-        error_message: String,
-    },
+    FunctionError { target: Target, kind: String, error_type: String, error_message: String },
     #[error("function {target} returned an invalid response: {source}")]
     BadResponse { target: Target, source: DecodeError },
     #[error("invoking {target} failed: {message}")]
@@ -62,9 +54,7 @@ impl ProxyError {
             Self::Recursion { .. } => StatusCode::LOOP_DETECTED,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::FunctionError { .. } | Self::BadResponse { .. } | Self::Invoke { .. } => {
-                StatusCode::BAD_GATEWAY
-            }
+            Self::FunctionError { .. } | Self::BadResponse { .. } | Self::Invoke { .. } => StatusCode::BAD_GATEWAY,
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -73,16 +63,10 @@ impl ProxyError {
     /// function name, ARN or account id leaves lamux.
     pub fn into_response(self, details: bool) -> Response {
         let status = self.status();
-        let body = if details {
-            format!("{self}\n")
-        } else {
-            format!("{}\n", status.canonical_reason().unwrap_or("Error"))
-        };
+        let body =
+            if details { format!("{self}\n") } else { format!("{}\n", status.canonical_reason().unwrap_or("Error")) };
         let mut response = (status, body).into_response();
-        if let Self::Throttled {
-            retry_after: Some(seconds),
-            ..
-        } = &self
+        if let Self::Throttled { retry_after: Some(seconds), .. } = &self
             && let Ok(value) = HeaderValue::from_str(seconds)
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -96,10 +80,7 @@ mod tests {
     use super::*;
 
     fn target() -> Target {
-        Target {
-            function: "f".into(),
-            alias: "live".into(),
-        }
+        Target { function: "f".into(), alias: "live".into() }
     }
 
     #[test]
@@ -107,32 +88,11 @@ mod tests {
         let cases = [
             (ProxyError::Route(RouteError::MissingHost), 400),
             (ProxyError::Encode(EncodeError::QueryNotUtf8), 400),
-            (
-                ProxyError::from(EncodeError::TooLarge {
-                    size: MAX_PAYLOAD + 1,
-                }),
-                413,
-            ),
-            (
-                ProxyError::UpstreamTooLarge {
-                    message: String::new(),
-                },
-                413,
-            ),
+            (ProxyError::from(EncodeError::TooLarge { size: MAX_PAYLOAD + 1 }), 413),
+            (ProxyError::UpstreamTooLarge { message: String::new() }, 413),
             (ProxyError::Recursion { target: target() }, 508),
-            (
-                ProxyError::NotFound {
-                    message: String::new(),
-                },
-                404,
-            ),
-            (
-                ProxyError::Throttled {
-                    target: target(),
-                    retry_after: None,
-                },
-                429,
-            ),
+            (ProxyError::NotFound { message: String::new() }, 404),
+            (ProxyError::Throttled { target: target(), retry_after: None }, 429),
             (
                 ProxyError::FunctionError {
                     target: target(),
@@ -142,20 +102,8 @@ mod tests {
                 },
                 502,
             ),
-            (
-                ProxyError::Invoke {
-                    target: target(),
-                    message: String::new(),
-                },
-                502,
-            ),
-            (
-                ProxyError::Timeout {
-                    target: target(),
-                    timeout: Duration::from_secs(1),
-                },
-                504,
-            ),
+            (ProxyError::Invoke { target: target(), message: String::new() }, 502),
+            (ProxyError::Timeout { target: target(), timeout: Duration::from_secs(1) }, 504),
         ];
         for (err, status) in cases {
             assert_eq!(err.status().as_u16(), status, "{err}");
@@ -164,11 +112,7 @@ mod tests {
 
     #[test]
     fn retry_after_is_passed_on() {
-        let response = ProxyError::Throttled {
-            target: target(),
-            retry_after: Some("7".into()),
-        }
-        .into_response(false);
+        let response = ProxyError::Throttled { target: target(), retry_after: Some("7".into()) }.into_response(false);
         assert_eq!(response.headers()[header::RETRY_AFTER], "7");
     }
 }

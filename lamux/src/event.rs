@@ -22,10 +22,8 @@ pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 /// Headers that describe one connection, not the request (RFC 9110 §7.6.1); a Function URL
 /// does not pass them on, and neither do we.
 pub(crate) fn is_hop_by_hop(name: &str) -> bool {
-    matches!(
-        name,
-        "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade"
-    ) || name.starts_with("proxy-")
+    matches!(name, "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade")
+        || name.starts_with("proxy-")
 }
 
 /// What the request line and headers say, borrowed from the incoming request.
@@ -102,39 +100,21 @@ struct HttpContext<'a> {
 }
 
 /// Encode one request as the JSON payload of an Invoke.
-pub fn encode(
-    head: &RequestHead<'_>,
-    body: &[u8],
-    cx: &Context<'_>,
-) -> Result<Vec<u8>, EncodeError> {
+pub fn encode(head: &RequestHead<'_>, body: &[u8], cx: &Context<'_>) -> Result<Vec<u8>, EncodeError> {
     let raw_path = head.uri.path();
-    percent_encoding::percent_decode_str(raw_path)
-        .decode_utf8()
-        .map_err(|_| EncodeError::PathNotUtf8)?;
+    percent_encoding::percent_decode_str(raw_path).decode_utf8().map_err(|_| EncodeError::PathNotUtf8)?;
     let raw_query_string = head.uri.query().unwrap_or("");
     let (headers, cookies) = headers_and_cookies(head.headers)?;
-    let text_body = is_text(
-        head.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .then(|| std::str::from_utf8(body).ok())
-    .flatten();
+    let text_body = is_text(head.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))
+        .then(|| std::str::from_utf8(body).ok())
+        .flatten();
     let (body, is_base64_encoded) = match text_body {
         _ if body.is_empty() => (None, false),
         Some(text) => (Some(Cow::Borrowed(text)), false),
-        None => (
-            Some(Cow::Owned(
-                base64::engine::general_purpose::STANDARD.encode(body),
-            )),
-            true,
-        ),
+        None => (Some(Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body))), true),
     };
     let domain_prefix = cx.domain_name.split('.').next().unwrap_or(cx.domain_name);
-    let since_epoch = cx
-        .now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
+    let since_epoch = cx.now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let event = Event {
         version: "2.0",
         route_key: "$default",
@@ -152,11 +132,7 @@ pub fn encode(
                 path: raw_path,
                 protocol: protocol(head.version),
                 source_ip: cx.source_ip,
-                user_agent: head
-                    .headers
-                    .get(header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
+                user_agent: head.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
             },
             request_id: cx.request_id,
             route_key: "$default",
@@ -171,9 +147,7 @@ pub fn encode(
     // Serializing borrowed strings and maps into a Vec cannot fail.
     let payload = serde_json::to_vec(&event).unwrap_or_default();
     if payload.len() > MAX_PAYLOAD {
-        return Err(EncodeError::TooLarge {
-            size: payload.len(),
-        });
+        return Err(EncodeError::TooLarge { size: payload.len() });
     }
     Ok(payload)
 }
@@ -188,15 +162,9 @@ fn headers_and_cookies(map: &HeaderMap) -> Result<(Headers<'_>, Vec<&str>), Enco
         if is_hop_by_hop(name) {
             continue;
         }
-        let value = std::str::from_utf8(value.as_bytes())
-            .map_err(|_| EncodeError::HeaderNotUtf8(name.to_owned()))?;
+        let value = std::str::from_utf8(value.as_bytes()).map_err(|_| EncodeError::HeaderNotUtf8(name.to_owned()))?;
         if name == "cookie" {
-            cookies.extend(
-                value
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|pair| !pair.is_empty()),
-            );
+            cookies.extend(value.split(';').map(str::trim).filter(|pair| !pair.is_empty()));
             continue;
         }
         headers
@@ -245,20 +213,12 @@ fn is_text(content_type: Option<&str>) -> bool {
     let Some(content_type) = content_type else {
         return false;
     };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
     };
     kind == "text"
-        || matches!(
-            subtype,
-            "json" | "xml" | "javascript" | "x-www-form-urlencoded"
-        )
+        || matches!(subtype, "json" | "xml" | "javascript" | "x-www-form-urlencoded")
         || subtype.ends_with("+json")
         || subtype.ends_with("+xml")
 }
@@ -275,11 +235,8 @@ fn protocol(version: Version) -> &'static str {
 
 /// `07/Sep/2021:22:50:22 +0000`, the format of `requestContext.time`.
 fn clf_time(now: SystemTime) -> String {
-    let format =
-        format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
-    OffsetDateTime::from(now)
-        .format(&format)
-        .unwrap_or_default()
+    let format = format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+    OffsetDateTime::from(now).format(&format).unwrap_or_default()
 }
 
 #[cfg(test)]

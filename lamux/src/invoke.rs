@@ -49,10 +49,7 @@ impl Invoker {
         // Dropping the future on timeout also abandons any retry the SDK has scheduled.
         let result = tokio::time::timeout(self.timeout, call)
             .await
-            .map_err(|_| ProxyError::Timeout {
-                target: target.clone(),
-                timeout: self.timeout,
-            })?;
+            .map_err(|_| ProxyError::Timeout { target: target.clone(), timeout: self.timeout })?;
         let output = match result {
             Ok(output) => output,
             Err(err) => {
@@ -64,22 +61,11 @@ impl Invoker {
         record.upstream_status = u16::try_from(output.status_code).ok();
         record.aws_request_id = output.request_id().map(str::to_owned);
         record.executed_version = output.executed_version;
-        let payload = output
-            .payload
-            .map(Blob::into_inner)
-            .map(Bytes::from)
-            .unwrap_or_default();
+        let payload = output.payload.map(Blob::into_inner).map(Bytes::from).unwrap_or_default();
         if let Some(kind) = output.function_error {
-            let FunctionErrorPayload {
-                error_type,
-                error_message,
-            } = serde_json::from_slice(&payload).unwrap_or_default();
-            return Err(ProxyError::FunctionError {
-                target: target.clone(),
-                kind,
-                error_type,
-                error_message,
-            });
+            let FunctionErrorPayload { error_type, error_message } =
+                serde_json::from_slice(&payload).unwrap_or_default();
+            return Err(ProxyError::FunctionError { target: target.clone(), kind, error_type, error_message });
         }
         Ok(payload)
     }
@@ -93,26 +79,21 @@ struct FunctionErrorPayload {
     error_message: String,
 }
 
-fn classify(
-    target: &Target,
-    err: SdkError<InvokeError, impl std::fmt::Debug>,
-    timeout: Duration,
-) -> ProxyError {
+fn classify(target: &Target, err: SdkError<InvokeError, impl std::fmt::Debug>, timeout: Duration) -> ProxyError {
     let target = target.clone();
     let message = DisplayErrorContext(&err).to_string();
     match err {
         SdkError::TimeoutError(_) => ProxyError::Timeout { target, timeout },
         SdkError::ServiceError(service) => match service.into_err() {
-            InvokeError::ResourceNotFoundException(e) => ProxyError::NotFound {
-                message: e.message.unwrap_or_else(|| target.to_string()),
-            },
-            InvokeError::TooManyRequestsException(e) => ProxyError::Throttled {
-                target,
-                retry_after: e.retry_after_seconds,
-            },
-            InvokeError::RequestTooLargeException(e) => ProxyError::UpstreamTooLarge {
-                message: e.message.unwrap_or_default(),
-            },
+            InvokeError::ResourceNotFoundException(e) => {
+                ProxyError::NotFound { message: e.message.unwrap_or_else(|| target.to_string()) }
+            }
+            InvokeError::TooManyRequestsException(e) => {
+                ProxyError::Throttled { target, retry_after: e.retry_after_seconds }
+            }
+            InvokeError::RequestTooLargeException(e) => {
+                ProxyError::UpstreamTooLarge { message: e.message.unwrap_or_default() }
+            }
             _ => ProxyError::Invoke { target, message },
         },
         _ => ProxyError::Invoke { target, message },

@@ -11,13 +11,18 @@
 //! output  -> response::decode       -> HTTP response   (pure)
 //! ```
 //!
-//! [`proxy`] is where the stages meet; [`server`] serves the router locally.
+//! [`proxy`] is where the stages meet. The three ways to serve are thin adapters around its
+//! router: [`server`] (local or container), [`function_url`] (a function behind a Function
+//! URL) and [`extension`] (a Lambda extension serving its function on a local port).
 
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod extension;
+pub mod function_url;
 pub mod invoke;
 pub mod logging;
+pub mod mode;
 pub mod proxy;
 pub mod response;
 pub mod route;
@@ -31,6 +36,7 @@ use aws_config::BehaviorVersion;
 
 use crate::config::Cli;
 use crate::invoke::Invoker;
+use crate::mode::Mode;
 use crate::proxy::App;
 
 /// Build the Lambda client from the standard AWS chain (region, profile, credentials,
@@ -38,9 +44,7 @@ use crate::proxy::App;
 pub async fn lambda_client() -> aws_sdk_lambda::Client {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     if sdk.region().is_none() {
-        tracing::warn!(
-            "no AWS region configured (AWS_REGION or a profile); every invoke will fail"
-        );
+        tracing::warn!("no AWS region configured (AWS_REGION or a profile); every invoke will fail");
     }
     aws_sdk_lambda::Client::new(&sdk)
 }
@@ -56,30 +60,51 @@ pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
     }
 }
 
-/// Run the local server until SIGTERM or SIGINT.
+/// Serve in the mode the flags and the Lambda environment choose.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let addr = std::net::SocketAddr::new(cli.listen_address, cli.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let app = Arc::new(app(&cli, lambda_client().await));
-    tracing::info!(
-        mode = "server",
-        listen = %listener.local_addr().context("no local address")?,
-        function_name = %cli.function_name,
-        domain_suffix = %cli.domain_suffix,
-        "lamux listening"
-    );
-    // In-flight requests get as long as an invoke may take, and a second to write it out.
-    let drain = cli.upstream_timeout + Duration::from_secs(1);
-    server::serve(
-        listener,
-        proxy::router(app),
-        server::shutdown_signal(),
-        drain,
-    )
-    .await
-    .context("server failed")?;
+    let mode = cli.mode();
+    tracing::info!(mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
+    let runtime_api = match mode {
+        Mode::Server => None,
+        _ => {
+            let value =
+                cli.runtime_api.as_deref().context("--mode function and extension need AWS_LAMBDA_RUNTIME_API")?;
+            Some(
+                mode::runtime_api_uri(value)
+                    .with_context(|| format!("AWS_LAMBDA_RUNTIME_API {value:?} is not a URI"))?,
+            )
+        }
+    };
+    // Bound before anything else, so that in extension mode the function's handler never
+    // finds the port closed.
+    let listener = match mode {
+        Mode::Function => None,
+        _ => {
+            let addr = std::net::SocketAddr::new(cli.listen_address(mode), cli.port);
+            let listener =
+                tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(listen = %listener.local_addr().context("no local address")?, "lamux listening");
+            Some(listener)
+        }
+    };
+    let router = proxy::router(Arc::new(app(&cli, lambda_client().await)));
+    match (mode, listener, runtime_api) {
+        (Mode::Function, _, _) => function_url::run(router).await.map_err(anyhow::Error::from_boxed)?,
+        (Mode::Extension, Some(listener), Some(api)) => {
+            let api = extension::ExtensionsApi::new(api);
+            extension::run(api, &extension::extension_name(), listener, router, server::shutdown_signal()).await?;
+        }
+        (_, Some(listener), _) => {
+            // In-flight requests get as long as an invoke may take, and a second to write it out.
+            let drain = cli.upstream_timeout + Duration::from_secs(1);
+            let stop = async move {
+                server::shutdown_signal().await;
+                drain
+            };
+            server::serve(listener, router, stop).await.context("server failed")?;
+        }
+        (mode, None, _) => anyhow::bail!("{mode} mode has no listener"),
+    }
     tracing::info!("lamux stopped");
     Ok(())
 }

@@ -6,10 +6,7 @@ use lamux::config::Cli;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     lamux::logging::init(cli.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             tracing::error!(%err, "cannot start the async runtime");

@@ -35,10 +35,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let (parts, body) = request.into_parts();
     let mut outcome = Outcome::default();
     let response = match app.forward(&parts, body, peer, &mut outcome).await {
@@ -83,13 +80,7 @@ impl App {
         }
         let body = axum::body::to_bytes(body, MAX_PAYLOAD)
             .await
-            .map_err(|err| {
-                if is_length_limit(&err) {
-                    ProxyError::BodyTooLarge
-                } else {
-                    ProxyError::BodyRead(err)
-                }
-            })?;
+            .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;
         outcome.request_id = uuid::Uuid::new_v4().to_string();
         let source_ip = peer.map(|ip| ip.to_string()).unwrap_or_default();
         let head = event::RequestHead {
@@ -105,18 +96,13 @@ impl App {
             now: SystemTime::now(),
         };
         let payload = event::encode(&head, &body, &cx)?;
-        let answer = self
-            .invoker
-            .invoke(&target, payload, &mut outcome.call)
-            .await?;
-        let decoded = response::decode(&answer)
-            .map_err(|source| ProxyError::BadResponse { target, source })?;
+        let answer = self.invoker.invoke(&target, payload, &mut outcome.call).await?;
+        let decoded = response::decode(&answer).map_err(|source| ProxyError::BadResponse { target, source })?;
         Ok(decoded.map(Body::from))
     }
 
     fn is_health_check(&self, parts: &Parts) -> bool {
-        matches!(parts.method, Method::GET | Method::HEAD)
-            && self.health_path.as_deref() == Some(parts.uri.path())
+        matches!(parts.method, Method::GET | Method::HEAD) && self.health_path.as_deref() == Some(parts.uri.path())
     }
 }
 
@@ -144,23 +130,9 @@ fn is_length_limit(err: &axum::Error) -> bool {
 }
 
 /// One line per request; a 5xx is a WARN so that `--log-level warn` keeps only trouble.
-fn access_log(
-    parts: &Parts,
-    peer: Option<IpAddr>,
-    outcome: &Outcome,
-    status: StatusCode,
-    started: Instant,
-) {
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-    };
-    let (function, alias) = outcome
-        .target
-        .as_ref()
-        .map_or(("", ""), |t| (t.function.as_str(), t.alias.as_str()));
+fn access_log(parts: &Parts, peer: Option<IpAddr>, outcome: &Outcome, status: StatusCode, started: Instant) {
+    let header = |name: &str| parts.headers.get(name).and_then(|value| value.to_str().ok());
+    let (function, alias) = outcome.target.as_ref().map_or(("", ""), |t| (t.function.as_str(), t.alias.as_str()));
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     // tracing needs the level at compile time, hence one expansion per level.
     macro_rules! line {

@@ -18,10 +18,7 @@ pub enum DecodeError {
     #[error("statusCode must be an integer from 100 to 599, got {0}")]
     BadStatus(String),
     #[error("{field} must be {expected}")]
-    BadShape {
-        field: &'static str,
-        expected: &'static str,
-    },
+    BadShape { field: &'static str, expected: &'static str },
     #[error("header {0:?} is not a valid HTTP header name")]
     BadHeaderName(String),
     #[error("the value of header {0:?} is not a valid HTTP header value")]
@@ -65,44 +62,20 @@ pub fn decode(payload: &[u8]) -> Result<Response<Bytes>, DecodeError> {
     let headers = response.headers_mut();
     const HEADERS: &str = "an object of strings";
     for (name, value) in present(fields.headers, "headers", HEADERS, into_object)? {
-        append(
-            headers,
-            &name,
-            &scalar(&value).ok_or(DecodeError::BadShape {
-                field: "headers",
-                expected: HEADERS,
-            })?,
-        )?;
+        append(headers, &name, &scalar(&value).ok_or(DecodeError::BadShape { field: "headers", expected: HEADERS })?)?;
     }
     const MULTI: &str = "an object of string arrays";
-    for (name, values) in present(
-        fields.multi_value_headers,
-        "multiValueHeaders",
-        MULTI,
-        into_object,
-    )? {
-        let values = into_array(values).ok_or(DecodeError::BadShape {
-            field: "multiValueHeaders",
-            expected: MULTI,
-        })?;
+    for (name, values) in present(fields.multi_value_headers, "multiValueHeaders", MULTI, into_object)? {
+        let values = into_array(values).ok_or(DecodeError::BadShape { field: "multiValueHeaders", expected: MULTI })?;
         for value in values {
-            let value = scalar(&value).ok_or(DecodeError::BadShape {
-                field: "multiValueHeaders",
-                expected: MULTI,
-            })?;
+            let value = scalar(&value).ok_or(DecodeError::BadShape { field: "multiValueHeaders", expected: MULTI })?;
             append(headers, &name, &value)?;
         }
     }
     const COOKIES: &str = "an array of strings";
     for cookie in present(fields.cookies, "cookies", COOKIES, into_array)? {
-        let cookie = cookie.as_str().ok_or(DecodeError::BadShape {
-            field: "cookies",
-            expected: COOKIES,
-        })?;
-        headers.append(
-            SET_COOKIE,
-            HeaderValue::from_str(cookie).map_err(|_| DecodeError::BadCookie)?,
-        );
+        let cookie = cookie.as_str().ok_or(DecodeError::BadShape { field: "cookies", expected: COOKIES })?;
+        headers.append(SET_COOKIE, HeaderValue::from_str(cookie).map_err(|_| DecodeError::BadCookie)?);
     }
     Ok(response)
 }
@@ -136,22 +109,14 @@ fn into_array(value: Value) -> Option<Vec<Value>> {
 
 fn inferred(payload: &[u8]) -> Response<Bytes> {
     let mut response = Response::new(Bytes::copy_from_slice(payload));
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 fn status(value: Option<&Value>) -> Result<StatusCode, DecodeError> {
     let bad = || DecodeError::BadStatus(value.map_or_else(String::new, Value::to_string));
-    let code = value
-        .and_then(Value::as_u64)
-        .filter(|code| (100..=599).contains(code))
-        .ok_or_else(bad)?;
-    u16::try_from(code)
-        .ok()
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .ok_or_else(bad)
+    let code = value.and_then(Value::as_u64).filter(|code| (100..=599).contains(code)).ok_or_else(bad)?;
+    u16::try_from(code).ok().and_then(|code| StatusCode::from_u16(code).ok()).ok_or_else(bad)
 }
 
 fn body(body: Option<Value>, is_base64: Option<Value>) -> Result<Bytes, DecodeError> {
@@ -159,26 +124,18 @@ fn body(body: Option<Value>, is_base64: Option<Value>) -> Result<Bytes, DecodeEr
         None | Some(Value::Null) => false,
         Some(Value::Bool(flag)) => flag,
         Some(_) => {
-            return Err(DecodeError::BadShape {
-                field: "isBase64Encoded",
-                expected: "a boolean",
-            });
+            return Err(DecodeError::BadShape { field: "isBase64Encoded", expected: "a boolean" });
         }
     };
     let text = match body {
         None | Some(Value::Null) => return Ok(Bytes::new()),
         Some(Value::String(text)) => text,
         Some(_) => {
-            return Err(DecodeError::BadShape {
-                field: "body",
-                expected: "a string",
-            });
+            return Err(DecodeError::BadShape { field: "body", expected: "a string" });
         }
     };
     if is_base64 {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map_err(DecodeError::BadBase64)?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(DecodeError::BadBase64)?;
         Ok(Bytes::from(bytes))
     } else {
         Ok(Bytes::from(text))
@@ -198,13 +155,11 @@ fn scalar(value: &Value) -> Option<String> {
 /// Append one header, refusing anything that is not valid HTTP (no CR/LF injection) and
 /// dropping what describes the function's connection rather than the response.
 fn append(headers: &mut http::HeaderMap, name: &str, value: &str) -> Result<(), DecodeError> {
-    let name = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| DecodeError::BadHeaderName(name.to_owned()))?;
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| DecodeError::BadHeaderName(name.to_owned()))?;
     if is_hop_by_hop(name.as_str()) || name == CONTENT_LENGTH {
         return Ok(());
     }
-    let value =
-        HeaderValue::from_str(value).map_err(|_| DecodeError::BadHeaderValue(name.to_string()))?;
+    let value = HeaderValue::from_str(value).map_err(|_| DecodeError::BadHeaderValue(name.to_string()))?;
     headers.append(name, value);
     Ok(())
 }

@@ -15,10 +15,7 @@ pub struct Target {
 impl Target {
     /// The bare function name, also when `--function-name` was given as an ARN.
     pub fn function_name(&self) -> &str {
-        let name = self
-            .function
-            .split_once("function:")
-            .map_or(self.function.as_str(), |(_, rest)| rest);
+        let name = self.function.split_once("function:").map_or(self.function.as_str(), |(_, rest)| rest);
         name.split(':').next().unwrap_or(name)
     }
 }
@@ -59,11 +56,7 @@ pub enum FunctionRule {
 
 impl FunctionRule {
     pub fn from_flag(value: &str) -> Self {
-        if value == "*" {
-            Self::FromHost
-        } else {
-            Self::Fixed(value.to_owned())
-        }
+        if value == "*" { Self::FromHost } else { Self::Fixed(value.to_owned()) }
     }
 }
 
@@ -98,25 +91,19 @@ impl Routes {
         }
         let (alias, function) = match &self.rule {
             FunctionRule::Fixed(function) => (label, function.as_str()),
-            FunctionRule::FromHost => label
-                .split_once('-')
-                .ok_or_else(|| RouteError::MissingFunction(host.to_owned()))?,
+            FunctionRule::FromHost => {
+                label.split_once('-').ok_or_else(|| RouteError::MissingFunction(host.to_owned()))?
+            }
         };
         if alias.is_empty() || !alias.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(RouteError::BadAlias(alias.to_owned()));
         }
         if matches!(self.rule, FunctionRule::FromHost)
-            && (function.is_empty()
-                || !function
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            && (function.is_empty() || !function.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         {
             return Err(RouteError::BadFunction(function.to_owned()));
         }
-        Ok(Target {
-            function: function.to_owned(),
-            alias: alias.to_owned(),
-        })
+        Ok(Target { function: function.to_owned(), alias: alias.to_owned() })
     }
 
     /// The part of `host` before `.SUFFIX`, matched case-insensitively on a label boundary.
@@ -125,15 +112,10 @@ impl Routes {
         if host.eq_ignore_ascii_case(&self.suffix) {
             return Err(RouteError::BareSuffix(host.to_owned()));
         }
-        let cut = host
-            .len()
-            .checked_sub(self.suffix.len() + 1)
-            .ok_or_else(outside)?;
+        let cut = host.len().checked_sub(self.suffix.len() + 1).ok_or_else(outside)?;
         let (label, rest) = (host.get(..cut).ok_or_else(outside)?, &host[cut..]);
         match rest.strip_prefix('.') {
-            Some(suffix) if suffix.eq_ignore_ascii_case(&self.suffix) && !label.is_empty() => {
-                Ok(label)
-            }
+            Some(suffix) if suffix.eq_ignore_ascii_case(&self.suffix) && !label.is_empty() => Ok(label),
             _ => Err(outside()),
         }
     }
@@ -155,10 +137,7 @@ mod tests {
     use super::*;
 
     fn target(function: &str, alias: &str) -> Result<Target, RouteError> {
-        Ok(Target {
-            function: function.into(),
-            alias: alias.into(),
-        })
+        Ok(Target { function: function.into(), alias: alias.into() })
     }
 
     #[test]
@@ -170,32 +149,14 @@ mod tests {
             ("LIVE-my-func.EXAMPLE.com", target("my-func", "LIVE")),
             ("live-MyFunc.example.com.", target("MyFunc", "live")),
             ("v2-a-b-c.example.com", target("a-b-c", "v2")),
-            (
-                "live.example.com",
-                Err(RouteError::MissingFunction("live.example.com".into())),
-            ),
+            ("live.example.com", Err(RouteError::MissingFunction("live.example.com".into()))),
             ("live-.example.com", Err(RouteError::BadFunction("".into()))),
             ("-func.example.com", Err(RouteError::BadAlias("".into()))),
-            (
-                "li_ve-func.example.com",
-                Err(RouteError::BadAlias("li_ve".into())),
-            ),
-            (
-                "live-fu_nc.example.com",
-                Err(RouteError::BadFunction("fu_nc".into())),
-            ),
-            (
-                "x.live-f.example.com",
-                Err(RouteError::TooDeep("x.live-f.example.com".into())),
-            ),
-            (
-                "example.com",
-                Err(RouteError::BareSuffix("example.com".into())),
-            ),
-            (
-                "example.com:443",
-                Err(RouteError::BareSuffix("example.com".into())),
-            ),
+            ("li_ve-func.example.com", Err(RouteError::BadAlias("li_ve".into()))),
+            ("live-fu_nc.example.com", Err(RouteError::BadFunction("fu_nc".into()))),
+            ("x.live-f.example.com", Err(RouteError::TooDeep("x.live-f.example.com".into()))),
+            ("example.com", Err(RouteError::BareSuffix("example.com".into()))),
+            ("example.com:443", Err(RouteError::BareSuffix("example.com".into()))),
             ("", Err(RouteError::MissingHost)),
             (":80", Err(RouteError::MissingHost)),
         ];
@@ -207,14 +168,8 @@ mod tests {
     #[test]
     fn suffix_matches_only_on_a_label_boundary() {
         let routes = Routes::new(FunctionRule::FromHost, "example.com");
-        for host in [
-            "live-fliveexample.com",
-            "liveexample.com",
-            "live-f.example.org",
-            "com",
-            "[::1]:8080",
-            "127.0.0.1",
-        ] {
+        for host in ["live-fliveexample.com", "liveexample.com", "live-f.example.org", "com", "[::1]:8080", "127.0.0.1"]
+        {
             assert!(
                 matches!(routes.resolve(host), Err(RouteError::OutsideSuffix(..))),
                 "host {host:?} gave {:?}",
@@ -229,18 +184,9 @@ mod tests {
         let cases: &[(&str, Result<Target, RouteError>)] = &[
             ("live.example.com", target("app", "live")),
             ("v1.example.com:8443", target("app", "v1")),
-            (
-                "live-x.example.com",
-                Err(RouteError::BadAlias("live-x".into())),
-            ),
-            (
-                "a.b.example.com",
-                Err(RouteError::TooDeep("a.b.example.com".into())),
-            ),
-            (
-                "example.com",
-                Err(RouteError::BareSuffix("example.com".into())),
-            ),
+            ("live-x.example.com", Err(RouteError::BadAlias("live-x".into()))),
+            ("a.b.example.com", Err(RouteError::TooDeep("a.b.example.com".into()))),
+            ("example.com", Err(RouteError::BareSuffix("example.com".into()))),
         ];
         for (host, want) in cases {
             assert_eq!(&routes.resolve(host), want, "host {host:?}");
@@ -254,14 +200,7 @@ mod tests {
             ("arn:aws:lambda:us-east-1:123456789012:function:app", "app"),
             ("123456789012:function:app", "app"),
         ] {
-            assert_eq!(
-                Target {
-                    function: function.into(),
-                    alias: "live".into()
-                }
-                .function_name(),
-                want
-            );
+            assert_eq!(Target { function: function.into(), alias: "live".into() }.function_name(), want);
         }
     }
 

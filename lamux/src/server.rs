@@ -6,39 +6,37 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-/// Serve until `shutdown` resolves, then stop accepting and give in-flight requests up to
-/// `drain` to finish.
+/// Serve until `shutdown` resolves with the time in-flight requests may still take; then
+/// stop accepting and give them that long to finish.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    drain: Duration,
+    shutdown: impl Future<Output = Duration> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<Duration>();
     let signal = async move {
-        shutdown.await;
+        let drain = shutdown.await;
         tracing::info!(
             drain_secs = drain.as_secs_f64(),
             "shutting down: no new connections, finishing in-flight requests"
         );
-        let _ = stopping_tx.send(());
+        let _ = stopping_tx.send(drain);
     };
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .into_future();
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(signal)
+        .into_future();
     let deadline = async move {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(drain).await;
-        } else {
-            std::future::pending::<()>().await;
+        match stopping_rx.await {
+            Ok(drain) => {
+                tokio::time::sleep(drain).await;
+                drain
+            }
+            Err(_) => std::future::pending().await,
         }
     };
     tokio::select! {
         result = server => result,
-        () = deadline => {
+        drain = deadline => {
             tracing::warn!("in-flight requests did not finish within {drain:?}; exiting");
             Ok(())
         }
@@ -50,15 +48,14 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(err) => {
-                    tracing::error!(%err, "cannot listen for SIGTERM; only Ctrl-C will stop lamux");
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM; only Ctrl-C will stop lamux");
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

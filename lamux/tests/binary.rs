@@ -23,11 +23,7 @@ struct Lamux {
 impl Lamux {
     async fn start(endpoint: &str, args: &[&str]) -> Self {
         // A port that was free a moment ago; the start line is not printed at --log-level warn.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let addr = format!("127.0.0.1:{port}");
         let mut child = Command::new(env!("CARGO_BIN_EXE_lamux"))
             .args(["--listen-address", "127.0.0.1", "--port", &port.to_string()])
@@ -50,8 +46,7 @@ impl Lamux {
         tokio::spawn(async move {
             let mut reader = BufReader::new(stdout).lines();
             while let Ok(Some(line)) = reader.next_line().await {
-                let value: Value = serde_json::from_str(&line)
-                    .unwrap_or_else(|_| panic!("log line is JSON: {line}"));
+                let value: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("log line is JSON: {line}"));
                 sink.lock().expect("lines lock").push(value);
             }
         });
@@ -80,19 +75,13 @@ impl Lamux {
 
     fn terminate(&self) {
         let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
+        let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
         assert!(status.success());
     }
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client")
+    reqwest::Client::builder().no_proxy().build().expect("client")
 }
 
 #[tokio::test]
@@ -109,13 +98,7 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
         .expect("request");
     assert_eq!(response.status(), 200);
     assert_eq!(fake.calls_to("echo"), 1);
-    let start = lamux
-        .lines
-        .lock()
-        .expect("lines lock")
-        .iter()
-        .find(|l| l["message"] == "lamux listening")
-        .cloned();
+    let start = lamux.lines.lock().expect("lines lock").iter().find(|l| l["message"] == "lamux listening").cloned();
     assert_eq!(start.expect("start line")["listen"], lamux.addr.as_str());
     let event = fake.calls()[0].event();
     assert_eq!(event["requestContext"]["http"]["sourceIp"], "127.0.0.1");
@@ -144,84 +127,44 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
 async fn log_level_filters_request_lines() {
     let (_fake, endpoint) = FakeLambda::start().await;
     let lamux = Lamux::start(&endpoint, &["--log-level", "WARN"]).await;
-    let ok = client()
-        .get(lamux.url("/"))
-        .header("host", "live-echo.example.com")
-        .send()
-        .await
-        .expect("request");
+    let ok = client().get(lamux.url("/")).header("host", "live-echo.example.com").send().await.expect("request");
     assert_eq!(ok.status(), 200);
-    let failed = client()
-        .get(lamux.url("/"))
-        .header("host", "live-crash.example.com")
-        .send()
-        .await
-        .expect("request");
+    let failed = client().get(lamux.url("/")).header("host", "live-crash.example.com").send().await.expect("request");
     assert_eq!(failed.status(), 502);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let lines = lamux.access_lines();
     assert_eq!(lines.len(), 1, "only the 502 is logged at WARN: {lines:?}");
     assert_eq!(lines[0]["status"], 502);
-    assert!(
-        lines[0]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("Runtime.ExitError") && e.contains("boom"))
-    );
+    assert!(lines[0]["error"].as_str().is_some_and(|e| e.contains("Runtime.ExitError") && e.contains("boom")));
 }
 
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     let (_fake, endpoint) = FakeLambda::start().await;
     let mut lamux = Lamux::start(&endpoint, &[]).await;
-    let in_flight = tokio::spawn(
-        client()
-            .get(lamux.url("/"))
-            .header("host", "live-slow.example.com")
-            .send(),
-    );
+    let in_flight = tokio::spawn(client().get(lamux.url("/")).header("host", "live-slow.example.com").send());
     tokio::time::sleep(Duration::from_millis(300)).await;
     lamux.terminate();
-    let response = in_flight
-        .await
-        .expect("joined")
-        .expect("in-flight request completes");
+    let response = in_flight.await.expect("joined").expect("in-flight request completes");
     assert_eq!(response.status(), 200);
-    let status = tokio::time::timeout(Duration::from_secs(10), lamux.child.wait())
-        .await
-        .expect("exits")
-        .expect("status");
+    let status =
+        tokio::time::timeout(Duration::from_secs(10), lamux.child.wait()).await.expect("exits").expect("status");
     assert!(status.success(), "{status:?}");
     // No new connections after shutdown.
-    assert!(
-        client()
-            .get(lamux.url("/"))
-            .header("host", "live-echo.example.com")
-            .send()
-            .await
-            .is_err()
-    );
+    assert!(client().get(lamux.url("/")).header("host", "live-echo.example.com").send().await.is_err());
 }
 
 #[tokio::test]
 async fn bad_flag_values_stop_the_program_and_name_the_flag() {
-    for (args, flag) in [
-        (&["--upstream-timeout", "forever"][..], "--upstream-timeout"),
-        (&["--log-level", "loud"], "--log-level"),
-    ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_lamux"))
-            .args(args)
-            .output()
-            .await
-            .expect("runs");
+    for (args, flag) in
+        [(&["--upstream-timeout", "forever"][..], "--upstream-timeout"), (&["--log-level", "loud"], "--log-level")]
+    {
+        let output = Command::new(env!("CARGO_BIN_EXE_lamux")).args(args).output().await.expect("runs");
         assert!(!output.status.success());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(flag), "{stderr}");
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_lamux"))
-        .env("LAMUX_PORT", "eighty")
-        .output()
-        .await
-        .expect("runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_lamux")).env("LAMUX_PORT", "eighty").output().await.expect("runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
 }

@@ -16,27 +16,17 @@ async fn setup(args: &[&str]) -> (FakeLambda, axum::Router) {
 #[tokio::test]
 async fn wildcard_host_invokes_function_at_alias() {
     let (fake, router) = setup(&[]).await;
-    let response = send(
-        &router,
-        get("live-echo.localdomain:8080", "/p/a%20th?q=1&q=2"),
-    )
-    .await;
+    let response = send(&router, get("live-echo.localdomain:8080", "/p/a%20th?q=1&q=2")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["x-qualifier"], "live");
     let calls = fake.calls();
     assert_eq!(calls.len(), 1);
-    assert_eq!(
-        (calls[0].function.as_str(), calls[0].qualifier.as_str()),
-        ("echo", "live")
-    );
+    assert_eq!((calls[0].function.as_str(), calls[0].qualifier.as_str()), ("echo", "live"));
     let event = calls[0].event();
     assert_eq!(event["rawPath"], "/p/a%20th");
     assert_eq!(event["rawQueryString"], "q=1&q=2");
     assert_eq!(event["queryStringParameters"]["q"], "1,2");
-    assert_eq!(
-        event["requestContext"]["domainName"],
-        "live-echo.localdomain"
-    );
+    assert_eq!(event["requestContext"]["domainName"], "live-echo.localdomain");
     assert_eq!(event["requestContext"]["http"]["sourceIp"], "198.51.100.9");
     // The function's body is what lamux sent it: the same event.
     let echoed: Value = serde_json::from_slice(response.body()).expect("JSON body");
@@ -45,8 +35,7 @@ async fn wildcard_host_invokes_function_at_alias() {
 
 #[tokio::test]
 async fn fixed_function_takes_alias_from_host() {
-    let (fake, router) =
-        setup(&["--function-name", "echo", "--domain-suffix", "example.com"]).await;
+    let (fake, router) = setup(&["--function-name", "echo", "--domain-suffix", "example.com"]).await;
     let response = send(&router, get("v1.EXAMPLE.com", "/")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["x-qualifier"], "v1");
@@ -120,19 +109,13 @@ async fn request_too_large_is_413() {
         .header("host", "live-echo.localdomain")
         .body(Body::from(vec![b'x'; 6 * 1024 * 1024 + 1]))
         .expect("request");
-    assert_eq!(
-        send(&router, big).await.status(),
-        StatusCode::PAYLOAD_TOO_LARGE
-    );
+    assert_eq!(send(&router, big).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // A body under the limit whose base64 event is over it is refused before the call too.
     let inflated = Request::post("/")
         .header("host", "live-echo.localdomain")
         .body(Body::from(vec![0u8; 5 * 1024 * 1024]))
         .expect("request");
-    assert_eq!(
-        send(&router, inflated).await.status(),
-        StatusCode::PAYLOAD_TOO_LARGE
-    );
+    assert_eq!(send(&router, inflated).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(fake.calls_to("echo"), 0);
 }
 
@@ -144,10 +127,7 @@ async fn function_errors_are_502_and_not_retried() {
         let response = send(&router, get(&format!("live-{function}.localdomain"), "/")).await;
         assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{function}");
         let body = String::from_utf8_lossy(response.body()).into_owned();
-        assert!(
-            body.contains("Runtime.ExitError") && body.contains("boom"),
-            "{body}"
-        );
+        assert!(body.contains("Runtime.ExitError") && body.contains("boom"), "{body}");
         assert_eq!(fake.calls_to(function), 1, "{function} was retried");
     }
 }
@@ -167,12 +147,7 @@ async fn undecodable_function_response_is_502() {
             .body(Body::from(answer.to_vec()))
             .expect("request");
         let response = send(&router, request).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::BAD_GATEWAY,
-            "{}",
-            String::from_utf8_lossy(answer)
-        );
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{}", String::from_utf8_lossy(answer));
     }
 }
 
@@ -203,39 +178,19 @@ async fn binary_bodies_and_cookies_survive_the_round_trip() {
     let response = send(&router, request).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "image/png");
-    assert_eq!(
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .collect::<Vec<_>>(),
-        ["a=1", "b=2"]
-    );
+    assert_eq!(response.headers().get_all("set-cookie").iter().collect::<Vec<_>>(), ["a=1", "b=2"]);
     assert_eq!(response.body().as_ref(), bytes.as_slice());
 }
 
 #[tokio::test]
 async fn other_invoke_errors_are_502() {
     let (_fake, router) = setup(&[]).await;
-    assert_eq!(
-        send(&router, get("live-broken.localdomain", "/"))
-            .await
-            .status(),
-        StatusCode::BAD_GATEWAY
-    );
+    assert_eq!(send(&router, get("live-broken.localdomain", "/")).await.status(), StatusCode::BAD_GATEWAY);
 
     // Nothing listens on the endpoint.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let router = support::router(&[], lambda_client(&format!("http://{closed}"), 1));
-    assert_eq!(
-        send(&router, get("live-echo.localdomain", "/"))
-            .await
-            .status(),
-        StatusCode::BAD_GATEWAY
-    );
+    assert_eq!(send(&router, get("live-echo.localdomain", "/")).await.status(), StatusCode::BAD_GATEWAY);
 }
 
 #[tokio::test]
@@ -244,29 +199,19 @@ async fn slow_function_is_504() {
     let started = std::time::Instant::now();
     let response = send(&router, get("live-slow.localdomain", "/")).await;
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
-    assert!(
-        started.elapsed() < std::time::Duration::from_millis(1500),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500), "took {:?}", started.elapsed());
 }
 
 /// SDK retries (with backoff) must not stretch a request past --upstream-timeout.
 #[tokio::test]
 async fn retries_stay_inside_the_upstream_timeout() {
     let (fake, endpoint) = FakeLambda::start().await;
-    let router = router(
-        &["--upstream-timeout", "700ms"],
-        lambda_client(&endpoint, 20),
-    );
+    let router = router(&["--upstream-timeout", "700ms"], lambda_client(&endpoint, 20));
     let started = std::time::Instant::now();
     let response = send(&router, get("live-broken.localdomain", "/")).await;
     let elapsed = started.elapsed();
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
-    assert!(
-        elapsed < std::time::Duration::from_millis(1500),
-        "took {elapsed:?}"
-    );
+    assert!(elapsed < std::time::Duration::from_millis(1500), "took {elapsed:?}");
     assert!(fake.calls_to("broken") >= 1);
 }
 
@@ -303,10 +248,7 @@ async fn health_check_answers_only_on_hosts_that_name_no_function() {
     assert_eq!(fake.calls_to("echo"), 1);
 
     let (_fake, router) = setup(&["--health-check-path", ""]).await;
-    assert_eq!(
-        send(&router, get("10.0.0.5", "/healthz")).await.status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(send(&router, get("10.0.0.5", "/healthz")).await.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -314,21 +256,10 @@ async fn bad_request_input_is_400_without_a_call() {
     let (fake, router) = setup(&[]).await;
     let bad_header = Request::get("/")
         .header("host", "live-echo.localdomain")
-        .header(
-            "x-bin",
-            http::HeaderValue::from_bytes(b"\xff\xfe").expect("opaque"),
-        )
+        .header("x-bin", http::HeaderValue::from_bytes(b"\xff\xfe").expect("opaque"))
         .body(Body::empty())
         .expect("request");
-    assert_eq!(
-        send(&router, bad_header).await.status(),
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        send(&router, get("live-echo.localdomain", "/?a=%ff"))
-            .await
-            .status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(send(&router, bad_header).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(send(&router, get("live-echo.localdomain", "/?a=%ff")).await.status(), StatusCode::BAD_REQUEST);
     assert!(fake.calls().is_empty());
 }

@@ -23,35 +23,21 @@ fn full_response() {
     assert_eq!(headers["content-type"], "text/plain");
     assert_eq!(headers["x-n"], "5");
     assert_eq!(headers["x-b"], "true");
-    assert_eq!(
-        headers.get_all("x-multi").iter().collect::<Vec<_>>(),
-        ["a", "b"]
-    );
-    assert_eq!(
-        headers.get_all("set-cookie").iter().collect::<Vec<_>>(),
-        ["a=1; Path=/", "b=2; HttpOnly"]
-    );
+    assert_eq!(headers.get_all("x-multi").iter().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(headers.get_all("set-cookie").iter().collect::<Vec<_>>(), ["a=1; Path=/", "b=2; HttpOnly"]);
     assert_eq!(response.body(), "created");
 }
 
 #[test]
 fn base64_body_is_exact_bytes() {
     let response =
-        decode_json(json!({"statusCode": 200, "body": "AP8BAg==", "isBase64Encoded": true}))
-            .expect("decodes");
+        decode_json(json!({"statusCode": 200, "body": "AP8BAg==", "isBase64Encoded": true})).expect("decodes");
     assert_eq!(response.body().as_ref(), [0x00, 0xff, 0x01, 0x02]);
 }
 
 #[test]
 fn json_without_status_code_is_inferred() {
-    for payload in [
-        &br#"{"message":"hi"}"#[..],
-        b"[1,2]",
-        b"\"text\"",
-        b"42",
-        b"null",
-        br#"{"body":"x"}"#,
-    ] {
+    for payload in [&br#"{"message":"hi"}"#[..], b"[1,2]", b"\"text\"", b"42", b"null", br#"{"body":"x"}"#] {
         let response = decode(payload).expect("inferred");
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "application/json");
@@ -61,10 +47,8 @@ fn json_without_status_code_is_inferred() {
 
 #[test]
 fn null_fields_are_absent_fields() {
-    let response = decode_json(
-        json!({"statusCode": 204, "headers": null, "cookies": null, "body": null,
-        "multiValueHeaders": null, "isBase64Encoded": null}),
-    )
+    let response = decode_json(json!({"statusCode": 204, "headers": null, "cookies": null, "body": null,
+        "multiValueHeaders": null, "isBase64Encoded": null}))
     .expect("decodes");
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.body().is_empty());
@@ -88,37 +72,16 @@ fn malformed_responses_are_errors() {
         (json!({"statusCode": -1}), "statusCode"),
         (json!({"statusCode": 200.5}), "statusCode"),
         (json!({"statusCode": 200, "headers": ["a"]}), "headers"),
-        (
-            json!({"statusCode": 200, "headers": {"x": {"y": 1}}}),
-            "headers",
-        ),
-        (
-            json!({"statusCode": 200, "multiValueHeaders": {"x": "y"}}),
-            "multiValueHeaders",
-        ),
+        (json!({"statusCode": 200, "headers": {"x": {"y": 1}}}), "headers"),
+        (json!({"statusCode": 200, "multiValueHeaders": {"x": "y"}}), "multiValueHeaders"),
         (json!({"statusCode": 200, "cookies": "a=1"}), "cookies"),
         (json!({"statusCode": 200, "cookies": [1]}), "cookies"),
         (json!({"statusCode": 200, "body": 5}), "body"),
-        (
-            json!({"statusCode": 200, "isBase64Encoded": "yes"}),
-            "isBase64Encoded",
-        ),
-        (
-            json!({"statusCode": 200, "body": "not base64!", "isBase64Encoded": true}),
-            "base64",
-        ),
-        (
-            json!({"statusCode": 200, "headers": {"x-evil": "a\r\nset-cookie: b=1"}}),
-            "x-evil",
-        ),
-        (
-            json!({"statusCode": 200, "headers": {"bad name": "v"}}),
-            "bad name",
-        ),
-        (
-            json!({"statusCode": 200, "cookies": ["a=1\r\nx: y"]}),
-            "cookie",
-        ),
+        (json!({"statusCode": 200, "isBase64Encoded": "yes"}), "isBase64Encoded"),
+        (json!({"statusCode": 200, "body": "not base64!", "isBase64Encoded": true}), "base64"),
+        (json!({"statusCode": 200, "headers": {"x-evil": "a\r\nset-cookie: b=1"}}), "x-evil"),
+        (json!({"statusCode": 200, "headers": {"bad name": "v"}}), "bad name"),
+        (json!({"statusCode": 200, "cookies": ["a=1\r\nx: y"]}), "cookie"),
     ];
     for (payload, mentions) in cases {
         let err = decode_json(payload.clone()).expect_err("malformed");
@@ -129,10 +92,7 @@ fn malformed_responses_are_errors() {
 #[test]
 fn invalid_json_is_an_error() {
     for payload in [&b"not json"[..], b"{\"statusCode\": 200", b""] {
-        assert!(
-            matches!(decode(payload), Err(DecodeError::NotJson(_))),
-            "{payload:?}"
-        );
+        assert!(matches!(decode(payload), Err(DecodeError::NotJson(_))), "{payload:?}");
     }
 }
 

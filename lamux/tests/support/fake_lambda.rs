@@ -56,20 +56,11 @@ impl FakeLambda {
     pub async fn start() -> (Self, String) {
         let fake = Self::default();
         let app = axum::Router::new()
-            .route(
-                "/2015-03-31/functions/{name}/invocations",
-                axum::routing::post(invoke),
-            )
+            .route("/2015-03-31/functions/{name}/invocations", axum::routing::post(invoke))
             .with_state(fake.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind fake lambda");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake lambda");
         let addr: SocketAddr = listener.local_addr().expect("local addr");
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("fake lambda serves")
-        });
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("fake lambda serves") });
         (fake, format!("http://{addr}"))
     }
 
@@ -78,20 +69,14 @@ impl FakeLambda {
     }
 
     pub fn calls_to(&self, function: &str) -> usize {
-        self.calls()
-            .iter()
-            .filter(|call| call.function == function)
-            .count()
+        self.calls().iter().filter(|call| call.function == function).count()
     }
 }
 
 fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
     (
         status,
-        [
-            ("x-amzn-ErrorType", kind),
-            ("content-type", "application/json"),
-        ],
+        [("x-amzn-ErrorType", kind), ("content-type", "application/json")],
         json!({"Type": "User", "message": message}).to_string(),
     )
         .into_response()
@@ -102,9 +87,7 @@ fn split_function_name(name: &str) -> (String, Option<String>) {
     let parts: Vec<&str> = name.split(':').collect();
     match parts.as_slice() {
         ["arn", _, "lambda", _, _, "function", name] => ((*name).to_owned(), None),
-        ["arn", _, "lambda", _, _, "function", name, alias] => {
-            ((*name).to_owned(), Some((*alias).to_owned()))
-        }
+        ["arn", _, "lambda", _, _, "function", name, alias] => ((*name).to_owned(), Some((*alias).to_owned())),
         [name, alias] => ((*name).to_owned(), Some((*alias).to_owned())),
         _ => (name.to_owned(), None),
     }
@@ -120,15 +103,9 @@ async fn invoke(
     let signed = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|auth| {
-            auth.starts_with("AWS4-HMAC-SHA256 Credential=") && auth.contains("Signature=")
-        });
+        .is_some_and(|auth| auth.starts_with("AWS4-HMAC-SHA256 Credential=") && auth.contains("Signature="));
     if !signed || !headers.contains_key("x-amz-date") {
-        return aws_error(
-            StatusCode::FORBIDDEN,
-            "InvalidSignatureException",
-            "The request is not signed with SigV4.",
-        );
+        return aws_error(StatusCode::FORBIDDEN, "InvalidSignatureException", "The request is not signed with SigV4.");
     }
     let (function, embedded) = split_function_name(&name);
     let qualifier = match (embedded, query.get("Qualifier")) {
@@ -150,26 +127,11 @@ async fn invoke(
         headers: headers.clone(),
     });
     let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{function}:{qualifier}");
-    let known = [
-        "echo",
-        "mirror",
-        "raw",
-        "slow",
-        "crash",
-        "handled",
-        "throttled",
-        "toolarge",
-        "broken",
-    ];
+    let known = ["echo", "mirror", "raw", "slow", "crash", "handled", "throttled", "toolarge", "broken"];
     if !known.contains(&function.as_str()) || !ALIASES.contains(&qualifier.as_str()) {
-        return aws_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            &format!("Function not found: {arn}"),
-        );
+        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("Function not found: {arn}"));
     }
-    let ok =
-        |body: Vec<u8>| (StatusCode::OK, [("X-Amz-Executed-Version", "3")], body).into_response();
+    let ok = |body: Vec<u8>| (StatusCode::OK, [("X-Amz-Executed-Version", "3")], body).into_response();
     let event: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
     match function.as_str() {
         "echo" => ok(echo(&event, &qualifier)),
@@ -178,9 +140,7 @@ async fn invoke(
             ok(echo(&event, &qualifier))
         }
         "mirror" => {
-            let content_type = event["headers"]["content-type"]
-                .as_str()
-                .unwrap_or("application/octet-stream");
+            let content_type = event["headers"]["content-type"].as_str().unwrap_or("application/octet-stream");
             ok(json!({
                 "statusCode": 200,
                 "headers": {"content-type": content_type},
@@ -195,30 +155,16 @@ async fn invoke(
             use base64::Engine as _;
             let body = event["body"].as_str().unwrap_or_default();
             let bytes = if event["isBase64Encoded"] == true {
-                base64::engine::general_purpose::STANDARD
-                    .decode(body)
-                    .unwrap_or_default()
+                base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
             } else {
                 body.as_bytes().to_vec()
             };
             ok(bytes)
         }
         "crash" | "handled" => {
-            let kind = if function == "crash" {
-                "Unhandled"
-            } else {
-                "Handled"
-            };
-            let body =
-                json!({"errorType": "Runtime.ExitError", "errorMessage": "boom", "stackTrace": []});
-            (
-                StatusCode::OK,
-                [
-                    ("X-Amz-Function-Error", kind),
-                    ("X-Amz-Executed-Version", "3"),
-                ],
-                body.to_string(),
-            )
+            let kind = if function == "crash" { "Unhandled" } else { "Handled" };
+            let body = json!({"errorType": "Runtime.ExitError", "errorMessage": "boom", "stackTrace": []});
+            (StatusCode::OK, [("X-Amz-Function-Error", kind), ("X-Amz-Executed-Version", "3")], body.to_string())
                 .into_response()
         }
         "throttled" => {

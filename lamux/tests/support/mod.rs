@@ -22,13 +22,7 @@ pub fn lambda_client(endpoint: &str, max_attempts: u32) -> aws_sdk_lambda::Clien
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "AKIDLAMUXTEST",
-            "lamux-test-secret",
-            None,
-            None,
-            "test",
-        ))
+        .credentials_provider(Credentials::new("AKIDLAMUXTEST", "lamux-test-secret", None, None, "test"))
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
         .build();
     aws_sdk_lambda::Client::from_conf(config)
@@ -37,29 +31,19 @@ pub fn lambda_client(endpoint: &str, max_attempts: u32) -> aws_sdk_lambda::Clien
 /// The lamux router for these flags, invoking through `client`.
 pub fn router(args: &[&str], client: aws_sdk_lambda::Client) -> axum::Router {
     let cli =
-        lamux::config::Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied()))
-            .expect("valid flags");
+        lamux::config::Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied())).expect("valid flags");
     lamux::proxy::router(Arc::new(lamux::app(&cli, client)))
 }
 
 /// Send one request through the router without a socket, as from 198.51.100.9.
 pub async fn send(router: &axum::Router, mut request: Request<Body>) -> Response<bytes::Bytes> {
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 9], 40000))));
-    let response = router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible router");
+    request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 9], 40000))));
+    let response = router.clone().oneshot(request).await.expect("infallible router");
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("body collects").to_bytes();
     Response::from_parts(parts, body)
 }
 
 pub fn get(host: &str, path: &str) -> Request<Body> {
-    Request::get(path)
-        .header("host", host)
-        .body(Body::empty())
-        .expect("valid request")
+    Request::get(path).header("host", host).body(Body::empty()).expect("valid request")
 }
