@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
-use aws_sdk_lambda::error::{DisplayErrorContext, SdkError};
+use aws_sdk_lambda::error::SdkError;
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::operation::invoke::InvokeError;
 use aws_sdk_lambda::primitives::Blob;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use bytes::Bytes;
 use serde::Deserialize;
 
@@ -79,9 +80,12 @@ struct FunctionErrorPayload {
     error_message: String,
 }
 
-fn classify(target: &Target, err: SdkError<InvokeError, impl std::fmt::Debug>, timeout: Duration) -> ProxyError {
+/// One status per cause, from the SDK's typed errors. An error the SDK model does not know
+/// (an emulator's, say) is classified by its HTTP status, which AWS documents per error.
+fn classify(target: &Target, err: SdkError<InvokeError, HttpResponse>, timeout: Duration) -> ProxyError {
     let target = target.clone();
-    let message = DisplayErrorContext(&err).to_string();
+    let message = describe(&err);
+    let status = err.raw_response().map(|raw| raw.status().as_u16());
     match err {
         SdkError::TimeoutError(_) => ProxyError::Timeout { target, timeout },
         SdkError::ServiceError(service) => match service.into_err() {
@@ -94,8 +98,45 @@ fn classify(target: &Target, err: SdkError<InvokeError, impl std::fmt::Debug>, t
             InvokeError::RequestTooLargeException(e) => {
                 ProxyError::UpstreamTooLarge { message: e.message.unwrap_or_default() }
             }
+            unknown if unknown.meta().code().is_none() => match status {
+                Some(404) => ProxyError::NotFound { message },
+                Some(413) => ProxyError::UpstreamTooLarge { message },
+                Some(429) => ProxyError::Throttled { target, retry_after: None },
+                _ => ProxyError::Invoke { target, message },
+            },
             _ => ProxyError::Invoke { target, message },
         },
         _ => ProxyError::Invoke { target, message },
     }
+}
+
+/// A one-line account of an SDK error: what Lambda said, or why it could not be reached.
+fn describe(err: &SdkError<InvokeError, HttpResponse>) -> String {
+    match err {
+        SdkError::ServiceError(service) => {
+            let meta = service.err().meta();
+            let status = service.raw().status().as_u16();
+            let code = meta.code().unwrap_or("an unknown error");
+            match meta.message() {
+                Some(message) => format!("Lambda answered HTTP {status}, {code}: {message}"),
+                None => format!("Lambda answered HTTP {status}, {code}"),
+            }
+        }
+        SdkError::DispatchFailure(_) => format!("cannot reach the Lambda endpoint: {}", chain(err)),
+        _ => chain(err),
+    }
+}
+
+/// An error and its sources, each once, joined with `: `.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !parts.iter().any(|seen| seen.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    parts.join(": ")
 }

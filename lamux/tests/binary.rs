@@ -5,89 +5,31 @@
 
 mod support;
 
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
 use support::fake_lambda::FakeLambda;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{Child, Command};
+use support::process::Lamux;
+use tokio::process::Command;
 
-struct Lamux {
-    child: Child,
-    addr: String,
-    lines: Arc<Mutex<Vec<Value>>>,
-}
+use support::process::client;
 
-impl Lamux {
-    async fn start(endpoint: &str, args: &[&str]) -> Self {
-        // A port that was free a moment ago; the start line is not printed at --log-level warn.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let addr = format!("127.0.0.1:{port}");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lamux"))
-            .args(["--listen-address", "127.0.0.1", "--port", &port.to_string()])
-            .args(args)
-            .env_clear()
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDLAMUXTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "lamux-test-secret")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("LAMUX_DOMAIN_SUFFIX", "example.com")
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("lamux starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                let value: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("log line is JSON: {line}"));
-                sink.lock().expect("lines lock").push(value);
-            }
-        });
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-                return Self { child, addr, lines };
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("lamux did not listen on {addr} within 5 s");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn access_lines(&self) -> Vec<Value> {
-        self.lines
-            .lock()
-            .expect("lines lock")
-            .iter()
-            .filter(|line| line["target"] == "lamux::access")
-            .cloned()
-            .collect()
-    }
-
-    fn terminate(&self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
-        assert!(status.success());
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().expect("client")
+/// lamux in server mode in front of the fake, with settings only from the environment.
+async fn start(endpoint: &str, args: &[&str]) -> Lamux {
+    let env = [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIDLAMUXTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "lamux-test-secret"),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("LAMUX_DOMAIN_SUFFIX", "example.com"),
+    ];
+    Lamux::start(&env, args).await
 }
 
 #[tokio::test]
 async fn serves_over_http_and_logs_one_json_line_per_request() {
     let (fake, endpoint) = FakeLambda::start().await;
-    let lamux = Lamux::start(&endpoint, &[]).await;
+    let lamux = start(&endpoint, &[]).await;
     let response = client()
         .get(lamux.url("/hello?x=1"))
         .header("host", "live-echo.example.com")
@@ -100,6 +42,7 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
     assert_eq!(fake.calls_to("echo"), 1);
     let start = lamux.lines.lock().expect("lines lock").iter().find(|l| l["message"] == "lamux listening").cloned();
     assert_eq!(start.expect("start line")["listen"], lamux.addr.as_str());
+    assert!(lamux.has_line("lamux starting"));
     let event = fake.calls()[0].event();
     assert_eq!(event["requestContext"]["http"]["sourceIp"], "127.0.0.1");
 
@@ -126,7 +69,7 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
 #[tokio::test]
 async fn log_level_filters_request_lines() {
     let (_fake, endpoint) = FakeLambda::start().await;
-    let lamux = Lamux::start(&endpoint, &["--log-level", "WARN"]).await;
+    let lamux = start(&endpoint, &["--log-level", "WARN"]).await;
     let ok = client().get(lamux.url("/")).header("host", "live-echo.example.com").send().await.expect("request");
     assert_eq!(ok.status(), 200);
     let failed = client().get(lamux.url("/")).header("host", "live-crash.example.com").send().await.expect("request");
@@ -141,7 +84,7 @@ async fn log_level_filters_request_lines() {
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     let (_fake, endpoint) = FakeLambda::start().await;
-    let mut lamux = Lamux::start(&endpoint, &[]).await;
+    let mut lamux = start(&endpoint, &[]).await;
     let in_flight = tokio::spawn(client().get(lamux.url("/")).header("host", "live-slow.example.com").send());
     tokio::time::sleep(Duration::from_millis(300)).await;
     lamux.terminate();

@@ -84,9 +84,15 @@ async fn unroutable_hosts_are_400_without_a_call() {
 #[tokio::test]
 async fn unknown_function_or_alias_is_404() {
     let (_fake, router) = setup(&[]).await;
-    for host in ["live-nosuch.localdomain", "v9-echo.localdomain"] {
+    // `untyped` answers 404 without an error type, as cargo-lambda's emulator does.
+    for host in ["live-nosuch.localdomain", "v9-echo.localdomain", "live-untyped.localdomain"] {
         let response = send(&router, get(host, "/")).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "host {host}");
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "host {host}: {}",
+            String::from_utf8_lossy(response.body())
+        );
     }
 }
 
@@ -190,7 +196,10 @@ async fn other_invoke_errors_are_502() {
     // Nothing listens on the endpoint.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let router = support::router(&[], lambda_client(&format!("http://{closed}"), 1));
-    assert_eq!(send(&router, get("live-echo.localdomain", "/")).await.status(), StatusCode::BAD_GATEWAY);
+    let response = send(&router, get("live-echo.localdomain", "/")).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let body = String::from_utf8_lossy(response.body()).into_owned();
+    assert!(body.contains("cannot reach the Lambda endpoint") && body.contains("Connection refused"), "{body}");
 }
 
 #[tokio::test]

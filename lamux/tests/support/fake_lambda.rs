@@ -13,6 +13,7 @@
 //! - `throttled`: 429 TooManyRequestsException, Retry-After 7.
 //! - `toolarge`: 413 RequestTooLargeException.
 //! - `broken`: 500 ServiceException.
+//! - `untyped`: 404 without `x-amzn-ErrorType`, as cargo-lambda's emulator answers.
 //! - anything else: 404 ResourceNotFoundException.
 
 #![allow(dead_code)]
@@ -127,7 +128,7 @@ async fn invoke(
         headers: headers.clone(),
     });
     let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{function}:{qualifier}");
-    let known = ["echo", "mirror", "raw", "slow", "crash", "handled", "throttled", "toolarge", "broken"];
+    let known = ["echo", "mirror", "raw", "slow", "crash", "handled", "throttled", "toolarge", "broken", "untyped"];
     if !known.contains(&function.as_str()) || !ALIASES.contains(&qualifier.as_str()) {
         return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("Function not found: {arn}"));
     }
@@ -185,6 +186,7 @@ async fn invoke(
             "RequestTooLargeException",
             "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
         ),
+        "untyped" => (StatusCode::NOT_FOUND, r#"{"title":"Missing function"}"#).into_response(),
         _ => aws_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",

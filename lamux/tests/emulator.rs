@@ -1,0 +1,203 @@
+//! End to end under cargo-lambda's emulator, with the real echo function (examples/echo):
+//! lamux as a server, as a Function URL function, and as an extension.
+//!
+//! `scripts/test` starts the shared emulator and sets `LAMUX_E2E_EMULATOR`; the extension test
+//! starts a private one, since only stopping an emulator makes it send SHUTDOWN.
+
+#![allow(clippy::expect_used)]
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::process::{Lamux, client, free_port};
+
+/// First calls compile the functions inside the emulator.
+const FIRST_CALL: Duration = Duration::from_secs(600);
+
+fn emulator() -> String {
+    std::env::var("LAMUX_E2E_EMULATOR")
+        .expect("LAMUX_E2E_EMULATOR is unset: run the tests with scripts/test, which starts cargo-lambda's emulator")
+}
+
+fn e2e_env(emulator: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", format!("http://{emulator}")),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "lamux-e2e".into()),
+        ("AWS_SECRET_ACCESS_KEY", "lamux-e2e".into()),
+        ("LAMUX_DOMAIN_SUFFIX", "localhost".into()),
+        ("LAMUX_UPSTREAM_TIMEOUT", "600s".into()),
+    ]
+}
+
+async fn start_lamux(env: &[(&'static str, String)], args: &[&str]) -> Lamux {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Lamux::start(&env, args).await
+}
+
+fn echoed(body: &[u8]) -> Value {
+    serde_json::from_slice(body).unwrap_or_else(|_| panic!("echo answered JSON: {}", String::from_utf8_lossy(body)))
+}
+
+#[tokio::test]
+async fn server_mode_reaches_the_echo_function() {
+    let emulator = emulator();
+    let lamux = start_lamux(&e2e_env(&emulator), &[]).await;
+    let response = client()
+        .post(lamux.url("/some/path?q=a+b&q=c"))
+        .header("host", "live-echo.localhost")
+        .header("x-custom", "kept")
+        .header("content-type", "text/plain")
+        .body("hello, function")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-echo"], "1");
+    assert_eq!(response.headers()["set-cookie"], "echoed=1; Path=/");
+    let seen = echoed(&response.bytes().await.expect("body"));
+    assert_eq!(seen["function"], "echo");
+    assert_eq!(seen["method"], "POST");
+    assert_eq!(seen["path"], "/some/path");
+    assert_eq!(seen["query"]["q"], serde_json::json!(["a b", "c"]));
+    assert_eq!(seen["headers"]["x-custom"], "kept");
+    assert_eq!(seen["body"], "hello, function");
+
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let response = client()
+        .post(lamux.url("/bytes"))
+        .header("host", "live-echo.localhost")
+        .header("content-type", "application/octet-stream")
+        .body(bytes.clone())
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.expect("body").as_ref(), bytes.as_slice());
+    assert!(
+        lamux.lines.lock().expect("lines").iter().any(|l| l["message"] == "lamux starting" && l["mode"] == "server")
+    );
+}
+
+/// lamux as the function behind the emulator's Function URL, routed by X-Forwarded-Host.
+#[tokio::test]
+async fn function_url_mode_routes_by_x_forwarded_host() {
+    let emulator = emulator();
+    let url = |path: &str| format!("http://{emulator}/lambda-url/lamux{path}");
+    let response = client()
+        .get(url("/hello?x=1"))
+        .header("x-forwarded-host", "live-echo.localhost")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["set-cookie"], "echoed=1; Path=/");
+    let seen = echoed(&response.bytes().await.expect("body"));
+    assert_eq!(seen["function"], "echo");
+    assert_eq!(seen["path"], "/hello");
+    assert_eq!(seen["query"]["x"], serde_json::json!(["1"]));
+
+    // Bytes that are not UTF-8 come back exactly, through two Function URL hops.
+    let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(10_000).collect();
+    let response = client()
+        .post(url("/bytes"))
+        .header("x-forwarded-host", "live-echo.localhost")
+        .header("content-type", "application/octet-stream")
+        .body(bytes.clone())
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.expect("body").as_ref(), bytes.as_slice());
+
+    // A URL routed back at lamux's own function is refused, not looped.
+    let response = client()
+        .get(url("/"))
+        .header("x-forwarded-host", "live-lamux.localhost")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 508);
+}
+
+/// A private emulator: stopping it is what sends SHUTDOWN to the extension.
+struct PrivateEmulator {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl PrivateEmulator {
+    fn start() -> Self {
+        use std::os::unix::process::CommandExt as _;
+        let port = free_port();
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+        let child = std::process::Command::new("cargo")
+            .args(["lambda", "watch", "--manifest-path", manifest, "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args(["--ignore-changes", "--bin", "echo"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("cargo lambda watch starts (pip install cargo-lambda)");
+        Self { child, addr: format!("127.0.0.1:{port}") }
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..400 {
+            if tokio::net::TcpStream::connect(&self.addr).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the private emulator did not listen on {}", self.addr);
+    }
+
+    /// SIGTERM to the whole process group, as to any emulator we start.
+    fn stop(&self) {
+        let group = format!("-{}", self.child.id());
+        let _ = std::process::Command::new("kill").args(["-TERM", "--", &group]).status();
+    }
+}
+
+impl Drop for PrivateEmulator {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn extension_mode_registers_serves_and_exits_on_shutdown() {
+    let emulator = PrivateEmulator::start();
+    emulator.wait_ready().await;
+    let mut env = e2e_env(&emulator.addr);
+    // As Lambda sets it: host:port, no scheme (the emulator adds a base path).
+    env.push(("AWS_LAMBDA_RUNTIME_API", format!("{}/.rt/echo", emulator.addr)));
+    let mut lamux = start_lamux(&env, &[]).await;
+    let response = client()
+        .get(lamux.url("/from-handler"))
+        .header("host", "live-echo.localhost")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(echoed(&response.bytes().await.expect("body"))["path"], "/from-handler");
+    assert!(lamux.has_line("extension registered"));
+    assert!(
+        lamux.lines.lock().expect("lines").iter().any(|l| l["message"] == "lamux starting" && l["mode"] == "extension")
+    );
+
+    emulator.stop();
+    let status = tokio::time::timeout(Duration::from_secs(30), lamux.child.wait()).await.expect("exits after SHUTDOWN");
+    assert!(status.expect("status").success());
+    assert!(lamux.wait_for_line("SHUTDOWN received", Duration::from_secs(2)).await);
+}
