@@ -1,0 +1,230 @@
+//! `LamuxStack`: the constructs composed from the user's options into one template. Pure.
+
+use std::collections::BTreeMap;
+
+use crate::constructs::{cloudfront, iam, lambda, logs, route53};
+use crate::options::{InvokeScope, OriginAuth, StackOptions};
+use crate::template::{Expr, Template};
+
+/// The viewer-request function's source, taken from `cloudfront/` at build time.
+pub const VIEWER_REQUEST_JS: &str = include_str!("../../cloudfront/viewer-request.js");
+
+pub const CODE_BUCKET: &str = "CodeS3Bucket";
+pub const CODE_KEY: &str = "CodeS3Key";
+
+const ROLE: &str = "LamuxRole";
+const LOG_GROUP: &str = "LamuxLogGroup";
+const FUNCTION: &str = "LamuxFunction";
+const URL: &str = "LamuxFunctionUrl";
+const URL_PERMISSION: &str = "LamuxFunctionUrlPermission";
+const INVOKE_PERMISSION: &str = "LamuxInvokeViaUrlPermission";
+const VIEWER_FUNCTION: &str = "ForwardedHostFunction";
+const OAC: &str = "LamuxOriginAccessControl";
+const DISTRIBUTION: &str = "LamuxDistribution";
+
+pub fn template(options: &StackOptions) -> Template {
+    let mut t = Template::new(format!("lamux: HTTP multiplexer for Lambda aliases under *.{}", options.domain_suffix));
+    let bucket = t.parameter(CODE_BUCKET, "S3 bucket holding the lamux bootstrap zip");
+    let key = t.parameter(CODE_KEY, "S3 key of the lamux bootstrap zip");
+
+    let log_group = t.add(
+        LOG_GROUP,
+        &logs::LogGroup {
+            log_group_name: Expr::sub("/aws/lambda/${AWS::StackName}"),
+            retention_in_days: options.log_retention_days,
+        },
+    );
+    t.add(ROLE, &role(options));
+    let function = t.add(
+        FUNCTION,
+        &lambda::Function {
+            description: format!("lamux for *.{}", options.domain_suffix),
+            runtime: "provided.al2023",
+            handler: "bootstrap",
+            architectures: vec![options.arch.lambda_name()],
+            code: lambda::Code { s3_bucket: bucket, s3_key: key },
+            role: Expr::get_att(ROLE, "Arn"),
+            memory_size: options.memory,
+            timeout: options.timeout_secs,
+            environment: lambda::Environment { variables: environment(options) },
+            logging_config: lambda::LoggingConfig { log_group, log_format: "JSON" },
+        },
+    );
+    let oac = options.origin_auth == OriginAuth::Oac;
+    t.add(
+        URL,
+        &lambda::Url {
+            target_function_arn: Expr::get_att(FUNCTION, "Arn"),
+            auth_type: if oac { "AWS_IAM" } else { "NONE" },
+            invoke_mode: "BUFFERED",
+        },
+    );
+    // Since October 2025 a Function URL needs both permissions (AWS docs, "Control access to
+    // Lambda function URLs"): InvokeFunctionUrl, and InvokeFunction via the URL.
+    let (principal, source_arn) = if oac {
+        let arn = Expr::sub(format!("arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{DISTRIBUTION}}}"));
+        ("cloudfront.amazonaws.com", Some(arn))
+    } else {
+        ("*", None)
+    };
+    t.add(
+        URL_PERMISSION,
+        &lambda::Permission {
+            action: "lambda:InvokeFunctionUrl",
+            function_name: function.clone(),
+            principal,
+            source_arn: source_arn.clone(),
+            function_url_auth_type: Some(if oac { "AWS_IAM" } else { "NONE" }),
+            invoked_via_function_url: None,
+        },
+    );
+    t.add(
+        INVOKE_PERMISSION,
+        &lambda::Permission {
+            action: "lambda:InvokeFunction",
+            function_name: function,
+            principal,
+            source_arn,
+            function_url_auth_type: None,
+            invoked_via_function_url: Some(true),
+        },
+    );
+    t.add(
+        VIEWER_FUNCTION,
+        &cloudfront::Function {
+            name: Expr::sub("${AWS::StackName}-forwarded-host"),
+            auto_publish: true,
+            function_code: VIEWER_REQUEST_JS.to_owned(),
+            function_config: cloudfront::FunctionConfig {
+                comment: "Copies the viewer's Host into X-Forwarded-Host for lamux".to_owned(),
+                runtime: "cloudfront-js-2.0",
+            },
+        },
+    );
+    if oac {
+        t.add(
+            OAC,
+            &cloudfront::OriginAccessControl {
+                origin_access_control_config: cloudfront::OriginAccessControlConfig {
+                    name: Expr::sub("${AWS::StackName}-lambda"),
+                    description: "CloudFront signs requests to lamux's Function URL".to_owned(),
+                    origin_access_control_origin_type: "lambda",
+                    signing_behavior: "always",
+                    signing_protocol: "sigv4",
+                },
+            },
+        );
+    }
+    t.add(DISTRIBUTION, &distribution(options));
+    if let Some(zone) = &options.hosted_zone_id {
+        for (id, kind) in [("WildcardRecordA", "A"), ("WildcardRecordAAAA", "AAAA")] {
+            t.add(
+                id,
+                &route53::RecordSet {
+                    hosted_zone_id: zone.clone(),
+                    name: format!("*.{}.", options.domain_suffix),
+                    kind,
+                    alias_target: route53::AliasTarget {
+                        dns_name: Expr::get_att(DISTRIBUTION, "DomainName"),
+                        hosted_zone_id: route53::CLOUDFRONT_HOSTED_ZONE_ID,
+                        evaluate_target_health: false,
+                    },
+                },
+            );
+        }
+    }
+
+    t.output("FunctionUrl", "lamux's Function URL (the CloudFront origin)", Expr::get_att(URL, "FunctionUrl"));
+    t.output("FunctionName", "lamux's function", Expr::reference(FUNCTION));
+    t.output("DistributionId", "CloudFront distribution id", Expr::reference(DISTRIBUTION));
+    t.output("DistributionDomainName", "CloudFront domain name", Expr::get_att(DISTRIBUTION, "DomainName"));
+    t.output("ExampleUrl", "How a function alias is reached", Expr::str(example_url(options)));
+    t
+}
+
+fn role(options: &StackOptions) -> iam::Role {
+    let function_arn = |name: &str| Expr::sub(format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"));
+    let invoke_resources: Vec<Expr> = match &options.scope {
+        InvokeScope::Nothing => Vec::new(),
+        // `NAME:*` covers every alias and version of NAME, which is what lamux invokes.
+        InvokeScope::Functions(names) => names.iter().map(|name| function_arn(&format!("{name}:*"))).collect(),
+        InvokeScope::All => vec![function_arn("*")],
+    };
+    let mut statement = vec![iam::Statement {
+        sid: "WriteLogs".to_owned(),
+        effect: "Allow",
+        action: vec!["logs:CreateLogStream", "logs:PutLogEvents"],
+        resource: vec![Expr::get_att(LOG_GROUP, "Arn")],
+    }];
+    if !invoke_resources.is_empty() {
+        statement.push(iam::Statement {
+            sid: "InvokeAliases".to_owned(),
+            effect: "Allow",
+            action: vec!["lambda:InvokeFunction"],
+            resource: invoke_resources,
+        });
+    }
+    iam::Role::for_lambda(vec![iam::Policy {
+        policy_name: "lamux".to_owned(),
+        policy_document: iam::PolicyDocument { version: "2012-10-17", statement },
+    }])
+}
+
+fn environment(options: &StackOptions) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("LAMUX_MODE", "function".to_owned()),
+        ("LAMUX_DOMAIN_SUFFIX", options.domain_suffix.clone()),
+        ("LAMUX_FUNCTION_NAME", options.function_name.clone()),
+        ("LAMUX_UPSTREAM_TIMEOUT", humantime::format_duration(options.upstream_timeout).to_string()),
+    ])
+}
+
+fn distribution(options: &StackOptions) -> cloudfront::Distribution {
+    let (aliases, viewer_certificate) = match &options.certificate_arn {
+        Some(arn) => (vec![format!("*.{}", options.domain_suffix)], cloudfront::ViewerCertificate::acm(arn)),
+        None => (Vec::new(), cloudfront::ViewerCertificate::default_certificate()),
+    };
+    cloudfront::Distribution {
+        distribution_config: cloudfront::DistributionConfig {
+            comment: format!("lamux for *.{}", options.domain_suffix),
+            enabled: true,
+            http_version: "http2and3",
+            ipv6_enabled: true,
+            price_class: "PriceClass_All",
+            aliases,
+            viewer_certificate,
+            origins: vec![cloudfront::Origin {
+                id: "lamux",
+                domain_name: Expr::url_host(Expr::get_att(URL, "FunctionUrl")),
+                custom_origin_config: cloudfront::CustomOriginConfig {
+                    origin_protocol_policy: "https-only",
+                    origin_ssl_protocols: vec!["TLSv1.2"],
+                    // CloudFront's default maximum; lamux's own timeout is what bounds a request.
+                    origin_read_timeout: 60,
+                },
+                origin_access_control_id: (options.origin_auth == OriginAuth::Oac).then(|| Expr::get_att(OAC, "Id")),
+            }],
+            default_cache_behavior: cloudfront::CacheBehavior {
+                target_origin_id: "lamux",
+                viewer_protocol_policy: "redirect-to-https",
+                allowed_methods: vec!["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+                cached_methods: vec!["GET", "HEAD"],
+                cache_policy_id: cloudfront::CACHING_DISABLED,
+                origin_request_policy_id: cloudfront::ALL_VIEWER_EXCEPT_HOST_HEADER,
+                compress: true,
+                function_associations: vec![cloudfront::FunctionAssociation {
+                    event_type: "viewer-request",
+                    function_arn: Expr::get_att(VIEWER_FUNCTION, "FunctionARN"),
+                }],
+            },
+        },
+    }
+}
+
+fn example_url(options: &StackOptions) -> String {
+    if options.function_name == "*" {
+        format!("https://live-my-func.{}/", options.domain_suffix)
+    } else {
+        format!("https://live.{}/", options.domain_suffix)
+    }
+}

@@ -1,0 +1,125 @@
+//! CloudFormation values: literals and intrinsic functions, as Rust values that serialize to
+//! the template's JSON forms (`{"Ref": …}`, `{"Fn::GetAtt": […]}` …).
+
+use serde::ser::SerializeMap as _;
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    List(Vec<Expr>),
+    Ref(String),
+    GetAtt(String, String),
+    Sub(String),
+    Join(String, Vec<Expr>),
+    Select(usize, Box<Expr>),
+    Split(String, Box<Expr>),
+    If(String, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    pub fn str(value: impl Into<String>) -> Self {
+        Self::Str(value.into())
+    }
+
+    pub fn reference(logical_id: impl Into<String>) -> Self {
+        Self::Ref(logical_id.into())
+    }
+
+    pub fn get_att(logical_id: impl Into<String>, attribute: impl Into<String>) -> Self {
+        Self::GetAtt(logical_id.into(), attribute.into())
+    }
+
+    pub fn sub(template: impl Into<String>) -> Self {
+        Self::Sub(template.into())
+    }
+
+    pub fn join(separator: impl Into<String>, parts: Vec<Expr>) -> Self {
+        Self::Join(separator.into(), parts)
+    }
+
+    pub fn select(index: usize, list: Expr) -> Self {
+        Self::Select(index, Box::new(list))
+    }
+
+    pub fn split(separator: impl Into<String>, value: Expr) -> Self {
+        Self::Split(separator.into(), Box::new(value))
+    }
+
+    /// The host of a URL such as a Function URL (`https://HOST/`): `Select(2, Split("/", url))`.
+    pub fn url_host(url: Expr) -> Self {
+        Self::select(2, Self::split("/", url))
+    }
+}
+
+impl From<&str> for Expr {
+    fn from(value: &str) -> Self {
+        Self::Str(value.to_owned())
+    }
+}
+
+impl From<String> for Expr {
+    fn from(value: String) -> Self {
+        Self::Str(value)
+    }
+}
+
+fn single<S: Serializer, V: Serialize + ?Sized>(serializer: S, key: &str, value: &V) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(1))?;
+    map.serialize_entry(key, value)?;
+    map.end()
+}
+
+impl Serialize for Expr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Str(value) => serializer.serialize_str(value),
+            Self::Int(value) => serializer.serialize_i64(*value),
+            Self::Bool(value) => serializer.serialize_bool(*value),
+            Self::List(items) => items.serialize(serializer),
+            Self::Ref(id) => single(serializer, "Ref", id),
+            Self::GetAtt(id, attribute) => single(serializer, "Fn::GetAtt", &[id, attribute]),
+            Self::Sub(template) => single(serializer, "Fn::Sub", template),
+            Self::Join(separator, parts) => single(serializer, "Fn::Join", &(separator, parts)),
+            Self::Select(index, list) => single(serializer, "Fn::Select", &(index, list)),
+            Self::Split(separator, value) => single(serializer, "Fn::Split", &(separator, value)),
+            Self::If(condition, then, otherwise) => single(serializer, "Fn::If", &(condition, then, otherwise)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn intrinsics_serialize_to_their_template_forms() {
+        let cases = [
+            (Expr::str("x"), json!("x")),
+            (Expr::Int(3), json!(3)),
+            (Expr::List(vec![Expr::str("a"), Expr::Bool(true)]), json!(["a", true])),
+            (Expr::reference("Fn"), json!({"Ref": "Fn"})),
+            (Expr::get_att("Fn", "Arn"), json!({"Fn::GetAtt": ["Fn", "Arn"]})),
+            (Expr::sub("${AWS::StackName}-x"), json!({"Fn::Sub": "${AWS::StackName}-x"})),
+            (
+                Expr::join(",", vec![Expr::str("a"), Expr::reference("B")]),
+                json!({"Fn::Join": [",", ["a", {"Ref": "B"}]]}),
+            ),
+            (
+                Expr::url_host(Expr::get_att("Url", "FunctionUrl")),
+                json!({"Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["Url", "FunctionUrl"]}]}]}),
+            ),
+            (
+                Expr::If("HasDomain".into(), Box::new(Expr::str("a")), Box::new(Expr::reference("AWS::NoValue"))),
+                json!({"Fn::If": ["HasDomain", "a", {"Ref": "AWS::NoValue"}]}),
+            ),
+        ];
+        for (expr, want) in cases {
+            assert_eq!(serde_json::to_value(&expr).expect("serializes"), want, "{expr:?}");
+        }
+    }
+}
