@@ -21,6 +21,12 @@ impl Archive {
     pub fn key(&self, kind: &str) -> String {
         format!("lamux/{kind}-{}.zip", self.sha256)
     }
+
+    /// The digest as Lambda reports a function's `CodeSha256`: base64, not hex.
+    pub fn code_sha256(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&self.bytes))
+    }
 }
 
 /// The function zip: the binary as `bootstrap`, as `provided.al2023` expects.
@@ -38,7 +44,7 @@ fn zip_one(path: &str, binary: &[u8]) -> anyhow::Result<Archive> {
     // the time of day goes into the archive.
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(9))
+        .compression_level(Some(6))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o755);
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));

@@ -228,3 +228,168 @@ fn example_url(options: &StackOptions) -> String {
         format!("https://live.{}/", options.domain_suffix)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+    use serde_json::json;
+
+    use super::*;
+    use crate::options::StackArgs;
+
+    #[derive(clap::Parser)]
+    struct Args {
+        #[command(flatten)]
+        stack: StackArgs,
+    }
+
+    fn render(args: &[&str]) -> Template {
+        let args = Args::try_parse_from(std::iter::once("synth").chain(args.iter().copied())).expect("flags");
+        template(&args.stack.validate(None).expect("valid options"))
+    }
+
+    #[test]
+    fn snapshots_of_every_variant() {
+        let variants: [(&str, &[&str]); 5] = [
+            ("default", &["--domain-suffix", "example.com", "--allow-function", "my-func"]),
+            ("fixed_function_arm64", &["--domain-suffix", "example.com", "--function-name", "app", "--arch", "arm64"]),
+            ("allow_all", &["--domain-suffix", "example.com", "--allow-all-functions", "--memory", "256"]),
+            (
+                "custom_domain",
+                &[
+                    "--domain-suffix",
+                    "example.com",
+                    "--allow-function",
+                    "a,b",
+                    "--certificate-arn",
+                    "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c",
+                    "--hosted-zone-id",
+                    "Z0123456789ABC",
+                ],
+            ),
+            ("oac", &["--domain-suffix", "example.com", "--allow-function", "my-func", "--origin-auth", "oac"]),
+        ];
+        for (name, args) in variants {
+            insta::assert_snapshot!(name, render(args).to_json());
+        }
+    }
+
+    #[test]
+    fn same_options_same_bytes() {
+        let args = ["--domain-suffix", "example.com", "--allow-function", "b,a", "--origin-auth", "oac"];
+        assert_eq!(render(&args).to_json(), render(&args).to_json());
+    }
+
+    #[test]
+    fn role_is_scoped_to_the_functions_lamux_may_call() {
+        let statements = |t: &Template| t.properties(ROLE).expect("role")["Policies"][0]["PolicyDocument"]["Statement"].clone();
+        let fixed = statements(&render(&["--domain-suffix", "x.com", "--function-name", "app"]));
+        assert_eq!(
+            fixed[1]["Resource"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:app:*"}])
+        );
+        let listed = statements(&render(&["--domain-suffix", "x.com", "--allow-function", "a,b"]));
+        assert_eq!(listed[1]["Resource"].as_array().map(Vec::len), Some(2));
+        let all = statements(&render(&["--domain-suffix", "x.com", "--allow-all-functions"]));
+        assert_eq!(
+            all[1]["Resource"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*"}])
+        );
+        let none = statements(&render(&["--domain-suffix", "x.com"]));
+        assert_eq!(none.as_array().map(Vec::len), Some(1), "no invoke statement without a scope");
+    }
+
+    #[test]
+    fn function_runs_lamux_with_the_options() {
+        let t = render(&["--domain-suffix", "Example.COM", "--function-name", "app", "--upstream-timeout", "10s"]);
+        let function = t.properties(FUNCTION).expect("function");
+        assert_eq!(function["Runtime"], "provided.al2023");
+        assert_eq!(function["Handler"], "bootstrap");
+        assert_eq!(function["Architectures"], json!(["x86_64"]));
+        assert_eq!(function["Timeout"], 15);
+        assert_eq!(
+            function["Environment"]["Variables"],
+            json!({"LAMUX_MODE": "function", "LAMUX_DOMAIN_SUFFIX": "example.com", "LAMUX_FUNCTION_NAME": "app",
+                   "LAMUX_UPSTREAM_TIMEOUT": "10s"})
+        );
+        assert_eq!(function["Code"], json!({"S3Bucket": {"Ref": CODE_BUCKET}, "S3Key": {"Ref": CODE_KEY}}));
+    }
+
+    #[test]
+    fn public_url_has_both_permissions() {
+        let t = render(&["--domain-suffix", "x.com"]);
+        assert_eq!(t.properties(URL).expect("url")["AuthType"], "NONE");
+        let url = t.properties(URL_PERMISSION).expect("permission");
+        assert_eq!((url["Action"].as_str(), url["Principal"].as_str()), (Some("lambda:InvokeFunctionUrl"), Some("*")));
+        assert_eq!(url["FunctionUrlAuthType"], "NONE");
+        let invoke = t.properties(INVOKE_PERMISSION).expect("permission");
+        assert_eq!(invoke["Action"], "lambda:InvokeFunction");
+        assert_eq!(invoke["InvokedViaFunctionUrl"], true);
+    }
+
+    #[test]
+    fn oac_signs_with_iam_and_scopes_permissions_to_the_distribution() {
+        let t = render(&["--domain-suffix", "x.com", "--origin-auth", "oac"]);
+        assert_eq!(t.properties(URL).expect("url")["AuthType"], "AWS_IAM");
+        assert_eq!(t.properties(OAC).expect("oac")["OriginAccessControlConfig"]["OriginAccessControlOriginType"], "lambda");
+        for id in [URL_PERMISSION, INVOKE_PERMISSION] {
+            let permission = t.properties(id).expect("permission");
+            assert_eq!(permission["Principal"], "cloudfront.amazonaws.com");
+            assert!(permission["SourceArn"]["Fn::Sub"].as_str().is_some_and(|arn| arn.ends_with("distribution/${LamuxDistribution}")));
+        }
+        let origin = &t.properties(DISTRIBUTION).expect("distribution")["DistributionConfig"]["Origins"][0];
+        assert_eq!(origin["OriginAccessControlId"], json!({"Fn::GetAtt": [OAC, "Id"]}));
+    }
+
+    #[test]
+    fn distribution_forwards_everything_but_host_through_the_viewer_function() {
+        let t = render(&["--domain-suffix", "x.com"]);
+        let config = &t.properties(DISTRIBUTION).expect("distribution")["DistributionConfig"];
+        let behavior = &config["DefaultCacheBehavior"];
+        assert_eq!(behavior["CachePolicyId"], cloudfront::CACHING_DISABLED);
+        assert_eq!(behavior["OriginRequestPolicyId"], cloudfront::ALL_VIEWER_EXCEPT_HOST_HEADER);
+        assert_eq!(behavior["AllowedMethods"].as_array().map(Vec::len), Some(7));
+        assert_eq!(behavior["FunctionAssociations"][0]["EventType"], "viewer-request");
+        assert_eq!(config["HttpVersion"], "http2and3");
+        assert_eq!(config["Origins"][0]["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
+        let viewer = t.properties(VIEWER_FUNCTION).expect("viewer function");
+        assert_eq!(viewer["FunctionConfig"]["Runtime"], "cloudfront-js-2.0");
+        assert_eq!(viewer["FunctionCode"], VIEWER_REQUEST_JS);
+    }
+
+    #[test]
+    fn custom_domain_adds_aliases_certificate_and_records() {
+        let t = render(&[
+            "--domain-suffix",
+            "example.com",
+            "--certificate-arn",
+            "arn:aws:acm:us-east-1:123456789012:certificate/x",
+            "--hosted-zone-id",
+            "Z1",
+        ]);
+        let config = &t.properties(DISTRIBUTION).expect("distribution")["DistributionConfig"];
+        assert_eq!(config["Aliases"], json!(["*.example.com"]));
+        assert_eq!(config["ViewerCertificate"]["SslSupportMethod"], "sni-only");
+        for (id, kind) in [("WildcardRecordA", "A"), ("WildcardRecordAAAA", "AAAA")] {
+            let record = t.properties(id).expect("record");
+            assert_eq!(record["Type"], kind);
+            assert_eq!(record["Name"], "*.example.com.");
+            assert_eq!(record["AliasTarget"]["HostedZoneId"], route53::CLOUDFRONT_HOSTED_ZONE_ID);
+        }
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        let refused = |args: &[&str]| {
+            let args = Args::try_parse_from(std::iter::once("synth").chain(args.iter().copied()));
+            args.map_or(true, |args| args.stack.validate(None).is_err())
+        };
+        assert!(refused(&["--domain-suffix", "x.com", "--certificate-arn", "arn:aws:acm:eu-west-1:1:certificate/x"]));
+        assert!(refused(&["--domain-suffix", "x.com", "--hosted-zone-id", "Z1"]), "a zone without a certificate");
+        assert!(refused(&["--domain-suffix", "x.com", "--timeout", "30s", "--upstream-timeout", "30s"]));
+        assert!(refused(&["--domain-suffix", "x.com", "--timeout", "901s"]));
+        assert!(refused(&["--domain-suffix", "x.com", "--memory", "64"]));
+        assert!(refused(&["--domain-suffix", "x.com", "--log-retention-days", "10"]));
+        assert!(refused(&["--domain-suffix", ".."]));
+    }
+}

@@ -1,0 +1,32 @@
+//! AWS clients from the standard chain (region, profile, credentials, `AWS_ENDPOINT_URL`).
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+pub struct Clients {
+    pub config: SdkConfig,
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    pub async fn from_env() -> anyhow::Result<Self> {
+        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        anyhow::ensure!(config.region().is_some(), "no AWS region: set AWS_REGION or use a profile with a region");
+        // A custom endpoint (an emulator, a proxy) rarely serves virtual-hosted buckets.
+        let path_style = config.endpoint_url().is_some();
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build());
+        Ok(Self {
+            cloudformation: aws_sdk_cloudformation::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+            s3,
+            config,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        self.config.region().map_or("", |region| region.as_ref())
+    }
+}
