@@ -26,7 +26,8 @@ pub async fn ensure_bucket(clients: &Clients, bucket: &str) -> anyhow::Result<()
     // us-east-1 is the one region that takes no location constraint.
     if clients.region() != "us-east-1" {
         let constraint = BucketLocationConstraint::from(clients.region());
-        create = create.create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(constraint).build());
+        create = create
+            .create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(constraint).build());
     }
     create.send().await.with_context(|| format!("cannot create the asset bucket {bucket}"))?;
     let block = PublicAccessBlockConfiguration::builder()

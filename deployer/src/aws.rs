@@ -16,7 +16,9 @@ impl Clients {
         anyhow::ensure!(config.region().is_some(), "no AWS region: set AWS_REGION or use a profile with a region");
         // A custom endpoint (an emulator, a proxy) rarely serves virtual-hosted buckets.
         let path_style = config.endpoint_url().is_some();
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build());
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build(),
+        );
         Ok(Self {
             cloudformation: aws_sdk_cloudformation::Client::new(&config),
             lambda: aws_sdk_lambda::Client::new(&config),

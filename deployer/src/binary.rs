@@ -26,7 +26,12 @@ pub fn load(path: Option<&Path>, arch: Option<Arch>) -> anyhow::Result<Binary> {
     if let Some(arch) = arch
         && arch != binary_arch
     {
-        bail!("--arch {} does not match {}, which is built for {}", arch.lambda_name(), path.display(), binary_arch.lambda_name());
+        bail!(
+            "--arch {} does not match {}, which is built for {}",
+            arch.lambda_name(),
+            path.display(),
+            binary_arch.lambda_name()
+        );
     }
     Ok(Binary { bytes, arch: binary_arch })
 }

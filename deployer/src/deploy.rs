@@ -65,9 +65,13 @@ pub fn means_no_changes(message: &str) -> bool {
 /// The stack's status, or `None` when there is no such stack.
 pub async fn stack_status(cf: &Client, stack: &str) -> anyhow::Result<Option<String>> {
     match cf.describe_stacks().stack_name(stack).send().await {
-        Ok(output) => Ok(output.stacks().first().and_then(|s| s.stack_status()).map(|status| status.as_str().to_owned())),
+        Ok(output) => {
+            Ok(output.stacks().first().and_then(|s| s.stack_status()).map(|status| status.as_str().to_owned()))
+        }
         // CloudFormation has no typed "not found": a missing stack is this ValidationError.
-        Err(err) if err.code() == Some("ValidationError") && err.message().is_some_and(|m| m.contains("does not exist")) => {
+        Err(err)
+            if err.code() == Some("ValidationError") && err.message().is_some_and(|m| m.contains("does not exist")) =>
+        {
             Ok(None)
         }
         Err(err) => Err(err).with_context(|| format!("cannot describe stack {stack}")),
@@ -85,7 +89,10 @@ pub async fn plan(cf: &Client, stack: &str, template: &str, parameters: &[(&str,
     }
     let creates_stack = matches!(status.as_deref(), None | Some("REVIEW_IN_PROGRESS"));
     let kind = if creates_stack { ChangeSetType::Create } else { ChangeSetType::Update };
-    let name = format!("lamux-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis());
+    let name = format!(
+        "lamux-{}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis()
+    );
     let parameters = parameters
         .iter()
         .map(|(key, value)| Parameter::builder().parameter_key(*key).parameter_value(*value).build())
@@ -109,7 +116,8 @@ pub async fn plan(cf: &Client, stack: &str, template: &str, parameters: &[(&str,
     let id = created.id().context("CloudFormation returned no change set id")?.to_owned();
     let mut backoff = Backoff::new();
     loop {
-        let described = cf.describe_change_set().change_set_name(&id).send().await.context("cannot describe the change set")?;
+        let described =
+            cf.describe_change_set().change_set_name(&id).send().await.context("cannot describe the change set")?;
         match described.status() {
             Some(ChangeSetStatus::CreateComplete) => {
                 let changes = described.changes().iter().filter_map(|change| change.resource_change()).map(|change| {

@@ -47,7 +47,12 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
     write(&out.join("template.json"), stack::template(&options).to_json().as_bytes())?;
     let manifest_json = serde_json::to_string_pretty(&manifest).context("manifest")? + "\n";
     write(&out.join("assets.json"), manifest_json.as_bytes())?;
-    eprintln!("wrote template.json, assets.json, {} and {} to {}", manifest.function.file, manifest.layer.file, out.display());
+    eprintln!(
+        "wrote template.json, assets.json, {} and {} to {}",
+        manifest.function.file,
+        manifest.layer.file,
+        out.display()
+    );
     Ok(())
 }
 

@@ -30,7 +30,11 @@ async fn prepare(args: &StackArgs, upload: bool) -> anyhow::Result<Prepared> {
     let options = args.validate(Some(binary.arch))?;
     warn(&options);
     let template = stack::template(&options).to_json();
-    ensure!(template.len() <= TEMPLATE_BODY_LIMIT, "the template is {} bytes; CloudFormation takes at most {TEMPLATE_BODY_LIMIT}", template.len());
+    ensure!(
+        template.len() <= TEMPLATE_BODY_LIMIT,
+        "the template is {} bytes; CloudFormation takes at most {TEMPLATE_BODY_LIMIT}",
+        template.len()
+    );
     let archive = package::function_zip(&binary.bytes)?;
     let clients = Clients::from_env().await?;
     let bucket = crate::assets::bucket_name(&clients).await?;
@@ -118,7 +122,13 @@ pub async fn status(stack_name: &str, binary_path: Option<&std::path::Path>) -> 
         .await
         .context("cannot find the function in the stack")?;
     let function = resource.stack_resource_detail().and_then(|d| d.physical_resource_id()).context("no function id")?;
-    let deployed = clients.lambda.get_function_configuration().function_name(function).send().await.context("cannot read the function")?;
+    let deployed = clients
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .context("cannot read the function")?;
     // Lambda reports CodeSha256 as the base64 of the zip's SHA-256.
     let deployed_sha = deployed.code_sha256().unwrap_or_default();
     if deployed_sha == local.code_sha256() {
@@ -128,7 +138,6 @@ pub async fn status(stack_name: &str, binary_path: Option<&std::path::Path>) -> 
     }
     Ok(())
 }
-
 
 pub async fn layer_publish(args: &BinaryArgs, layer_name: &str, share_with: Option<&str>) -> anyhow::Result<()> {
     let binary = binary::load(args.binary.as_deref(), args.arch)?;
@@ -154,7 +163,10 @@ pub async fn layer_publish(args: &BinaryArgs, layer_name: &str, share_with: Opti
     let arn = published.layer_version_arn().context("no layer version ARN")?.to_owned();
     if let Some(share) = share_with {
         let principal = if share == "public" { "*" } else { share };
-        ensure!(principal == "*" || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit())), "--share-with takes a 12-digit account id or `public`");
+        ensure!(
+            principal == "*" || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit())),
+            "--share-with takes a 12-digit account id or `public`"
+        );
         clients
             .lambda
             .add_layer_version_permission()

@@ -62,7 +62,9 @@ pub fn template(options: &StackOptions) -> Template {
     // Since October 2025 a Function URL needs both permissions (AWS docs, "Control access to
     // Lambda function URLs"): InvokeFunctionUrl, and InvokeFunction via the URL.
     let (principal, source_arn) = if oac {
-        let arn = Expr::sub(format!("arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{DISTRIBUTION}}}"));
+        let arn = Expr::sub(format!(
+            "arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{DISTRIBUTION}}}"
+        ));
         ("cloudfront.amazonaws.com", Some(arn))
     } else {
         ("*", None)
@@ -143,7 +145,9 @@ pub fn template(options: &StackOptions) -> Template {
 }
 
 fn role(options: &StackOptions) -> iam::Role {
-    let function_arn = |name: &str| Expr::sub(format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"));
+    let function_arn = |name: &str| {
+        Expr::sub(format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"))
+    };
     let invoke_resources: Vec<Expr> = match &options.scope {
         InvokeScope::Nothing => Vec::new(),
         // `NAME:*` covers every alias and version of NAME, which is what lamux invokes.
@@ -282,7 +286,8 @@ mod tests {
 
     #[test]
     fn role_is_scoped_to_the_functions_lamux_may_call() {
-        let statements = |t: &Template| t.properties(ROLE).expect("role")["Policies"][0]["PolicyDocument"]["Statement"].clone();
+        let statements =
+            |t: &Template| t.properties(ROLE).expect("role")["Policies"][0]["PolicyDocument"]["Statement"].clone();
         let fixed = statements(&render(&["--domain-suffix", "x.com", "--function-name", "app"]));
         assert_eq!(
             fixed[1]["Resource"],
@@ -331,11 +336,18 @@ mod tests {
     fn oac_signs_with_iam_and_scopes_permissions_to_the_distribution() {
         let t = render(&["--domain-suffix", "x.com", "--origin-auth", "oac"]);
         assert_eq!(t.properties(URL).expect("url")["AuthType"], "AWS_IAM");
-        assert_eq!(t.properties(OAC).expect("oac")["OriginAccessControlConfig"]["OriginAccessControlOriginType"], "lambda");
+        assert_eq!(
+            t.properties(OAC).expect("oac")["OriginAccessControlConfig"]["OriginAccessControlOriginType"],
+            "lambda"
+        );
         for id in [URL_PERMISSION, INVOKE_PERMISSION] {
             let permission = t.properties(id).expect("permission");
             assert_eq!(permission["Principal"], "cloudfront.amazonaws.com");
-            assert!(permission["SourceArn"]["Fn::Sub"].as_str().is_some_and(|arn| arn.ends_with("distribution/${LamuxDistribution}")));
+            assert!(
+                permission["SourceArn"]["Fn::Sub"]
+                    .as_str()
+                    .is_some_and(|arn| arn.ends_with("distribution/${LamuxDistribution}"))
+            );
         }
         let origin = &t.properties(DISTRIBUTION).expect("distribution")["DistributionConfig"]["Origins"][0];
         assert_eq!(origin["OriginAccessControlId"], json!({"Fn::GetAtt": [OAC, "Id"]}));

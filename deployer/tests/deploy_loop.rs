@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
 
 fn moto() -> String {
-    std::env::var("LAMUX_E2E_MOTO").expect("LAMUX_E2E_MOTO is unset: run the tests with scripts/test, which starts moto")
+    std::env::var("LAMUX_E2E_MOTO")
+        .expect("LAMUX_E2E_MOTO is unset: run the tests with scripts/test, which starts moto")
 }
 
 /// A stand-in lamux binary: a valid x86_64 ELF header and a payload that makes it unique.
@@ -33,7 +34,12 @@ fn deploy(args: &[&str]) -> Output {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("lamux-deploy runs");
-    eprintln!("lamux-deploy {}:\n{}{}", args.join(" "), String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    eprintln!(
+        "lamux-deploy {}:\n{}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -84,7 +90,11 @@ async fn up_again_update_status_down() {
     assert_eq!(configuration.runtime().map(|r| r.as_str()), Some("provided.al2023"));
     assert_eq!(configuration.handler(), Some("bootstrap"));
     let zip = lamux_deploy::package::function_zip(&std::fs::read(&first).expect("binary")).expect("zip");
-    assert_eq!(configuration.code_sha256(), Some(zip.code_sha256().as_str()), "the uploaded zip is the function's code");
+    assert_eq!(
+        configuration.code_sha256(),
+        Some(zip.code_sha256().as_str()),
+        "the uploaded zip is the function's code"
+    );
     let url_config = lambda.get_function_url_config().function_name(&function).send().await.expect("URL config");
     assert_eq!(url_config.auth_type().as_str(), "NONE");
     assert_eq!(format!("{}/", url_config.function_url().trim_end_matches('/')), url);
@@ -143,8 +153,16 @@ async fn diff_shows_changes_and_leaves_nothing_behind() {
 async fn layer_publish_creates_a_shared_version() {
     let dir = tempdir("layer");
     let binary = binary(&dir, "layer");
-    let output =
-        stdout(&deploy(&["layer", "publish", "--layer-name", "lamux-test", "--share-with", "public", "--binary", &binary.display().to_string()]));
+    let output = stdout(&deploy(&[
+        "layer",
+        "publish",
+        "--layer-name",
+        "lamux-test",
+        "--share-with",
+        "public",
+        "--binary",
+        &binary.display().to_string(),
+    ]));
     let arn = output.lines().last().expect("ARN line").to_owned();
     assert!(arn.starts_with("arn:aws:lambda:us-east-1:") && arn.contains(":layer:lamux-test:"), "{arn}");
     let lambda = aws_sdk_lambda::Client::new(&sdk_config());

@@ -2,6 +2,8 @@
 //! `lamux-deploy synth` renders now, and lint-clean. To refresh them after a change:
 //! `LAMUX_UPDATE_TEMPLATES=1 cargo test -p lamux-deploy --test templates`.
 
+#![allow(clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::process::Command;
 
