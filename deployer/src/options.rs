@@ -24,6 +24,33 @@ impl Arch {
     }
 }
 
+/// The Function URL's InvokeMode, and lamux's `--invoke-mode` to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InvokeMode {
+    /// Responses up to 6 MB, sent whole.
+    Buffered,
+    /// Streamed responses up to 200 MB, first bytes as soon as the function writes them.
+    ResponseStream,
+}
+
+impl InvokeMode {
+    /// The Function URL's `InvokeMode` value.
+    pub fn url_value(self) -> &'static str {
+        match self {
+            Self::Buffered => "BUFFERED",
+            Self::ResponseStream => "RESPONSE_STREAM",
+        }
+    }
+
+    /// lamux's `LAMUX_INVOKE_MODE` value.
+    pub fn lamux_value(self) -> &'static str {
+        match self {
+            Self::Buffered => "buffered",
+            Self::ResponseStream => "response-stream",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OriginAuth {
     /// A public Function URL (AuthType NONE) behind CloudFront.
@@ -83,6 +110,10 @@ pub struct StackArgs {
     #[arg(long, requires = "certificate_arn")]
     pub hosted_zone_id: Option<String>,
 
+    /// Buffered or streamed responses: lamux's Function URL InvokeMode and its own mode.
+    #[arg(long, value_enum, default_value = "buffered")]
+    pub invoke_mode: InvokeMode,
+
     /// How CloudFront authenticates to the Function URL.
     #[arg(long, value_enum, default_value = "none")]
     pub origin_auth: OriginAuth,
@@ -129,6 +160,7 @@ pub struct StackOptions {
     pub certificate_arn: Option<String>,
     pub hosted_zone_id: Option<String>,
     pub origin_auth: OriginAuth,
+    pub invoke_mode: InvokeMode,
 }
 
 /// Retention values CloudWatch Logs accepts.
@@ -192,6 +224,7 @@ impl StackArgs {
             certificate_arn: self.certificate_arn.clone(),
             hosted_zone_id: self.hosted_zone_id.clone(),
             origin_auth: self.origin_auth,
+            invoke_mode: self.invoke_mode,
         })
     }
 }

@@ -56,7 +56,7 @@ pub fn template(options: &StackOptions) -> Template {
         &lambda::Url {
             target_function_arn: Expr::get_att(FUNCTION, "Arn"),
             auth_type: if oac { "AWS_IAM" } else { "NONE" },
-            invoke_mode: "BUFFERED",
+            invoke_mode: options.invoke_mode.url_value(),
         },
     );
     // Since October 2025 a Function URL needs both permissions (AWS docs, "Control access to
@@ -180,6 +180,7 @@ fn environment(options: &StackOptions) -> BTreeMap<&'static str, String> {
         ("LAMUX_DOMAIN_SUFFIX", options.domain_suffix.clone()),
         ("LAMUX_FUNCTION_NAME", options.function_name.clone()),
         ("LAMUX_UPSTREAM_TIMEOUT", humantime::format_duration(options.upstream_timeout).to_string()),
+        ("LAMUX_INVOKE_MODE", options.invoke_mode.lamux_value().to_owned()),
     ])
 }
 
@@ -254,7 +255,11 @@ mod tests {
 
     #[test]
     fn snapshots_of_every_variant() {
-        let variants: [(&str, &[&str]); 5] = [
+        let variants: [(&str, &[&str]); 6] = [
+            (
+                "response_stream",
+                &["--domain-suffix", "example.com", "--allow-function", "my-func", "--invoke-mode", "response-stream"],
+            ),
             ("default", &["--domain-suffix", "example.com", "--allow-function", "my-func"]),
             ("fixed_function_arm64", &["--domain-suffix", "example.com", "--function-name", "app", "--arch", "arm64"]),
             ("allow_all", &["--domain-suffix", "example.com", "--allow-all-functions", "--memory", "256"]),
@@ -315,9 +320,18 @@ mod tests {
         assert_eq!(
             function["Environment"]["Variables"],
             json!({"LAMUX_MODE": "function", "LAMUX_DOMAIN_SUFFIX": "example.com", "LAMUX_FUNCTION_NAME": "app",
-                   "LAMUX_UPSTREAM_TIMEOUT": "10s"})
+                   "LAMUX_UPSTREAM_TIMEOUT": "10s", "LAMUX_INVOKE_MODE": "buffered"})
         );
         assert_eq!(function["Code"], json!({"S3Bucket": {"Ref": CODE_BUCKET}, "S3Key": {"Ref": CODE_KEY}}));
+    }
+
+    #[test]
+    fn invoke_mode_sets_the_url_and_lamux_alike() {
+        let t = render(&["--domain-suffix", "x.com", "--invoke-mode", "response-stream"]);
+        assert_eq!(t.properties(URL).expect("url")["InvokeMode"], "RESPONSE_STREAM");
+        let variables = &t.properties(FUNCTION).expect("function")["Environment"]["Variables"];
+        assert_eq!(variables["LAMUX_INVOKE_MODE"], "response-stream");
+        assert_eq!(render(&["--domain-suffix", "x.com"]).properties(URL).expect("url")["InvokeMode"], "BUFFERED");
     }
 
     #[test]

@@ -36,6 +36,15 @@ pub struct Cli {
     #[arg(long, env = "LAMUX_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
     pub upstream_timeout: Duration,
 
+    /// How to invoke: `buffered` (Invoke, 6 MB) or `response-stream` (InvokeWithResponseStream:
+    /// streamed bodies up to 200 MB; functions that do not stream still answer normally).
+    #[arg(long, env = "LAMUX_INVOKE_MODE", value_enum, ignore_case = true, default_value = "buffered")]
+    pub invoke_mode: InvokeMode,
+
+    /// In response-stream mode, the longest silence between two chunks of a stream.
+    #[arg(long, env = "LAMUX_STREAM_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub stream_idle_timeout: Duration,
+
     /// Say in error bodies what went wrong (function names, AWS messages).
     #[arg(
         long,
@@ -73,6 +82,13 @@ pub struct Cli {
     /// The function's handler; set by Lambda for a function's runtime, not for an extension.
     #[arg(long, env = "_HANDLER", hide = true)]
     pub handler: Option<String>,
+}
+
+/// Named like the Function URL setting `InvokeMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InvokeMode {
+    Buffered,
+    ResponseStream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -176,6 +192,12 @@ mod tests {
         assert_eq!(cli.upstream_timeout, Duration::from_secs(30));
         assert!(cli.error_details());
         assert_eq!(cli.log_level, LogLevel::Info);
+        assert_eq!(cli.invoke_mode, InvokeMode::Buffered);
+        assert_eq!(cli.stream_idle_timeout, Duration::from_secs(30));
+        assert_eq!(
+            parse(&["--invoke-mode", "RESPONSE-STREAM"]).expect("parses").invoke_mode,
+            InvokeMode::ResponseStream
+        );
     }
 
     #[test]
@@ -221,6 +243,8 @@ mod tests {
             (&["--upstream-timeout", "0s"], "--upstream-timeout"),
             (&["--port", "70000"], "--port"),
             (&["--mode", "daemon"], "--mode"),
+            (&["--invoke-mode", "stream"], "--invoke-mode"),
+            (&["--stream-idle-timeout", "0s"], "--stream-idle-timeout"),
             (&["--log-level", "verbose"], "--log-level"),
             (&["--domain-suffix", "bad_domain.com"], "--domain-suffix"),
             (&["--domain-suffix", "a..b"], "--domain-suffix"),

@@ -14,19 +14,32 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt as _};
 use tower::ServiceExt as _;
 
-/// Serve Function URL invocations until Lambda stops the sandbox.
-pub async fn run(router: axum::Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(lambda_http::service_fn(move |request| handle(router.clone(), request))).await
+/// Serve Function URL invocations until Lambda stops the sandbox. With `streaming`, lamux
+/// answers as a streaming function (its Function URL's InvokeMode must be RESPONSE_STREAM),
+/// so a stream survives CloudFront -> lamux -> function.
+pub async fn run(router: axum::Router, streaming: bool) -> Result<(), lambda_http::Error> {
+    if streaming {
+        let service = lambda_http::service_fn(move |request| route(router.clone(), request));
+        return lambda_http::run_with_streaming_response(service).await;
+    }
+    lambda_http::run(lambda_http::service_fn(move |request| buffered(router.clone(), request))).await
 }
 
-async fn handle(router: axum::Router, request: lambda_http::Request) -> Result<ExactResponse, lambda_http::Error> {
+/// The router's response to one Function URL request, the viewer's address attached.
+async fn route(
+    router: axum::Router,
+    request: lambda_http::Request,
+) -> Result<Response<axum::body::Body>, lambda_http::Error> {
     let peer = source_ip(&request);
     let mut request = request.map(axum::body::Body::new);
     if let Some(ip) = peer {
         request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 0)));
     }
-    let response = router.oneshot(request).await?;
-    let (parts, body) = response.into_parts();
+    Ok(router.oneshot(request).await?)
+}
+
+async fn buffered(router: axum::Router, request: lambda_http::Request) -> Result<ExactResponse, lambda_http::Error> {
+    let (parts, body) = route(router, request).await?.into_parts();
     let bytes = body.collect().await?.to_bytes();
     Ok(ExactResponse(Response::from_parts(parts, bytes)))
 }

@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use aws_sdk_lambda::error::SdkError;
+use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::operation::invoke::InvokeError;
+use aws_sdk_lambda::operation::invoke_with_response_stream::InvokeWithResponseStreamError;
 use aws_sdk_lambda::primitives::Blob;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use bytes::Bytes;
@@ -23,14 +24,18 @@ pub struct CallRecord {
 
 #[derive(Debug, Clone)]
 pub struct Invoker {
-    client: aws_sdk_lambda::Client,
-    timeout: Duration,
+    pub(crate) client: aws_sdk_lambda::Client,
+    /// Bounds a buffered Invoke, or a stream's time to its first byte.
+    pub(crate) timeout: Duration,
+    /// Bounds the gaps between a stream's chunks.
+    pub(crate) idle_timeout: Duration,
 }
 
 impl Invoker {
-    /// `timeout` bounds the whole call, SDK retries included.
-    pub fn new(client: aws_sdk_lambda::Client, timeout: Duration) -> Self {
-        Self { client, timeout }
+    /// `timeout` bounds the whole call, SDK retries included; `idle_timeout` the silences
+    /// within a response stream.
+    pub fn new(client: aws_sdk_lambda::Client, timeout: Duration, idle_timeout: Duration) -> Self {
+        Self { client, timeout, idle_timeout }
     }
 
     /// Invoke `target` with an event payload; the function's answer on success.
@@ -80,44 +85,75 @@ struct FunctionErrorPayload {
     error_message: String,
 }
 
+/// What an Invoke error means for the client.
+pub(crate) enum Cause {
+    NotFound(Option<String>),
+    Throttled(Option<String>),
+    TooLarge(Option<String>),
+    Other,
+}
+
+/// The typed errors of Invoke and InvokeWithResponseStream, read the same way.
+pub(crate) trait Classify: ProvideErrorMetadata + std::error::Error + 'static {
+    fn cause(self) -> Cause;
+}
+
+impl Classify for InvokeError {
+    fn cause(self) -> Cause {
+        match self {
+            Self::ResourceNotFoundException(e) => Cause::NotFound(e.message),
+            Self::TooManyRequestsException(e) => Cause::Throttled(e.retry_after_seconds),
+            Self::RequestTooLargeException(e) => Cause::TooLarge(e.message),
+            _ => Cause::Other,
+        }
+    }
+}
+
+impl Classify for InvokeWithResponseStreamError {
+    fn cause(self) -> Cause {
+        match self {
+            Self::ResourceNotFoundException(e) => Cause::NotFound(e.message),
+            Self::TooManyRequestsException(e) => Cause::Throttled(e.retry_after_seconds),
+            Self::RequestTooLargeException(e) => Cause::TooLarge(e.message),
+            _ => Cause::Other,
+        }
+    }
+}
+
 /// One status per cause, from the SDK's typed errors. An error the SDK model does not know
 /// (an emulator's, say) is classified by its HTTP status, which AWS documents per error.
-fn classify(target: &Target, err: SdkError<InvokeError, HttpResponse>, timeout: Duration) -> ProxyError {
+pub(crate) fn classify<E: Classify>(target: &Target, err: SdkError<E, HttpResponse>, timeout: Duration) -> ProxyError {
     let target = target.clone();
     let message = describe(&err);
     let status = err.raw_response().map(|raw| raw.status().as_u16());
     match err {
         SdkError::TimeoutError(_) => ProxyError::Timeout { target, timeout },
-        SdkError::ServiceError(service) => match service.into_err() {
-            InvokeError::ResourceNotFoundException(e) => {
-                ProxyError::NotFound { message: e.message.unwrap_or_else(|| target.to_string()) }
+        SdkError::ServiceError(service) => {
+            let err = service.into_err();
+            let untyped = err.code().is_none();
+            match (err.cause(), status) {
+                (Cause::NotFound(found), _) => {
+                    ProxyError::NotFound { message: found.unwrap_or_else(|| target.to_string()) }
+                }
+                (Cause::Throttled(retry_after), _) => ProxyError::Throttled { target, retry_after },
+                (Cause::TooLarge(large), _) => ProxyError::UpstreamTooLarge { message: large.unwrap_or_default() },
+                (Cause::Other, Some(404)) if untyped => ProxyError::NotFound { message },
+                (Cause::Other, Some(413)) if untyped => ProxyError::UpstreamTooLarge { message },
+                (Cause::Other, Some(429)) if untyped => ProxyError::Throttled { target, retry_after: None },
+                (Cause::Other, _) => ProxyError::Invoke { target, message },
             }
-            InvokeError::TooManyRequestsException(e) => {
-                ProxyError::Throttled { target, retry_after: e.retry_after_seconds }
-            }
-            InvokeError::RequestTooLargeException(e) => {
-                ProxyError::UpstreamTooLarge { message: e.message.unwrap_or_default() }
-            }
-            unknown if unknown.meta().code().is_none() => match status {
-                Some(404) => ProxyError::NotFound { message },
-                Some(413) => ProxyError::UpstreamTooLarge { message },
-                Some(429) => ProxyError::Throttled { target, retry_after: None },
-                _ => ProxyError::Invoke { target, message },
-            },
-            _ => ProxyError::Invoke { target, message },
-        },
+        }
         _ => ProxyError::Invoke { target, message },
     }
 }
 
 /// A one-line account of an SDK error: what Lambda said, or why it could not be reached.
-fn describe(err: &SdkError<InvokeError, HttpResponse>) -> String {
+fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
     match err {
         SdkError::ServiceError(service) => {
-            let meta = service.err().meta();
             let status = service.raw().status().as_u16();
-            let code = meta.code().unwrap_or("an unknown error");
-            match meta.message() {
+            let code = service.err().code().unwrap_or("an unknown error");
+            match service.err().message() {
                 Some(message) => format!("Lambda answered HTTP {status}, {code}: {message}"),
                 None => format!("Lambda answered HTTP {status}, {code}"),
             }
@@ -128,7 +164,7 @@ fn describe(err: &SdkError<InvokeError, HttpResponse>) -> String {
 }
 
 /// An error and its sources, each once, joined with `: `.
-fn chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&dyn std::error::Error> = Some(err);
     while let Some(cause) = next {

@@ -27,6 +27,7 @@ pub mod proxy;
 pub mod response;
 pub mod route;
 pub mod server;
+pub mod stream;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use aws_config::BehaviorVersion;
 
-use crate::config::Cli;
+use crate::config::{Cli, InvokeMode};
 use crate::invoke::Invoker;
 use crate::mode::Mode;
 use crate::proxy::App;
@@ -53,7 +54,8 @@ pub async fn lambda_client() -> aws_sdk_lambda::Client {
 pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
     App {
         routes: cli.routes(),
-        invoker: Invoker::new(client, cli.upstream_timeout),
+        invoker: Invoker::new(client, cli.upstream_timeout, cli.stream_idle_timeout),
+        invoke_mode: cli.invoke_mode,
         own_function: cli.own_function.clone(),
         error_details: cli.error_details(),
         health_path: cli.health_path(),
@@ -89,7 +91,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let router = proxy::router(Arc::new(app(&cli, lambda_client().await)));
     match (mode, listener, runtime_api) {
-        (Mode::Function, _, _) => function_url::run(router).await.map_err(anyhow::Error::from_boxed)?,
+        (Mode::Function, _, _) => {
+            let streaming = cli.invoke_mode == InvokeMode::ResponseStream;
+            function_url::run(router, streaming).await.map_err(anyhow::Error::from_boxed)?;
+        }
         (Mode::Extension, Some(listener), Some(api)) => {
             let api = extension::ExtensionsApi::new(api);
             extension::run(api, &extension::extension_name(), listener, router, server::shutdown_signal()).await?;

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::config::InvokeMode;
 use crate::error::ProxyError;
 use crate::event::{self, MAX_PAYLOAD};
 use crate::invoke::{CallRecord, Invoker};
@@ -24,6 +25,7 @@ pub struct App {
     /// The function lamux itself runs as (`AWS_LAMBDA_FUNCTION_NAME`), never to be invoked.
     pub own_function: Option<String>,
     pub error_details: bool,
+    pub invoke_mode: InvokeMode,
     /// Answered with 200 on hosts that name no function; see README "Health checks".
     pub health_path: Option<String>,
 }
@@ -96,9 +98,14 @@ impl App {
             now: SystemTime::now(),
         };
         let payload = event::encode(&head, &body, &cx)?;
-        let answer = self.invoker.invoke(&target, payload, &mut outcome.call).await?;
-        let decoded = response::decode(&answer).map_err(|source| ProxyError::BadResponse { target, source })?;
-        Ok(decoded.map(Body::from))
+        match self.invoke_mode {
+            InvokeMode::Buffered => {
+                let answer = self.invoker.invoke(&target, payload, &mut outcome.call).await?;
+                let decoded = response::decode(&answer).map_err(|source| ProxyError::BadResponse { target, source })?;
+                Ok(decoded.map(Body::from))
+            }
+            InvokeMode::ResponseStream => self.invoker.invoke_stream(&target, payload, &mut outcome.call).await,
+        }
     }
 
     fn is_health_check(&self, parts: &Parts) -> bool {

@@ -49,15 +49,31 @@ pub fn decode(payload: &[u8]) -> Result<Response<Bytes>, DecodeError> {
         serde_json::from_slice::<serde::de::IgnoredAny>(payload).map_err(DecodeError::NotJson)?;
         return Ok(inferred(payload));
     }
-    let fields = match serde_json::from_slice::<Fields>(payload) {
+    let mut fields = match serde_json::from_slice::<Fields>(payload) {
         Ok(fields) if fields.status_code.is_some() => fields,
         // Valid JSON without statusCode: 200, application/json, the payload as the body.
         Ok(_) => return Ok(inferred(payload)),
         Err(err) if err.is_data() => return Ok(inferred(payload)),
         Err(err) => return Err(DecodeError::NotJson(err)),
     };
-    let status = status(fields.status_code.as_ref())?;
-    let mut response = Response::new(body(fields.body, fields.is_base64_encoded)?);
+    let body = body(fields.body.take(), fields.is_base64_encoded.take())?;
+    Ok(head(fields, None)?.map(|()| body))
+}
+
+/// Decode the JSON prelude of a streaming HTTP response (`statusCode`, 200 when absent,
+/// `headers`, `cookies`), which a function writes before the 8-NUL delimiter and its body.
+pub fn decode_prelude(prelude: &[u8]) -> Result<Response<()>, DecodeError> {
+    let fields: Fields = serde_json::from_slice(prelude).map_err(DecodeError::NotJson)?;
+    head(fields, Some(StatusCode::OK))
+}
+
+/// Status line and headers; `default_status` when the fields carry none.
+fn head(fields: Fields, default_status: Option<StatusCode>) -> Result<Response<()>, DecodeError> {
+    let status = match (fields.status_code.as_ref(), default_status) {
+        (None, Some(status)) => status,
+        (code, _) => status(code)?,
+    };
+    let mut response = Response::new(());
     *response.status_mut() = status;
     let headers = response.headers_mut();
     const HEADERS: &str = "an object of strings";

@@ -103,3 +103,16 @@ fn array_shaped_like_the_fields_is_inferred() {
     let response = decode(payload).expect("inferred");
     assert_eq!(response.body().as_ref(), payload);
 }
+
+#[test]
+fn streaming_prelude_defaults_to_200_and_has_no_body() {
+    let head =
+        decode_prelude(br#"{"headers": {"content-type": "text/event-stream"}, "cookies": ["s=1"]}"#).expect("decodes");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "text/event-stream");
+    assert_eq!(head.headers()["set-cookie"], "s=1");
+    assert_eq!(decode_prelude(br#"{"statusCode": 404}"#).expect("decodes").status(), StatusCode::NOT_FOUND);
+    assert!(decode_prelude(br#"{"statusCode": "x"}"#).is_err());
+    assert!(decode_prelude(b"{").is_err());
+    assert!(decode_prelude(br#"{"headers": {"x": "a\nb"}}"#).is_err());
+}

@@ -14,6 +14,8 @@
 //! - `toolarge`: 413 RequestTooLargeException.
 //! - `broken`: 500 ServiceException.
 //! - `untyped`: 404 without `x-amzn-ErrorType`, as cargo-lambda's emulator answers.
+//! - `stream` (InvokeWithResponseStream only): a streaming HTTP function that plays the script
+//!   in the request body; see fake_stream.rs.
 //! - anything else: 404 ResourceNotFoundException.
 
 #![allow(dead_code)]
@@ -49,7 +51,7 @@ impl Call {
 
 #[derive(Clone, Default)]
 pub struct FakeLambda {
-    calls: Arc<Mutex<Vec<Call>>>,
+    pub(crate) calls: Arc<Mutex<Vec<Call>>>,
 }
 
 impl FakeLambda {
@@ -58,6 +60,10 @@ impl FakeLambda {
         let fake = Self::default();
         let app = axum::Router::new()
             .route("/2015-03-31/functions/{name}/invocations", axum::routing::post(invoke))
+            .route(
+                "/2021-11-15/functions/{name}/response-streaming-invocations",
+                axum::routing::post(super::fake_stream::invoke),
+            )
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake lambda");
         let addr: SocketAddr = listener.local_addr().expect("local addr");
@@ -74,7 +80,7 @@ impl FakeLambda {
     }
 }
 
-fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
+pub(crate) fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
     (
         status,
         [("x-amzn-ErrorType", kind), ("content-type", "application/json")],
@@ -94,28 +100,38 @@ fn split_function_name(name: &str) -> (String, Option<String>) {
     }
 }
 
-async fn invoke(
-    State(fake): State<FakeLambda>,
-    Path(name): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    payload: Bytes,
-) -> Response {
+/// What every Invoke route checks first: a SigV4 signature, the function and qualifier.
+/// Records the call; answers with AWS's error when the target does not exist.
+fn rejected(status: StatusCode, kind: &str, message: &str) -> Box<Response> {
+    Box::new(aws_error(status, kind, message))
+}
+
+pub(crate) fn admit(
+    fake: &FakeLambda,
+    name: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    payload: &Bytes,
+) -> Result<(String, String), Box<Response>> {
     let signed = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|auth| auth.starts_with("AWS4-HMAC-SHA256 Credential=") && auth.contains("Signature="));
     if !signed || !headers.contains_key("x-amz-date") {
-        return aws_error(StatusCode::FORBIDDEN, "InvalidSignatureException", "The request is not signed with SigV4.");
+        return Err(rejected(
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            "The request is not signed with SigV4.",
+        ));
     }
-    let (function, embedded) = split_function_name(&name);
+    let (function, embedded) = split_function_name(name);
     let qualifier = match (embedded, query.get("Qualifier")) {
         (Some(a), Some(b)) if &a != b => {
-            return aws_error(
+            return Err(Box::new(aws_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidParameterValueException",
                 "The derived qualifier from the function name does not match the specified qualifier.",
-            );
+            )));
         }
         (Some(alias), _) => alias,
         (None, Some(alias)) => alias.clone(),
@@ -128,17 +144,41 @@ async fn invoke(
         headers: headers.clone(),
     });
     let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{function}:{qualifier}");
-    let known = ["echo", "mirror", "raw", "slow", "crash", "handled", "throttled", "toolarge", "broken", "untyped"];
-    if !known.contains(&function.as_str()) || !ALIASES.contains(&qualifier.as_str()) {
-        return aws_error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("Function not found: {arn}"));
+    if !KNOWN.contains(&function.as_str()) || !ALIASES.contains(&qualifier.as_str()) {
+        return Err(rejected(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            &format!("Function not found: {arn}"),
+        ));
     }
+    Ok((function, qualifier))
+}
+
+const KNOWN: [&str; 11] =
+    ["echo", "mirror", "raw", "slow", "crash", "handled", "throttled", "toolarge", "broken", "untyped", "stream"];
+
+pub(crate) async fn invoke(
+    State(fake): State<FakeLambda>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    payload: Bytes,
+) -> Response {
+    match admit(&fake, &name, &query, &headers, &payload) {
+        Ok((function, qualifier)) => respond(&function, &qualifier, &payload).await,
+        Err(response) => *response,
+    }
+}
+
+/// How each function answers an Invoke.
+pub(crate) async fn respond(function: &str, qualifier: &str, payload: &Bytes) -> Response {
     let ok = |body: Vec<u8>| (StatusCode::OK, [("X-Amz-Executed-Version", "3")], body).into_response();
-    let event: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
-    match function.as_str() {
-        "echo" => ok(echo(&event, &qualifier)),
+    let event: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+    match function {
+        "echo" => ok(echo(&event, qualifier)),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            ok(echo(&event, &qualifier))
+            ok(echo(&event, qualifier))
         }
         "mirror" => {
             let content_type = event["headers"]["content-type"].as_str().unwrap_or("application/octet-stream");
@@ -195,7 +235,7 @@ async fn invoke(
     }
 }
 
-fn echo(event: &Value, qualifier: &str) -> Vec<u8> {
+pub(crate) fn echo(event: &Value, qualifier: &str) -> Vec<u8> {
     json!({
         "statusCode": 200,
         "headers": {"content-type": "application/json", "x-qualifier": qualifier},

@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod fake_lambda;
+pub mod fake_stream;
 pub mod process;
 
 use std::net::SocketAddr;
