@@ -136,12 +136,17 @@ struct PrivateEmulator {
 
 impl PrivateEmulator {
     fn start() -> Self {
+        Self::start_with(&["--bin", "echo"])
+    }
+
+    fn start_with(args: &[&str]) -> Self {
         use std::os::unix::process::CommandExt as _;
         let port = free_port();
         let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
         let child = std::process::Command::new("cargo")
             .args(["lambda", "watch", "--manifest-path", manifest, "-A", "127.0.0.1", "-P", &port.to_string()])
-            .args(["--ignore-changes", "--bin", "echo"])
+            .arg("--ignore-changes")
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
@@ -172,6 +177,42 @@ impl Drop for PrivateEmulator {
         self.stop();
         let _ = self.child.wait();
     }
+}
+
+/// cargo-lambda's emulator does not serve InvokeWithResponseStream, so lamux (a streaming
+/// Function URL function under the emulator) invokes the test suite's fake, whose `stream`
+/// function streams: the stream must survive client -> emulator -> lamux -> function.
+#[tokio::test]
+async fn function_url_mode_streams_through_lamux() {
+    let (_fake, fake_endpoint) = support::fake_lambda::FakeLambda::start().await;
+    let env = format!(
+        "_HANDLER=bootstrap,LAMUX_DOMAIN_SUFFIX=localhost,LAMUX_INVOKE_MODE=response-stream,AWS_ENDPOINT_URL={fake_endpoint},\
+         AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=lamux-e2e,AWS_SECRET_ACCESS_KEY=lamux-e2e,AWS_MAX_ATTEMPTS=1"
+    );
+    let emulator = PrivateEmulator::start_with(&["--bin", "lamux", "--env-var", &env]);
+    emulator.wait_ready().await;
+    let started = std::time::Instant::now();
+    let mut response = client()
+        .post(format!("http://{}/lambda-url/lamux/", emulator.addr))
+        .header("x-forwarded-host", "live-stream.localhost")
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"prelude": {"statusCode": 200, "headers": {"content-type": "text/event-stream"}},
+            "chunks": ["data: first\n\n", "data: second\n\n"], "pauseMs": 1500}).to_string())
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut chunks = Vec::new();
+    while let Some(chunk) = response.chunk().await.expect("chunk") {
+        chunks.push((started.elapsed(), chunk));
+    }
+    let body: Vec<u8> = chunks.iter().flat_map(|(_, bytes)| bytes.to_vec()).collect();
+    assert_eq!(body, b"data: first\n\ndata: second\n\n");
+    let first_at = chunks.first().expect("a chunk").0;
+    let last_at = chunks.last().expect("a chunk").0;
+    assert!(last_at - first_at >= Duration::from_millis(1000), "the body arrived in one piece: {chunks:?}");
 }
 
 #[tokio::test]
