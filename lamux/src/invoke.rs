@@ -98,27 +98,23 @@ pub(crate) trait Classify: ProvideErrorMetadata + std::error::Error + 'static {
     fn cause(self) -> Cause;
 }
 
-impl Classify for InvokeError {
-    fn cause(self) -> Cause {
-        match self {
-            Self::ResourceNotFoundException(e) => Cause::NotFound(e.message),
-            Self::TooManyRequestsException(e) => Cause::Throttled(e.retry_after_seconds),
-            Self::RequestTooLargeException(e) => Cause::TooLarge(e.message),
-            _ => Cause::Other,
+/// Both operations model the same three errors that have a status of their own.
+macro_rules! classify_typed_errors {
+    ($($error:ty),+) => {$(
+        impl Classify for $error {
+            fn cause(self) -> Cause {
+                match self {
+                    Self::ResourceNotFoundException(e) => Cause::NotFound(e.message),
+                    Self::TooManyRequestsException(e) => Cause::Throttled(e.retry_after_seconds),
+                    Self::RequestTooLargeException(e) => Cause::TooLarge(e.message),
+                    _ => Cause::Other,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl Classify for InvokeWithResponseStreamError {
-    fn cause(self) -> Cause {
-        match self {
-            Self::ResourceNotFoundException(e) => Cause::NotFound(e.message),
-            Self::TooManyRequestsException(e) => Cause::Throttled(e.retry_after_seconds),
-            Self::RequestTooLargeException(e) => Cause::TooLarge(e.message),
-            _ => Cause::Other,
-        }
-    }
-}
+classify_typed_errors!(InvokeError, InvokeWithResponseStreamError);
 
 /// One status per cause, from the SDK's typed errors. An error the SDK model does not know
 /// (an emulator's, say) is classified by its HTTP status, which AWS documents per error.

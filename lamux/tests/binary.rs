@@ -15,15 +15,7 @@ use support::process::client;
 
 /// lamux in server mode in front of the fake, with settings only from the environment.
 async fn start(endpoint: &str, args: &[&str]) -> Lamux {
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "AKIDLAMUXTEST"),
-        ("AWS_SECRET_ACCESS_KEY", "lamux-test-secret"),
-        ("AWS_MAX_ATTEMPTS", "1"),
-        ("LAMUX_DOMAIN_SUFFIX", "example.com"),
-    ];
-    Lamux::start(&env, args).await
+    Lamux::in_front_of(endpoint, &[], args).await
 }
 
 #[tokio::test]

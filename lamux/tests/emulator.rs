@@ -196,8 +196,11 @@ async fn function_url_mode_streams_through_lamux() {
         .post(format!("http://{}/lambda-url/lamux/", emulator.addr))
         .header("x-forwarded-host", "live-stream.localhost")
         .header("content-type", "application/json")
-        .body(serde_json::json!({"prelude": {"statusCode": 200, "headers": {"content-type": "text/event-stream"}},
-            "chunks": ["data: first\n\n", "data: second\n\n"], "pauseMs": 1500}).to_string())
+        .body(
+            serde_json::json!({"prelude": {"statusCode": 200, "headers": {"content-type": "text/event-stream"}},
+            "chunks": ["data: first\n\n", "data: second\n\n"], "pauseMs": 1500})
+            .to_string(),
+        )
         .timeout(FIRST_CALL)
         .send()
         .await

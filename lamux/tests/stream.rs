@@ -165,16 +165,7 @@ async fn a_mid_stream_error_cuts_the_client_connection() {
 }
 
 async fn start(endpoint: &str) -> Lamux {
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "AKIDLAMUXTEST"),
-        ("AWS_SECRET_ACCESS_KEY", "lamux-test-secret"),
-        ("AWS_MAX_ATTEMPTS", "1"),
-        ("LAMUX_DOMAIN_SUFFIX", "example.com"),
-        ("LAMUX_INVOKE_MODE", "response-stream"),
-    ];
-    Lamux::start(&env, &[]).await
+    Lamux::in_front_of(endpoint, &[("LAMUX_INVOKE_MODE", "response-stream")], &[]).await
 }
 
 /// Peak RSS (VmHWM) of a process, in KiB.

@@ -61,6 +61,21 @@ impl Lamux {
         panic!("lamux did not listen on {addr} within 10 s");
     }
 
+    /// lamux in front of the fake Invoke API at `endpoint`, for hosts under example.com,
+    /// with `env` added to its environment.
+    pub async fn in_front_of(endpoint: &str, env: &[(&str, &str)], args: &[&str]) -> Self {
+        let mut all = vec![
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDLAMUXTEST"),
+            ("AWS_SECRET_ACCESS_KEY", "lamux-test-secret"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+            ("LAMUX_DOMAIN_SUFFIX", "example.com"),
+        ];
+        all.extend_from_slice(env);
+        Self::start(&all, args).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
