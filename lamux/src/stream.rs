@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_lambda::operation::RequestId as _;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::primitives::event_stream::EventReceiver;
 use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
@@ -66,10 +67,12 @@ impl Invoker {
             Ok(output) => output,
             Err(err) => {
                 record.upstream_status = err.raw_response().map(|raw| raw.status().as_u16());
+                record.aws_request_id = err.request_id().map(str::to_owned);
                 return Err(classify(target, err, self.timeout));
             }
         };
         record.upstream_status = u16::try_from(output.status_code).ok();
+        record.aws_request_id = output.request_id().map(str::to_owned);
         record.executed_version = output.executed_version.clone();
         let streams_http = output.response_stream_content_type.as_deref() == Some(HTTP_INTEGRATION);
         let mut events = output.event_stream;

@@ -54,6 +54,7 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
     assert_eq!(line["status"], 200);
     assert_eq!(line["upstream_status"], 200);
     assert_eq!(line["executed_version"], "3");
+    assert_eq!(line["aws_request_id"], "fake-request-1");
     assert!(line["duration_ms"].as_f64().is_some());
     assert!(line["request_id"].as_str().is_some_and(|id| id.len() == 36));
 }

@@ -172,7 +172,10 @@ pub(crate) async fn invoke(
 
 /// How each function answers an Invoke.
 pub(crate) async fn respond(function: &str, qualifier: &str, payload: &Bytes) -> Response {
-    let ok = |body: Vec<u8>| (StatusCode::OK, [("X-Amz-Executed-Version", "3")], body).into_response();
+    let ok = |body: Vec<u8>| {
+        (StatusCode::OK, [("X-Amz-Executed-Version", "3"), ("x-amzn-RequestId", "fake-request-1")], body)
+            .into_response()
+    };
     let event: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
     match function {
         "echo" => ok(echo(&event, qualifier)),
