@@ -66,50 +66,52 @@ pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
     tracing::info!(mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
-    let runtime_api = match mode {
-        Mode::Server => None,
-        _ => {
-            let value =
-                cli.runtime_api.as_deref().context("--mode function and extension need AWS_LAMBDA_RUNTIME_API")?;
-            Some(
-                mode::runtime_api_uri(value)
-                    .with_context(|| format!("AWS_LAMBDA_RUNTIME_API {value:?} is not a URI"))?,
-            )
-        }
-    };
-    // Bound before anything else, so that in extension mode the function's handler never
-    // finds the port closed.
-    let listener = match mode {
-        Mode::Function => None,
-        _ => {
-            let addr = std::net::SocketAddr::new(cli.listen_address(mode), cli.port);
-            let listener =
-                tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-            tracing::info!(listen = %listener.local_addr().context("no local address")?, "lamux listening");
-            Some(listener)
-        }
-    };
-    let router = proxy::router(Arc::new(app(&cli, lambda_client().await)));
-    match (mode, listener, runtime_api) {
-        (Mode::Function, _, _) => {
-            let streaming = cli.invoke_mode == InvokeMode::ResponseStream;
-            function_url::run(router, streaming).await.map_err(anyhow::Error::from_boxed)?;
-        }
-        (Mode::Extension, Some(listener), Some(api)) => {
-            let api = extension::ExtensionsApi::new(api);
-            extension::run(api, &extension::extension_name(), listener, router, server::shutdown_signal()).await?;
-        }
-        (_, Some(listener), _) => {
-            // In-flight requests get as long as an invoke may take, and a second to write it out.
-            let drain = cli.upstream_timeout + Duration::from_secs(1);
-            let stop = async move {
-                server::shutdown_signal().await;
-                drain
-            };
-            server::serve(listener, router, stop).await.context("server failed")?;
-        }
-        (mode, None, _) => anyhow::bail!("{mode} mode has no listener"),
+    match mode {
+        Mode::Server => serve_locally(&cli).await?,
+        Mode::Function => serve_function_url(&cli).await?,
+        Mode::Extension => serve_as_extension(&cli).await?,
     }
     tracing::info!("lamux stopped");
     Ok(())
+}
+
+async fn router(cli: &Cli) -> axum::Router {
+    proxy::router(Arc::new(app(cli, lambda_client().await)))
+}
+
+async fn bind(cli: &Cli, mode: Mode) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = std::net::SocketAddr::new(cli.listen_address(mode), cli.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(listen = %listener.local_addr().context("no local address")?, "lamux listening");
+    Ok(listener)
+}
+
+fn runtime_api(cli: &Cli) -> anyhow::Result<http::Uri> {
+    let value = cli.runtime_api.as_deref().context("--mode function and extension need AWS_LAMBDA_RUNTIME_API")?;
+    mode::runtime_api_uri(value).with_context(|| format!("AWS_LAMBDA_RUNTIME_API {value:?} is not a URI"))
+}
+
+async fn serve_locally(cli: &Cli) -> anyhow::Result<()> {
+    let listener = bind(cli, Mode::Server).await?;
+    // In-flight requests get as long as an invoke may take, and a second to write it out.
+    let drain = cli.upstream_timeout + Duration::from_secs(1);
+    let stop = async move {
+        server::shutdown_signal().await;
+        drain
+    };
+    server::serve(listener, router(cli).await, stop).await.context("server failed")
+}
+
+async fn serve_function_url(cli: &Cli) -> anyhow::Result<()> {
+    // lambda_http reads AWS_LAMBDA_RUNTIME_API itself; checking it here gives a clear error.
+    runtime_api(cli)?;
+    let streaming = cli.invoke_mode == InvokeMode::ResponseStream;
+    function_url::run(router(cli).await, streaming).await.map_err(anyhow::Error::from_boxed)
+}
+
+async fn serve_as_extension(cli: &Cli) -> anyhow::Result<()> {
+    let api = extension::ExtensionsApi::new(runtime_api(cli)?);
+    // Bound before registering, so the function's handler never finds the port closed.
+    let listener = bind(cli, Mode::Extension).await?;
+    extension::run(api, &extension::extension_name(), listener, router(cli).await, server::shutdown_signal()).await
 }
