@@ -28,6 +28,14 @@ pub struct Cli {
     #[arg(long, env = "LAMUX_FUNCTION_NAME", default_value = "*", value_parser = parse_function_name)]
     pub function_name: String,
 
+    /// Functions lamux may invoke, as comma-separated globs (`app-*`); others get 403.
+    #[arg(long, env = "LAMUX_ALLOW_FUNCTION", value_delimiter = ',')]
+    pub allow_function: Vec<String>,
+
+    /// Aliases lamux may invoke, as comma-separated globs (`live,v*`); others get 403.
+    #[arg(long, env = "LAMUX_ALLOW_ALIAS", value_delimiter = ',')]
+    pub allow_alias: Vec<String>,
+
     /// Domain suffix that hosts are routed under.
     #[arg(long, env = "LAMUX_DOMAIN_SUFFIX", default_value = "localdomain", value_parser = parse_domain_suffix)]
     pub domain_suffix: String,

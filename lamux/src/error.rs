@@ -5,6 +5,7 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
+use crate::access::Denied;
 use crate::event::{EncodeError, MAX_PAYLOAD};
 use crate::response::DecodeError;
 use crate::route::{RouteError, Target};
@@ -19,6 +20,8 @@ pub enum ProxyError {
     BodyTooLarge,
     #[error("could not read the request body: {0}")]
     BodyRead(#[source] axum::Error),
+    #[error("not allowed: {0}")]
+    Denied(#[from] Denied),
     #[error("{target} is lamux's own function; refusing to invoke it (a routing loop)")]
     Recursion { target: Target },
     #[error("function or alias not found: {message}")]
@@ -52,6 +55,7 @@ impl ProxyError {
             Self::Route(_) | Self::Encode(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge | Self::UpstreamTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Recursion { .. } => StatusCode::LOOP_DETECTED,
+            Self::Denied(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::FunctionError { .. } | Self::BadResponse { .. } | Self::Invoke { .. } => StatusCode::BAD_GATEWAY,
@@ -91,6 +95,7 @@ mod tests {
             (ProxyError::from(EncodeError::TooLarge { size: MAX_PAYLOAD + 1 }), 413),
             (ProxyError::UpstreamTooLarge { message: String::new() }, 413),
             (ProxyError::Recursion { target: target() }, 508),
+            (ProxyError::Denied(Denied::Alias("dev".into())), 403),
             (ProxyError::NotFound { message: String::new() }, 404),
             (ProxyError::Throttled { target: target(), retry_after: None }, 429),
             (

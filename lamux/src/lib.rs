@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! host    -> route::Routes::resolve -> Target          (pure)
+//! Target  -> access::AllowList::check                  (pure)
 //! request -> event::encode          -> event payload   (pure)
 //! payload -> invoke::Invoker::invoke -> Lambda output  (the only network I/O)
 //! output  -> response::decode       -> HTTP response   (pure)
@@ -15,6 +16,7 @@
 //! router: [`server`] (local or container), [`function_url`] (a function behind a Function
 //! URL) and [`extension`] (a Lambda extension serving its function on a local port).
 
+pub mod access;
 pub mod config;
 pub mod error;
 pub mod event;
@@ -54,6 +56,7 @@ pub async fn lambda_client() -> aws_sdk_lambda::Client {
 pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
     App {
         routes: cli.routes(),
+        allow: access::AllowList::new(&cli.allow_function, &cli.allow_alias),
         invoker: Invoker::new(client, cli.upstream_timeout, cli.stream_idle_timeout),
         invoke_mode: cli.invoke_mode,
         own_function: cli.own_function.clone(),

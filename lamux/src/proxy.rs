@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::access::AllowList;
 use crate::config::InvokeMode;
 use crate::error::ProxyError;
 use crate::event::{self, MAX_PAYLOAD};
@@ -21,6 +22,7 @@ use crate::route::{Routes, Target, strip_port};
 #[derive(Debug)]
 pub struct App {
     pub routes: Routes,
+    pub allow: AllowList,
     pub invoker: Invoker,
     /// The function lamux itself runs as (`AWS_LAMBDA_FUNCTION_NAME`), never to be invoked.
     pub own_function: Option<String>,
@@ -80,6 +82,7 @@ impl App {
         if self.own_function.as_deref() == Some(target.function_name()) {
             return Err(ProxyError::Recursion { target });
         }
+        self.allow.check(&target)?;
         let body = axum::body::to_bytes(body, MAX_PAYLOAD)
             .await
             .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;

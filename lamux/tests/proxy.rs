@@ -233,6 +233,17 @@ async fn own_function_is_508_without_a_call() {
 }
 
 #[tokio::test]
+async fn allow_lists_answer_403_without_a_call() {
+    let (fake, router) = setup(&["--allow-function", "ec*,mirror", "--allow-alias", "live,v?"]).await;
+    for host in ["live-crash.localdomain", "dev-echo.localdomain", "v10-echo.localdomain"] {
+        assert_eq!(send(&router, get(host, "/")).await.status(), StatusCode::FORBIDDEN, "{host}");
+    }
+    assert!(fake.calls().is_empty());
+    assert_eq!(send(&router, get("v1-echo.localdomain", "/")).await.status(), StatusCode::OK);
+    assert_eq!(fake.calls_to("echo"), 1);
+}
+
+#[tokio::test]
 async fn no_error_details_hides_names_and_arns() {
     let (_fake, router) = setup(&["--no-error-details"]).await;
     let response = send(&router, get("live-nosuch.localdomain", "/")).await;
