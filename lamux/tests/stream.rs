@@ -178,6 +178,32 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .expect("VmHWM")
 }
 
+/// A client that stops reading stops lamux reading from Lambda: while it pauses, the
+/// function gets only as far as the buffers on the way (sockets, a chunk or two) allow.
+#[tokio::test]
+async fn a_slow_client_slows_the_function() {
+    const SIZE: u64 = 200 * 1024 * 1024;
+    let (fake, endpoint) = FakeLambda::start().await;
+    let lamux = start(&endpoint).await;
+    let mut response = client()
+        .post(lamux.url("/"))
+        .header("host", "live-stream.example.com")
+        .header("content-type", "application/json")
+        .body(json!({"bulkBytes": SIZE, "bulkChunk": 64 * 1024}).to_string())
+        .send()
+        .await
+        .expect("head");
+    let mut received = response.chunk().await.expect("chunk").map_or(0, |c| c.len() as u64);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let produced_while_paused = fake.streamed_bytes();
+    eprintln!("the function produced {produced_while_paused} of {SIZE} bytes while the client paused");
+    assert!(produced_while_paused < SIZE / 4, "lamux kept reading: {produced_while_paused} bytes");
+    while let Some(chunk) = response.chunk().await.expect("chunk") {
+        received += chunk.len() as u64;
+    }
+    assert_eq!(received, SIZE);
+}
+
 /// Stream `size` bytes through lamux and read them all; returns the count.
 async fn stream_through(lamux: &Lamux, size: u64) -> u64 {
     let mut response = client()

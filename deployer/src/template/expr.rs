@@ -17,6 +17,7 @@ pub enum Expr {
     Select(usize, Box<Expr>),
     Split(String, Box<Expr>),
     If(String, Box<Expr>, Box<Expr>),
+    Equals(Box<Expr>, Box<Expr>),
 }
 
 impl Expr {
@@ -46,6 +47,10 @@ impl Expr {
 
     pub fn split(separator: impl Into<String>, value: Expr) -> Self {
         Self::Split(separator.into(), Box::new(value))
+    }
+
+    pub fn equals(left: Expr, right: Expr) -> Self {
+        Self::Equals(Box::new(left), Box::new(right))
     }
 
     /// The host of a URL such as a Function URL (`https://HOST/`): `Select(2, Split("/", url))`.
@@ -86,6 +91,7 @@ impl Serialize for Expr {
             Self::Select(index, list) => single(serializer, "Fn::Select", &(index, list)),
             Self::Split(separator, value) => single(serializer, "Fn::Split", &(separator, value)),
             Self::If(condition, then, otherwise) => single(serializer, "Fn::If", &(condition, then, otherwise)),
+            Self::Equals(left, right) => single(serializer, "Fn::Equals", &(left, right)),
         }
     }
 }

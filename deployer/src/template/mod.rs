@@ -23,6 +23,8 @@ pub struct Template {
     description: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     parameters: BTreeMap<String, Parameter>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    conditions: BTreeMap<String, Expr>,
     resources: BTreeMap<String, ResourceEntry>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     outputs: BTreeMap<String, Output>,
@@ -41,6 +43,8 @@ pub struct Parameter {
 struct ResourceEntry {
     #[serde(rename = "Type")]
     kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     depends_on: Vec<String>,
     properties: serde_json::Value,
@@ -64,6 +68,12 @@ impl Template {
         Expr::reference(id)
     }
 
+    /// Declare a condition (for `Fn::If` and a resource's `Condition`); returns its name.
+    pub fn condition(&mut self, id: &str, test: Expr) -> String {
+        self.conditions.insert(id.to_owned(), test);
+        id.to_owned()
+    }
+
     /// Add a resource under a logical ID; returns a `Ref` to it.
     pub fn add<R: Resource>(&mut self, id: &str, resource: &R) -> Expr {
         self.add_after(id, resource, &[])
@@ -74,9 +84,19 @@ impl Template {
         // Properties are plain structs of strings, numbers and Exprs: serializing cannot fail.
         let properties = serde_json::to_value(resource).unwrap_or_default();
         let depends_on = depends_on.iter().map(|id| (*id).to_owned()).collect();
-        let previous = self.resources.insert(id.to_owned(), ResourceEntry { kind: R::TYPE, depends_on, properties });
+        let entry = ResourceEntry { kind: R::TYPE, condition: None, depends_on, properties };
+        let previous = self.resources.insert(id.to_owned(), entry);
         debug_assert!(previous.is_none(), "logical ID {id} used twice");
         Expr::reference(id)
+    }
+
+    /// Create a resource only when `condition` holds.
+    pub fn add_if<R: Resource>(&mut self, condition: &str, id: &str, resource: &R) -> Expr {
+        let reference = self.add(id, resource);
+        if let Some(entry) = self.resources.get_mut(id) {
+            entry.condition = Some(condition.to_owned());
+        }
+        reference
     }
 
     pub fn output(&mut self, id: &str, description: &str, value: Expr) {
@@ -97,5 +117,50 @@ impl Template {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Topic {
+        topic_name: Expr,
+    }
+
+    impl Resource for Topic {
+        const TYPE: &'static str = "AWS::SNS::Topic";
+    }
+
+    #[test]
+    fn parameters_conditions_resources_and_outputs() {
+        let mut t = Template::new("test");
+        let stage = t.parameter("Stage", "deployment stage");
+        let prod = t.condition("IsProd", Expr::equals(stage.clone(), Expr::str("prod")));
+        let topic = t.add_if(&prod, "Alerts", &Topic { topic_name: Expr::sub("${AWS::StackName}-alerts") });
+        t.add_after("Audit", &Topic { topic_name: Expr::str("audit") }, &["Alerts"]);
+        t.output("AlertsArn", "alerts", Expr::If(prod, Box::new(topic), Box::new(Expr::reference("AWS::NoValue"))));
+        let value: serde_json::Value = serde_json::from_str(&t.to_json()).expect("JSON");
+        assert_eq!(
+            value,
+            json!({
+                "AWSTemplateFormatVersion": "2010-09-09",
+                "Description": "test",
+                "Parameters": {"Stage": {"Type": "String", "Description": "deployment stage"}},
+                "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
+                "Resources": {
+                    "Alerts": {"Type": "AWS::SNS::Topic", "Condition": "IsProd",
+                               "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-alerts"}}},
+                    "Audit": {"Type": "AWS::SNS::Topic", "DependsOn": ["Alerts"], "Properties": {"TopicName": "audit"}}
+                },
+                "Outputs": {"AlertsArn": {"Description": "alerts",
+                    "Value": {"Fn::If": ["IsProd", {"Ref": "Alerts"}, {"Ref": "AWS::NoValue"}]}}}
+            })
+        );
     }
 }

@@ -52,6 +52,8 @@ impl Call {
 #[derive(Clone, Default)]
 pub struct FakeLambda {
     pub(crate) calls: Arc<Mutex<Vec<Call>>>,
+    /// Body bytes the `stream` function has handed to its response so far.
+    pub(crate) streamed: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl FakeLambda {
@@ -73,6 +75,10 @@ impl FakeLambda {
 
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().expect("calls lock").clone()
+    }
+
+    pub fn streamed_bytes(&self) -> u64 {
+        self.streamed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn calls_to(&self, function: &str) -> usize {

@@ -101,10 +101,11 @@ pub async fn invoke(
     }
     let event: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
     let script: Script = event["body"].as_str().and_then(|body| serde_json::from_str(body).ok()).unwrap_or_default();
-    streamed(HTTP_INTEGRATION, move |tx| tokio::spawn(play(script, tx)))
+    let progress = fake.streamed.clone();
+    streamed(HTTP_INTEGRATION, move |tx| tokio::spawn(play(script, tx, progress)))
 }
 
-async fn play(script: Script, tx: mpsc::Sender<Bytes>) {
+async fn play(script: Script, tx: mpsc::Sender<Bytes>, progress: std::sync::Arc<std::sync::atomic::AtomicU64>) {
     let prelude =
         script.prelude.unwrap_or_else(|| json!({"statusCode": 200, "headers": {"content-type": "text/plain"}}));
     tokio::time::sleep(Duration::from_millis(script.delay_prelude_ms)).await;
@@ -137,6 +138,7 @@ async fn play(script: Script, tx: mpsc::Sender<Bytes>) {
         if tx.send(chunk(piece.slice(..size))).await.is_err() {
             return;
         }
+        progress.fetch_add(size as u64, std::sync::atomic::Ordering::SeqCst);
         left -= size as u64;
     }
     let _ = tx.send(complete(script.fail.as_deref().map(|code| (code, "the function failed mid-stream")))).await;
