@@ -64,11 +64,15 @@ impl ProxyError {
     }
 
     /// The response a client sees. Without details the body is only the status text, so no
-    /// function name, ARN or account id leaves lamux.
-    pub fn into_response(self, details: bool) -> Response {
+    /// function name, ARN or account id leaves lamux. `message` is this error's Display,
+    /// already formatted for the log.
+    pub fn into_response(self, details: bool, message: &str) -> Response {
         let status = self.status();
-        let body =
-            if details { format!("{self}\n") } else { format!("{}\n", status.canonical_reason().unwrap_or("Error")) };
+        let body = if details {
+            format!("{message}\n")
+        } else {
+            format!("{}\n", status.canonical_reason().unwrap_or("Error"))
+        };
         let mut response = (status, body).into_response();
         if let Self::Throttled { retry_after: Some(seconds), .. } = &self
             && let Ok(value) = HeaderValue::from_str(seconds)
@@ -117,7 +121,8 @@ mod tests {
 
     #[test]
     fn retry_after_is_passed_on() {
-        let response = ProxyError::Throttled { target: target(), retry_after: Some("7".into()) }.into_response(false);
+        let response =
+            ProxyError::Throttled { target: target(), retry_after: Some("7".into()) }.into_response(false, "");
         assert_eq!(response.headers()[header::RETRY_AFTER], "7");
     }
 }

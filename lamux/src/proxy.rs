@@ -45,8 +45,10 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let response = match app.forward(&parts, body, peer, &mut outcome).await {
         Ok(response) => response,
         Err(err) => {
-            outcome.error = Some(err.to_string());
-            err.into_response(app.error_details)
+            let message = err.to_string();
+            let response = err.into_response(app.error_details, &message);
+            outcome.error = Some(message);
+            response
         }
     };
     access_log(&parts, peer, &outcome, response.status(), started);
