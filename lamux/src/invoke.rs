@@ -22,6 +22,27 @@ pub struct CallRecord {
     pub executed_version: Option<String>,
 }
 
+impl CallRecord {
+    /// Note what a successful call's response said.
+    pub(crate) fn answered(&mut self, status: i32, request_id: Option<&str>, executed_version: Option<String>) {
+        self.upstream_status = u16::try_from(status).ok();
+        self.aws_request_id = request_id.map(str::to_owned);
+        self.executed_version = executed_version;
+    }
+
+    /// Note what a failed call's response said, and classify the failure.
+    pub(crate) fn failed<E: Classify>(
+        &mut self,
+        target: &Target,
+        err: SdkError<E, HttpResponse>,
+        timeout: Duration,
+    ) -> ProxyError {
+        self.upstream_status = err.raw_response().map(|raw| raw.status().as_u16());
+        self.aws_request_id = err.request_id().map(str::to_owned);
+        classify(target, err, timeout)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Invoker {
     pub(crate) client: aws_sdk_lambda::Client,
@@ -56,17 +77,8 @@ impl Invoker {
         let result = tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| ProxyError::Timeout { target: target.clone(), timeout: self.timeout })?;
-        let output = match result {
-            Ok(output) => output,
-            Err(err) => {
-                record.upstream_status = err.raw_response().map(|raw| raw.status().as_u16());
-                record.aws_request_id = err.request_id().map(str::to_owned);
-                return Err(classify(target, err, self.timeout));
-            }
-        };
-        record.upstream_status = u16::try_from(output.status_code).ok();
-        record.aws_request_id = output.request_id().map(str::to_owned);
-        record.executed_version = output.executed_version;
+        let output = result.map_err(|err| record.failed(target, err, self.timeout))?;
+        record.answered(output.status_code, output.request_id(), output.executed_version.clone());
         let payload = output.payload.map(Blob::into_inner).map(Bytes::from).unwrap_or_default();
         if let Some(kind) = output.function_error {
             let FunctionErrorPayload { error_type, error_message } =

@@ -22,7 +22,7 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::error::ProxyError;
 use crate::event::MAX_PAYLOAD;
-use crate::invoke::{CallRecord, Invoker, chain, classify};
+use crate::invoke::{CallRecord, Invoker, chain};
 use crate::response;
 use crate::route::Target;
 
@@ -63,17 +63,11 @@ impl Invoker {
             .qualifier(&target.alias)
             .payload(Blob::new(payload))
             .send();
-        let output = match timeout_at(deadline, call).await.map_err(|_| timed_out())? {
-            Ok(output) => output,
-            Err(err) => {
-                record.upstream_status = err.raw_response().map(|raw| raw.status().as_u16());
-                record.aws_request_id = err.request_id().map(str::to_owned);
-                return Err(classify(target, err, self.timeout));
-            }
-        };
-        record.upstream_status = u16::try_from(output.status_code).ok();
-        record.aws_request_id = output.request_id().map(str::to_owned);
-        record.executed_version = output.executed_version.clone();
+        let output = timeout_at(deadline, call)
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(|err| record.failed(target, err, self.timeout))?;
+        record.answered(output.status_code, output.request_id(), output.executed_version.clone());
         let streams_http = output.response_stream_content_type.as_deref() == Some(HTTP_INTEGRATION);
         let mut events = output.event_stream;
         if !streams_http {
