@@ -42,6 +42,20 @@ fn echoed(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or_else(|_| panic!("echo answered JSON: {}", String::from_utf8_lossy(body)))
 }
 
+/// POST `bytes` to echo's `/bytes`, which answers with the body itself: it must come back
+/// byte for byte.
+async fn assert_bytes_come_back(request: reqwest::RequestBuilder, bytes: Vec<u8>) {
+    let response = request
+        .header("content-type", "application/octet-stream")
+        .body(bytes.clone())
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.expect("body").as_ref(), bytes.as_slice());
+}
+
 #[tokio::test]
 async fn server_mode_reaches_the_echo_function() {
     let emulator = emulator();
@@ -68,17 +82,7 @@ async fn server_mode_reaches_the_echo_function() {
     assert_eq!(seen["body"], "hello, function");
 
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-    let response = client()
-        .post(lamux.url("/bytes"))
-        .header("host", "live-echo.localhost")
-        .header("content-type", "application/octet-stream")
-        .body(bytes.clone())
-        .timeout(FIRST_CALL)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.bytes().await.expect("body").as_ref(), bytes.as_slice());
+    assert_bytes_come_back(client().post(lamux.url("/bytes")).header("host", "live-echo.localhost"), bytes).await;
     assert!(
         lamux.lines.lock().expect("lines").iter().any(|l| l["message"] == "lamux starting" && l["mode"] == "server")
     );
@@ -105,17 +109,7 @@ async fn function_url_mode_routes_by_x_forwarded_host() {
 
     // Bytes that are not UTF-8 come back exactly, through two Function URL hops.
     let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(10_000).collect();
-    let response = client()
-        .post(url("/bytes"))
-        .header("x-forwarded-host", "live-echo.localhost")
-        .header("content-type", "application/octet-stream")
-        .body(bytes.clone())
-        .timeout(FIRST_CALL)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.bytes().await.expect("body").as_ref(), bytes.as_slice());
+    assert_bytes_come_back(client().post(url("/bytes")).header("x-forwarded-host", "live-echo.localhost"), bytes).await;
 
     // A URL routed back at lamux's own function is refused, not looped.
     let response = client()
