@@ -154,7 +154,7 @@ pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: 
 
 /// Execute a change set and print the stack's events until it settles.
 pub async fn execute(cf: &Client, stack: &str, change_set: &str) -> anyhow::Result<()> {
-    let mut seen: HashSet<String> = events(cf, stack).await?.into_iter().filter_map(|e| e.event_id).collect();
+    let mut seen = event_ids(cf, stack).await?;
     cf.execute_change_set().change_set_name(change_set).send().await.context("cannot execute the change set")?;
     let started = Instant::now();
     let status = follow(cf, stack, &mut seen, started).await?;
@@ -206,6 +206,11 @@ async fn follow(cf: &Client, stack: &str, seen: &mut HashSet<String>, started: I
     }
 }
 
+/// The ids of the events the stack has so far, so that following it shows only new ones.
+async fn event_ids(cf: &Client, stack: &str) -> anyhow::Result<HashSet<String>> {
+    Ok(events(cf, stack).await?.into_iter().filter_map(|e| e.event_id).collect())
+}
+
 async fn events(cf: &Client, stack: &str) -> anyhow::Result<Vec<StackEvent>> {
     let output = cf.describe_stack_events().stack_name(stack).send().await.context("cannot read stack events")?;
     Ok(output.stack_events().to_vec())
@@ -228,7 +233,7 @@ pub async fn outputs(cf: &Client, stack: &str) -> anyhow::Result<Vec<(String, St
 
 /// Delete the stack and wait until it is gone.
 pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
-    let mut seen: HashSet<String> = events(cf, stack).await?.into_iter().filter_map(|e| e.event_id).collect();
+    let mut seen = event_ids(cf, stack).await?;
     cf.delete_stack().stack_name(stack).send().await.with_context(|| format!("cannot delete stack {stack}"))?;
     let status = follow(cf, stack, &mut seen, Instant::now()).await?;
     if status != "DELETE_COMPLETE" {
