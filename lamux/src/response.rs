@@ -10,6 +10,12 @@ use serde_json::Value;
 
 use crate::event::is_hop_by_hop;
 
+/// At most this many header lines (cookies included) in one response: a proxy must bound
+/// what it buffers and relays, as nginx does with `proxy_buffer_size`.
+pub const MAX_HEADERS: usize = 256;
+/// At most this many bytes of header names and values in one response.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
 /// Why a payload is not a usable Function URL response. Each variant is a 502.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -25,6 +31,10 @@ pub enum DecodeError {
     BadHeaderValue(String),
     #[error("a cookie is not a valid Set-Cookie value")]
     BadCookie,
+    #[error("the response has {0} header lines (cookies included); the limit is {MAX_HEADERS}")]
+    TooManyHeaders(usize),
+    #[error("the response's headers take {0} bytes; the limit is {MAX_HEADER_BYTES}")]
+    HeadersTooLarge(usize),
     #[error("body is marked isBase64Encoded but is not valid base64")]
     BadBase64(#[source] base64::DecodeError),
 }
@@ -93,7 +103,19 @@ fn head(fields: Fields, default_status: Option<StatusCode>) -> Result<Response<(
         let cookie = cookie.as_str().ok_or(DecodeError::BadShape { field: "cookies", expected: COOKIES })?;
         headers.append(SET_COOKIE, HeaderValue::from_str(cookie).map_err(|_| DecodeError::BadCookie)?);
     }
+    within_limits(headers)?;
     Ok(response)
+}
+
+fn within_limits(headers: &http::HeaderMap) -> Result<(), DecodeError> {
+    if headers.len() > MAX_HEADERS {
+        return Err(DecodeError::TooManyHeaders(headers.len()));
+    }
+    let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if bytes > MAX_HEADER_BYTES {
+        return Err(DecodeError::HeadersTooLarge(bytes));
+    }
+    Ok(())
 }
 
 /// A field that may be absent or null; when present it must have the expected JSON type.

@@ -116,3 +116,19 @@ fn streaming_prelude_defaults_to_200_and_has_no_body() {
     assert!(decode_prelude(b"{").is_err());
     assert!(decode_prelude(br#"{"headers": {"x": "a\nb"}}"#).is_err());
 }
+
+#[test]
+fn header_counts_and_sizes_are_bounded() {
+    let many: serde_json::Map<String, serde_json::Value> =
+        (0..MAX_HEADERS).map(|i| (format!("x-h{i}"), json!("v"))).collect();
+    assert!(decode_json(json!({"statusCode": 200, "headers": many})).is_ok(), "the limit itself is allowed");
+    let cookies: Vec<String> = (0..=MAX_HEADERS).map(|i| format!("c{i}=1")).collect();
+    let err = decode_json(json!({"statusCode": 200, "cookies": cookies})).expect_err("too many");
+    assert!(matches!(err, DecodeError::TooManyHeaders(n) if n == MAX_HEADERS + 1), "{err}");
+    let big = "v".repeat(MAX_HEADER_BYTES);
+    let err = decode_json(json!({"statusCode": 200, "headers": {"x-big": big}})).expect_err("too large");
+    assert!(matches!(err, DecodeError::HeadersTooLarge(_)), "{err}");
+    let err = decode_prelude(json!({"multiValueHeaders": {"x": vec!["v"; 3000]}}).to_string().as_bytes())
+        .expect_err("prelude too");
+    assert!(matches!(err, DecodeError::TooManyHeaders(3000)), "{err}");
+}
