@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long, env = "LAMUX_STREAM_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
     pub stream_idle_timeout: Duration,
 
+    /// Time a client has to send a request's head (server and extension modes); a partial
+    /// head then gets 408, and a kept-alive connection idle this long is closed.
+    #[arg(long, env = "LAMUX_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub header_read_timeout: Duration,
+
     /// Say in error bodies what went wrong (function names, AWS messages).
     #[arg(
         long,
@@ -135,6 +140,10 @@ impl Cli {
 
     pub fn error_details(&self) -> bool {
         self.error_details && !self.no_error_details
+    }
+
+    pub fn limits(&self) -> crate::server::Limits {
+        crate::server::Limits { header_read_timeout: self.header_read_timeout, ..Default::default() }
     }
 
     pub fn health_path(&self) -> Option<String> {

@@ -7,11 +7,14 @@ use http::{HeaderValue, StatusCode, header};
 
 use crate::access::Denied;
 use crate::event::{EncodeError, MAX_PAYLOAD};
+use crate::hygiene::Refused;
 use crate::response::DecodeError;
 use crate::route::{RouteError, Target};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
+    #[error("refused: {0}")]
+    Refused(#[from] Refused),
     #[error("host does not route to a function: {0}")]
     Route(#[from] RouteError),
     #[error("bad request: {0}")]
@@ -40,6 +43,9 @@ pub enum ProxyError {
     Timeout { target: Target, timeout: Duration },
 }
 
+/// What a 405 lists in `Allow`: lamux passes every method but CONNECT on to functions.
+const SERVED_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE";
+
 impl From<EncodeError> for ProxyError {
     fn from(err: EncodeError) -> Self {
         match err {
@@ -52,6 +58,8 @@ impl From<EncodeError> for ProxyError {
 impl ProxyError {
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Refused(Refused::Connect) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Refused(_) => StatusCode::BAD_REQUEST,
             Self::Route(_) | Self::Encode(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge | Self::UpstreamTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Recursion { .. } => StatusCode::LOOP_DETECTED,
@@ -79,6 +87,10 @@ impl ProxyError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        if let Self::Refused(Refused::Connect) = &self {
+            // A 405 names the methods that are served (RFC 9110 §15.5.6): all but CONNECT.
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(SERVED_METHODS));
+        }
         response
     }
 }
@@ -94,6 +106,8 @@ mod tests {
     #[test]
     fn one_status_per_cause() {
         let cases = [
+            (ProxyError::Refused(Refused::Connect), 405),
+            (ProxyError::Refused(Refused::AbsoluteForm("http://x/".into())), 400),
             (ProxyError::Route(RouteError::MissingHost), 400),
             (ProxyError::Encode(EncodeError::QueryNotUtf8), 400),
             (ProxyError::from(EncodeError::TooLarge { size: MAX_PAYLOAD + 1 }), 413),

@@ -140,6 +140,7 @@ pub async fn run(
     name: &str,
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    limits: crate::server::Limits,
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     // The port is already bound, so the handler can connect as soon as init is over.
@@ -147,7 +148,7 @@ pub async fn run(
     tracing::info!(name, "extension registered");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<Duration>();
     let stopped = async move { stop_rx.await.unwrap_or(FALLBACK_SHUTDOWN_BUDGET) };
-    let server = tokio::spawn(crate::server::serve(listener, router, stopped));
+    let server = tokio::spawn(crate::server::serve(listener, router, limits, stopped));
     let budget = tokio::select! {
         budget = api.until_shutdown(&id) => budget?,
         () = signal => FALLBACK_SHUTDOWN_BUDGET,

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::error::ProxyError;
+use crate::event::MAX_PAYLOAD;
 use crate::route::Target;
 
 /// Facts about the call for the access log, filled in whether it succeeds or not.
@@ -84,6 +85,13 @@ impl Invoker {
             let FunctionErrorPayload { error_type, error_message } =
                 serde_json::from_slice(&payload).unwrap_or_default();
             return Err(ProxyError::FunctionError { target: target.clone(), kind, error_type, error_message });
+        }
+        // Lambda never answers more; an endpoint that does is not Lambda's Invoke API.
+        if payload.len() > MAX_PAYLOAD {
+            return Err(ProxyError::Invoke {
+                target: target.clone(),
+                message: format!("the answer has {} bytes, over Lambda's {MAX_PAYLOAD}-byte limit", payload.len()),
+            });
         }
         Ok(payload)
     }

@@ -5,6 +5,7 @@
 //! response becomes the HTTP response. One request takes one path:
 //!
 //! ```text
+//! request -> hygiene::check                           (pure)
 //! host    -> route::Routes::resolve -> Target          (pure)
 //! Target  -> access::AllowList::check                  (pure)
 //! request -> event::encode          -> event payload   (pure)
@@ -22,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod extension;
 pub mod function_url;
+pub mod hygiene;
 pub mod invoke;
 pub mod logging;
 pub mod mode;
@@ -62,6 +64,7 @@ pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
         own_function: cli.own_function.clone(),
         error_details: cli.error_details(),
         health_path: cli.health_path(),
+        off_the_wire: cli.mode() != Mode::Function,
     }
 }
 
@@ -102,7 +105,7 @@ async fn serve_locally(cli: &Cli) -> anyhow::Result<()> {
         server::shutdown_signal().await;
         drain
     };
-    server::serve(listener, router(cli).await, stop).await.context("server failed")
+    server::serve(listener, router(cli).await, cli.limits(), stop).await.context("server failed")
 }
 
 async fn serve_function_url(cli: &Cli) -> anyhow::Result<()> {
@@ -116,5 +119,13 @@ async fn serve_as_extension(cli: &Cli) -> anyhow::Result<()> {
     let api = extension::ExtensionsApi::new(runtime_api(cli)?);
     // Bound before registering, so the function's handler never finds the port closed.
     let listener = bind(cli, Mode::Extension).await?;
-    extension::run(api, &extension::extension_name(), listener, router(cli).await, server::shutdown_signal()).await
+    extension::run(
+        api,
+        &extension::extension_name(),
+        listener,
+        router(cli).await,
+        cli.limits(),
+        server::shutdown_signal(),
+    )
+    .await
 }

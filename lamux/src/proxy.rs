@@ -14,6 +14,7 @@ use crate::access::AllowList;
 use crate::config::InvokeMode;
 use crate::error::ProxyError;
 use crate::event::{self, MAX_PAYLOAD};
+use crate::hygiene;
 use crate::invoke::{CallRecord, Invoker};
 use crate::response;
 use crate::route::{Routes, Target, strip_port};
@@ -30,11 +31,30 @@ pub struct App {
     pub invoke_mode: InvokeMode,
     /// Answered with 200 on hosts that name no function; see README "Health checks".
     pub health_path: Option<String>,
+    /// Requests come straight off client connections (server and extension modes), not
+    /// rebuilt from Function URL events; see [`hygiene::check`].
+    pub off_the_wire: bool,
 }
 
 /// The router all three modes serve.
 pub fn router(app: Arc<App>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(app)
+    catch_panics(axum::Router::new().fallback(handle).with_state(app))
+}
+
+/// A panic while handling a request becomes a 500 and an ERROR line; the connection and the
+/// process carry on.
+pub fn catch_panics(router: axum::Router) -> axum::Router {
+    router.layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    tracing::error!(target: "lamux::access", status = 500, error = message, "request handling panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n").into_response()
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
@@ -72,6 +92,7 @@ impl App {
         peer: Option<IpAddr>,
         outcome: &mut Outcome,
     ) -> Result<Response, ProxyError> {
+        hygiene::check(parts, self.off_the_wire)?;
         let host = routed_host(&parts.headers, &parts.uri);
         let target = match self.routes.resolve(host) {
             Ok(target) => target,

@@ -1,45 +1,128 @@
-//! Local/container mode: serve the router on a TCP port until SIGTERM or SIGINT.
+//! Serving the router over HTTP/1.1 on a TCP listener (server and extension modes), with
+//! the limits a proxy facing untrusted clients needs, until a shutdown future resolves.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use axum::extract::ConnectInfo;
+use http::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tower::ServiceExt as _;
+
+/// What one client may send before lamux answers without reading further.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to send a request's head, counted from the connection's start or from the end of
+    /// the previous response. A partial head then gets 408; an idle connection is closed.
+    pub header_read_timeout: Duration,
+    /// Header lines in one request; more get 431.
+    pub max_headers: usize,
+    /// Bytes of one request's head (request line and headers); more get 431.
+    pub max_head_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { header_read_timeout: Duration::from_secs(30), max_headers: 100, max_head_bytes: 64 * 1024 }
+    }
+}
 
 /// Serve until `shutdown` resolves with the time in-flight requests may still take; then
 /// stop accepting and give them that long to finish.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    limits: Limits,
     shutdown: impl Future<Output = Duration> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<Duration>();
-    let signal = async move {
-        let drain = shutdown.await;
-        tracing::info!(
-            drain_secs = drain.as_secs_f64(),
-            "shutting down: no new connections, finishing in-flight requests"
-        );
-        let _ = stopping_tx.send(drain);
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_headers(limits.max_headers)
+        .max_header_size(limits.max_head_bytes);
+    // Every connection holds a receiver; the sender learns when the last one is gone.
+    let (stopping, stop_rx) = watch::channel(false);
+    let mut shutdown = pin!(shutdown);
+    let drain = loop {
+        tokio::select! {
+            drain = &mut shutdown => break drain,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    tokio::spawn(connection(http.clone(), stream, peer, router.clone(), stop_rx.clone()));
+                }
+                // Out of file descriptors or a connection reset before accept: keep serving.
+                Err(err) => {
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+        }
     };
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(signal)
-        .into_future();
-    let deadline = async move {
-        match stopping_rx.await {
-            Ok(drain) => {
-                tokio::time::sleep(drain).await;
-                drain
+    drop((listener, stop_rx));
+    tracing::info!(drain_secs = drain.as_secs_f64(), "shutting down: no new connections, finishing in-flight requests");
+    let _ = stopping.send(true);
+    if tokio::time::timeout(drain, stopping.closed()).await.is_err() {
+        tracing::warn!("in-flight requests did not finish within {drain:?}; exiting");
+    }
+    Ok(())
+}
+
+/// One client connection, until it closes or, after shutdown began, its request is answered.
+async fn connection(
+    http: http1::Builder,
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(request)
+    });
+    let mut conn = http.serve_connection(TokioIo::new(stream), service);
+    let result = tokio::select! {
+        result = &mut conn => result,
+        _ = stop.changed() => {
+            std::pin::Pin::new(&mut conn).graceful_shutdown();
+            (&mut conn).await
+        }
+    };
+    match result {
+        Ok(()) => {}
+        Err(err) if err.is_timeout() => {
+            let parts = conn.into_parts();
+            // Nothing of a next request arrived: an idle keep-alive connection, closed quietly.
+            if parts.read_buf.is_empty() {
+                return;
             }
-            Err(_) => std::future::pending().await,
+            tracing::info!(
+                target: "lamux::access",
+                remote_addr = %peer.ip(),
+                status = 408,
+                error = "the request head did not arrive within the header read timeout",
+                "request"
+            );
+            let mut stream = parts.io.into_inner();
+            let answer = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+            let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer)).await;
         }
-    };
-    tokio::select! {
-        result = server => result,
-        drain = deadline => {
-            tracing::warn!("in-flight requests did not finish within {drain:?}; exiting");
-            Ok(())
-        }
+        // hyper has answered 400 or 431 already; say why, as for any refused request.
+        Err(err) if err.is_parse() || err.is_parse_too_large() => tracing::info!(
+            target: "lamux::access",
+            remote_addr = %peer.ip(),
+            status = if err.is_parse_too_large() { 431 } else { 400 },
+            error = %err,
+            "request"
+        ),
+        Err(err) => tracing::debug!(%err, remote_addr = %peer.ip(), "connection ended with an error"),
     }
 }
 

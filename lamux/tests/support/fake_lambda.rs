@@ -13,6 +13,8 @@
 //! - `throttled`: 429 TooManyRequestsException, Retry-After 7.
 //! - `toolarge`: 413 RequestTooLargeException.
 //! - `broken`: 500 ServiceException.
+//! - `reset`: 200 that promises 1,000 bytes, sends 10, and cuts the connection.
+//! - `huge`: a valid Function URL response of 7 MB, over Lambda's 6 MB limit.
 //! - `untyped`: 404 without `x-amzn-ErrorType`, as cargo-lambda's emulator answers.
 //! - `stream` (InvokeWithResponseStream only): a streaming HTTP function that plays the script
 //!   in the request body; see fake_stream.rs.
@@ -160,8 +162,21 @@ pub(crate) fn admit(
     Ok((function, qualifier))
 }
 
-const KNOWN: [&str; 11] =
-    ["echo", "mirror", "raw", "slow", "crash", "handled", "throttled", "toolarge", "broken", "untyped", "stream"];
+const KNOWN: [&str; 13] = [
+    "echo",
+    "mirror",
+    "raw",
+    "slow",
+    "crash",
+    "handled",
+    "throttled",
+    "toolarge",
+    "broken",
+    "untyped",
+    "stream",
+    "reset",
+    "huge",
+];
 
 pub(crate) async fn invoke(
     State(fake): State<FakeLambda>,
@@ -235,6 +250,13 @@ pub(crate) async fn respond(function: &str, qualifier: &str, payload: &Bytes) ->
             "RequestTooLargeException",
             "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
         ),
+        "reset" => {
+            let chunks: [Result<Bytes, std::io::Error>; 2] =
+                [Ok(Bytes::from_static(br#"{"statusCo"#)), Err(std::io::Error::other("cut"))];
+            let body = axum::body::Body::from_stream(futures_util::stream::iter(chunks));
+            (StatusCode::OK, [("content-length", "1000")], body).into_response()
+        }
+        "huge" => ok(json!({"statusCode": 200, "body": "x".repeat(7 * 1024 * 1024)}).to_string().into_bytes()),
         "untyped" => (StatusCode::NOT_FOUND, r#"{"title":"Missing function"}"#).into_response(),
         _ => aws_error(
             StatusCode::INTERNAL_SERVER_ERROR,
