@@ -6,8 +6,11 @@ use std::net::SocketAddr;
 use std::pin::pin;
 use std::time::Duration;
 
+use std::convert::Infallible;
+
 use axum::extract::ConnectInfo;
-use http::Request;
+use http::header::CONNECTION;
+use http::{HeaderValue, Request};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -74,6 +77,10 @@ pub async fn serve(
     Ok(())
 }
 
+/// How long a kept-alive connection may stay idle after shutdown began: long enough for a
+/// request a client has already sent to arrive, so that it is answered rather than cut.
+const LINGER: Duration = Duration::from_millis(250);
+
 /// One client connection, until it closes or, after shutdown began, its request is answered.
 async fn connection(
     http: http1::Builder,
@@ -83,16 +90,33 @@ async fn connection(
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    let closing = stop.clone();
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(request)
+        let answer = router.clone().oneshot(request);
+        let closing = closing.clone();
+        async move {
+            let mut response = answer.await?;
+            // Once shutdown began, each answer tells the client this connection ends here.
+            if *closing.borrow() {
+                response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
     let mut conn = http.serve_connection(TokioIo::new(stream), service);
     let result = tokio::select! {
         result = &mut conn => result,
         _ = stop.changed() => {
-            std::pin::Pin::new(&mut conn).graceful_shutdown();
-            (&mut conn).await
+            // A request already on its way is still answered (with `Connection: close`);
+            // a connection that stays idle for LINGER is closed.
+            match tokio::time::timeout(LINGER, &mut conn).await {
+                Ok(result) => result,
+                Err(_) => {
+                    std::pin::Pin::new(&mut conn).graceful_shutdown();
+                    (&mut conn).await
+                }
+            }
         }
     };
     match result {

@@ -90,6 +90,33 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     assert!(client().get(lamux.url("/")).header("host", "live-echo.example.com").send().await.is_err());
 }
 
+/// After SIGTERM, a request on a kept-alive connection is still answered, with
+/// `Connection: close`, rather than cut.
+#[tokio::test]
+async fn sigterm_answers_what_kept_alive_connections_send_next() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (fake, endpoint) = FakeLambda::start().await;
+    let lamux = start(&endpoint, &[]).await;
+    let mut stream = tokio::net::TcpStream::connect(&lamux.addr).await.expect("connects");
+    let request = b"GET / HTTP/1.1\r\nHost: live-echo.example.com\r\n\r\n";
+    stream.write_all(request).await.expect("writes");
+    let mut first = vec![0; 64 * 1024];
+    let read = stream.read(&mut first).await.expect("reads");
+    assert!(first[..read].starts_with(b"HTTP/1.1 200 OK"));
+    lamux.terminate();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stream.write_all(request).await.expect("the connection is still open");
+    let mut second = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut second))
+        .await
+        .expect("closed after the answer")
+        .expect("reads");
+    let second = String::from_utf8_lossy(&second).to_ascii_lowercase();
+    assert!(second.starts_with("http/1.1 200 ok"), "{second}");
+    assert!(second.contains("\r\nconnection: close\r\n"), "{second}");
+    assert_eq!(fake.calls().len(), 2);
+}
+
 #[tokio::test]
 async fn bad_flag_values_stop_the_program_and_name_the_flag() {
     for (args, flag) in
