@@ -84,6 +84,67 @@ pub struct Cli {
     #[arg(long, env = "LAMUX_HEALTH_CHECK_PATH", default_value = "/healthz", value_parser = parse_health_path)]
     pub health_check_path: String,
 
+    /// Export spans as OTLP JSON lines on stdout.
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_STDOUT",
+        default_value_t = false,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        help_heading = "Tracing"
+    )]
+    pub trace_stdout: bool,
+
+    /// OTLP endpoint for spans and metrics: `host:port` or a URL (`http://collector:4318`).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", help_heading = "Tracing")]
+    pub trace_endpoint: Option<String>,
+
+    /// Use plain HTTP (no TLS) for a `host:port` endpoint.
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_INSECURE",
+        default_value_t = false,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        help_heading = "Tracing"
+    )]
+    pub trace_insecure: bool,
+
+    /// OTLP protocol.
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_PROTOCOL",
+        value_enum,
+        default_value = "http/protobuf",
+        help_heading = "Tracing"
+    )]
+    pub trace_protocol: TraceProtocol,
+
+    /// Headers sent to the OTLP endpoint: `k=v;k2=v2` or `k=v,k2=v2`.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_HEADERS", hide_env_values = true, help_heading = "Tracing")]
+    pub trace_headers: Option<String>,
+
+    /// service.name of lamux's spans and metrics.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "lamux", help_heading = "Tracing")]
+    pub trace_service: String,
+
+    /// Export spans in batches; `false` exports each request's spans before answering it.
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_BATCH",
+        default_value_t = true,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        help_heading = "Tracing"
+    )]
+    pub trace_batch: bool,
+
     /// The function lamux itself runs as; set by Lambda. Requests routed to it get 508.
     #[arg(long, env = "AWS_LAMBDA_FUNCTION_NAME", hide = true)]
     pub own_function: Option<String>,
@@ -102,6 +163,14 @@ pub struct Cli {
 pub enum InvokeMode {
     Buffered,
     ResponseStream,
+}
+
+/// OTLP's transports, named as `OTEL_EXPORTER_OTLP_PROTOCOL` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceProtocol {
+    #[value(name = "http/protobuf")]
+    HttpProtobuf,
+    Grpc,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

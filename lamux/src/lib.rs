@@ -32,6 +32,7 @@ pub mod response;
 pub mod route;
 pub mod server;
 pub mod stream;
+pub mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,7 @@ use crate::config::{Cli, InvokeMode};
 use crate::invoke::Invoker;
 use crate::mode::Mode;
 use crate::proxy::App;
+use crate::telemetry::{Settings, Telemetry};
 
 /// Build the Lambda client from the standard AWS chain (region, profile, credentials,
 /// `AWS_ENDPOINT_URL[_LAMBDA]`, `AWS_MAX_ATTEMPTS`).
@@ -65,6 +67,7 @@ pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
         error_details: cli.error_details(),
         health_path: cli.health_path(),
         off_the_wire: cli.mode() != Mode::Function,
+        telemetry: None,
     }
 }
 
@@ -72,17 +75,25 @@ pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
     tracing::info!(mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
-    match mode {
-        Mode::Server => serve_locally(&cli).await?,
-        Mode::Function => serve_function_url(&cli).await?,
-        Mode::Extension => serve_as_extension(&cli).await?,
+    let telemetry = match Settings::from_cli(&cli, mode).map_err(anyhow::Error::msg)? {
+        Some(settings) => Some(Telemetry::start(&settings).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let mut app = app(&cli, lambda_client().await);
+    app.telemetry = telemetry.clone();
+    let router = proxy::router(Arc::new(app));
+    let served = match mode {
+        Mode::Server => serve_locally(&cli, router).await,
+        Mode::Function => serve_function_url(&cli, router).await,
+        Mode::Extension => serve_as_extension(&cli, router).await,
+    };
+    // What is still batched is exported before exit (for an extension: on SHUTDOWN).
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown().await;
     }
+    served?;
     tracing::info!("lamux stopped");
     Ok(())
-}
-
-async fn router(cli: &Cli) -> axum::Router {
-    proxy::router(Arc::new(app(cli, lambda_client().await)))
 }
 
 async fn bind(cli: &Cli, mode: Mode) -> anyhow::Result<tokio::net::TcpListener> {
@@ -97,7 +108,7 @@ fn runtime_api(cli: &Cli) -> anyhow::Result<http::Uri> {
     mode::runtime_api_uri(value).with_context(|| format!("AWS_LAMBDA_RUNTIME_API {value:?} is not a URI"))
 }
 
-async fn serve_locally(cli: &Cli) -> anyhow::Result<()> {
+async fn serve_locally(cli: &Cli, router: axum::Router) -> anyhow::Result<()> {
     let listener = bind(cli, Mode::Server).await?;
     // In-flight requests get as long as an invoke may take, and a second to write it out.
     let drain = cli.upstream_timeout + Duration::from_secs(1);
@@ -105,27 +116,19 @@ async fn serve_locally(cli: &Cli) -> anyhow::Result<()> {
         server::shutdown_signal().await;
         drain
     };
-    server::serve(listener, router(cli).await, cli.limits(), stop).await.context("server failed")
+    server::serve(listener, router, cli.limits(), stop).await.context("server failed")
 }
 
-async fn serve_function_url(cli: &Cli) -> anyhow::Result<()> {
+async fn serve_function_url(cli: &Cli, router: axum::Router) -> anyhow::Result<()> {
     // lambda_http reads AWS_LAMBDA_RUNTIME_API itself; checking it here gives a clear error.
     runtime_api(cli)?;
     let streaming = cli.invoke_mode == InvokeMode::ResponseStream;
-    function_url::run(router(cli).await, streaming).await.map_err(anyhow::Error::from_boxed)
+    function_url::run(router, streaming).await.map_err(anyhow::Error::from_boxed)
 }
 
-async fn serve_as_extension(cli: &Cli) -> anyhow::Result<()> {
+async fn serve_as_extension(cli: &Cli, router: axum::Router) -> anyhow::Result<()> {
     let api = extension::ExtensionsApi::new(runtime_api(cli)?);
     // Bound before registering, so the function's handler never finds the port closed.
     let listener = bind(cli, Mode::Extension).await?;
-    extension::run(
-        api,
-        &extension::extension_name(),
-        listener,
-        router(cli).await,
-        cli.limits(),
-        server::shutdown_signal(),
-    )
-    .await
+    extension::run(api, &extension::extension_name(), listener, router, cli.limits(), server::shutdown_signal()).await
 }

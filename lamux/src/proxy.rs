@@ -18,6 +18,7 @@ use crate::hygiene;
 use crate::invoke::{CallRecord, Invoker};
 use crate::response;
 use crate::route::{Routes, Target, strip_port};
+use crate::telemetry::Telemetry;
 
 /// Everything a request needs, built once at start.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct App {
     pub invoke_mode: InvokeMode,
     /// Answered with 200 on hosts that name no function; see README "Health checks".
     pub health_path: Option<String>,
+    /// Spans and metrics; `None` (and never consulted) when tracing is off.
+    pub telemetry: Option<Telemetry>,
     /// Requests come straight off client connections (server and extension modes), not
     /// rebuilt from Function URL events; see [`hygiene::check`].
     pub off_the_wire: bool,
@@ -62,7 +65,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let (parts, body) = request.into_parts();
     let mut outcome = Outcome::default();
-    let response = match app.forward(&parts, body, peer, &mut outcome).await {
+    let trace = app.telemetry.as_ref().map(|t| t.start_request(&parts, routed_host(&parts.headers, &parts.uri), peer));
+    let response = match app.forward(&parts, body, peer, &mut outcome, trace.as_ref()).await {
         Ok(response) => response,
         Err(err) => {
             let message = err.to_string();
@@ -72,6 +76,10 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         }
     };
     access_log(&parts, peer, &outcome, response.status(), started);
+    if let (Some(telemetry), Some(trace)) = (&app.telemetry, trace) {
+        let seconds = started.elapsed().as_secs_f64();
+        telemetry.end_request(trace, outcome.target.as_ref(), response.status(), seconds).await;
+    }
     response
 }
 
@@ -91,6 +99,7 @@ impl App {
         body: Body,
         peer: Option<IpAddr>,
         outcome: &mut Outcome,
+        trace: Option<&opentelemetry::Context>,
     ) -> Result<Response, ProxyError> {
         hygiene::check(parts, self.off_the_wire)?;
         let host = routed_host(&parts.headers, &parts.uri);
@@ -111,11 +120,18 @@ impl App {
             .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;
         outcome.request_id = uuid::Uuid::new_v4().to_string();
         let source_ip = peer.map(|ip| ip.to_string()).unwrap_or_default();
+        let operation = match self.invoke_mode {
+            InvokeMode::Buffered => "Invoke",
+            InvokeMode::ResponseStream => "InvokeWithResponseStream",
+        };
+        let invoke_span = self.telemetry.as_ref().zip(trace).map(|(t, cx)| t.start_invoke(cx, &target, operation));
+        // The function continues the trace from lamux's Invoke span.
+        let traced_headers = invoke_span.as_ref().map(|cx| Telemetry::headers_for(cx, &parts.headers));
         let head = event::RequestHead {
             method: &parts.method,
             uri: &parts.uri,
             version: parts.version,
-            headers: &parts.headers,
+            headers: traced_headers.as_ref().unwrap_or(&parts.headers),
         };
         let cx = event::Context {
             domain_name: strip_port(host),
@@ -124,14 +140,19 @@ impl App {
             now: SystemTime::now(),
         };
         let payload = event::encode(&head, &body, &cx)?;
-        match self.invoke_mode {
-            InvokeMode::Buffered => {
-                let answer = self.invoker.invoke(&target, payload, &mut outcome.call).await?;
-                let decoded = response::decode(&answer).map_err(|source| ProxyError::BadResponse { target, source })?;
-                Ok(decoded.map(Body::from))
-            }
+        let result = match self.invoke_mode {
+            InvokeMode::Buffered => match self.invoker.invoke(&target, payload, &mut outcome.call).await {
+                Ok(answer) => response::decode(&answer)
+                    .map(|decoded| decoded.map(Body::from))
+                    .map_err(|source| ProxyError::BadResponse { target, source }),
+                Err(err) => Err(err),
+            },
             InvokeMode::ResponseStream => self.invoker.invoke_stream(&target, payload, &mut outcome.call).await,
+        };
+        if let Some(span) = &invoke_span {
+            Telemetry::end_invoke(span, &outcome.call, result.as_ref().err());
         }
+        result
     }
 
     fn is_health_check(&self, parts: &Parts) -> bool {

@@ -4,6 +4,7 @@
 
 pub mod fake_lambda;
 pub mod fake_stream;
+pub mod otlp;
 pub mod process;
 
 use std::net::SocketAddr;
