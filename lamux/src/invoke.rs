@@ -11,6 +11,9 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use bytes::Bytes;
 use serde::Deserialize;
 
+use std::sync::Arc;
+
+use crate::direct_invoke::{DirectInvoke, Failure};
 use crate::error::ProxyError;
 use crate::event::MAX_PAYLOAD;
 use crate::route::Target;
@@ -47,6 +50,8 @@ impl CallRecord {
 #[derive(Debug, Clone)]
 pub struct Invoker {
     pub(crate) client: aws_sdk_lambda::Client,
+    /// The buffered Invoke without the SDK's orchestration, when the endpoint allows.
+    direct: Option<Arc<DirectInvoke>>,
     /// Bounds a buffered Invoke, or a stream's time to its first byte.
     pub(crate) timeout: Duration,
     /// Bounds the gaps between a stream's chunks.
@@ -56,8 +61,12 @@ pub struct Invoker {
 impl Invoker {
     /// `timeout` bounds the whole call, SDK retries included; `idle_timeout` the silences
     /// within a response stream.
-    pub fn new(client: aws_sdk_lambda::Client, timeout: Duration, idle_timeout: Duration) -> Self {
-        Self { client, timeout, idle_timeout }
+    pub fn new(sdk: &aws_config::SdkConfig, timeout: Duration, idle_timeout: Duration) -> Self {
+        let direct = DirectInvoke::new(sdk).map(Arc::new);
+        if direct.is_none() {
+            tracing::info!("Invoke goes through the AWS SDK (FIPS, dual-stack or a non-aws partition)");
+        }
+        Self { client: aws_sdk_lambda::Client::new(sdk), direct, timeout, idle_timeout }
     }
 
     /// Invoke `target` with an event payload; the function's answer on success.
@@ -67,6 +76,9 @@ impl Invoker {
         payload: Vec<u8>,
         record: &mut CallRecord,
     ) -> Result<Bytes, ProxyError> {
+        if let Some(direct) = &self.direct {
+            return self.invoke_directly(direct, target, payload, record).await;
+        }
         let call = self
             .client
             .invoke()
@@ -81,19 +93,80 @@ impl Invoker {
         let output = result.map_err(|err| record.failed(target, err, self.timeout))?;
         record.answered(output.status_code, output.request_id(), output.executed_version.clone());
         let payload = output.payload.map(Blob::into_inner).map(Bytes::from).unwrap_or_default();
-        if let Some(kind) = output.function_error {
-            let FunctionErrorPayload { error_type, error_message } =
-                serde_json::from_slice(&payload).unwrap_or_default();
-            return Err(ProxyError::FunctionError { target: target.clone(), kind, error_type, error_message });
+        checked(target, output.function_error, payload)
+    }
+}
+
+impl Invoker {
+    async fn invoke_directly(
+        &self,
+        direct: &DirectInvoke,
+        target: &Target,
+        payload: Vec<u8>,
+        record: &mut CallRecord,
+    ) -> Result<Bytes, ProxyError> {
+        let call = direct.invoke(target, Bytes::from(payload));
+        let result = tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| ProxyError::Timeout { target: target.clone(), timeout: self.timeout })?;
+        let (status, answer) = match result {
+            Ok(answered) => answered,
+            Err(failure) => return Err(record.refused(target, failure)),
+        };
+        record.answered(i32::from(status), answer.request_id.as_deref(), answer.executed_version);
+        checked(target, answer.function_error, answer.payload)
+    }
+}
+
+/// The function's answer, unless it reports a function error or is larger than Lambda's.
+fn checked(target: &Target, function_error: Option<String>, payload: Bytes) -> Result<Bytes, ProxyError> {
+    if let Some(kind) = function_error {
+        let FunctionErrorPayload { error_type, error_message } = serde_json::from_slice(&payload).unwrap_or_default();
+        return Err(ProxyError::FunctionError { target: target.clone(), kind, error_type, error_message });
+    }
+    // Lambda never answers more; an endpoint that does is not Lambda's Invoke API.
+    if payload.len() > MAX_PAYLOAD {
+        return Err(ProxyError::Invoke {
+            target: target.clone(),
+            message: format!("the answer has {} bytes, over Lambda's {MAX_PAYLOAD}-byte limit", payload.len()),
+        });
+    }
+    Ok(payload)
+}
+
+impl CallRecord {
+    /// Note what a direct Invoke's failure said, and classify it as [`classify`] does the
+    /// SDK's errors.
+    fn refused(&mut self, target: &Target, failure: Failure) -> ProxyError {
+        let target = target.clone();
+        match failure {
+            Failure::Service { status, code, message, retry_after, request_id } => {
+                self.upstream_status = Some(status);
+                self.aws_request_id = request_id;
+                let said = match (&code, &message) {
+                    (Some(code), Some(message)) => format!("Lambda answered HTTP {status}, {code}: {message}"),
+                    (Some(code), None) => format!("Lambda answered HTTP {status}, {code}"),
+                    (None, _) => format!("Lambda answered HTTP {status}, an unknown error"),
+                };
+                match (code.as_deref(), status) {
+                    (Some("ResourceNotFoundException"), _) => {
+                        ProxyError::NotFound { message: message.unwrap_or_else(|| target.to_string()) }
+                    }
+                    (Some("TooManyRequestsException"), _) | (None, 429) => {
+                        ProxyError::Throttled { target, retry_after }
+                    }
+                    (Some("RequestTooLargeException"), _) => {
+                        ProxyError::UpstreamTooLarge { message: message.unwrap_or_default() }
+                    }
+                    (None, 404) => ProxyError::NotFound { message: said },
+                    (None, 413) => ProxyError::UpstreamTooLarge { message: said },
+                    _ => ProxyError::Invoke { target, message: said },
+                }
+            }
+            Failure::Unreachable(message) | Failure::BadAnswer(message) | Failure::Credentials(message) => {
+                ProxyError::Invoke { target, message }
+            }
         }
-        // Lambda never answers more; an endpoint that does is not Lambda's Invoke API.
-        if payload.len() > MAX_PAYLOAD {
-            return Err(ProxyError::Invoke {
-                target: target.clone(),
-                message: format!("the answer has {} bytes, over Lambda's {MAX_PAYLOAD}-byte limit", payload.len()),
-            });
-        }
-        Ok(payload)
     }
 }
 

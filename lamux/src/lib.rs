@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod config;
+pub mod direct_invoke;
 pub mod error;
 pub mod event;
 pub mod extension;
@@ -46,22 +47,22 @@ use crate::mode::Mode;
 use crate::proxy::App;
 use crate::telemetry::{Settings, Telemetry};
 
-/// Build the Lambda client from the standard AWS chain (region, profile, credentials,
+/// Load the AWS configuration from the standard chain (region, profile, credentials,
 /// `AWS_ENDPOINT_URL[_LAMBDA]`, `AWS_MAX_ATTEMPTS`).
-pub async fn lambda_client() -> aws_sdk_lambda::Client {
+pub async fn aws_config() -> aws_config::SdkConfig {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     if sdk.region().is_none() {
         tracing::warn!("no AWS region configured (AWS_REGION or a profile); every invoke will fail");
     }
-    aws_sdk_lambda::Client::new(&sdk)
+    sdk
 }
 
 /// Everything the router needs, from the command line and a Lambda client.
-pub fn app(cli: &Cli, client: aws_sdk_lambda::Client) -> App {
+pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> App {
     App {
         routes: cli.routes(),
         allow: access::AllowList::new(&cli.allow_function, &cli.allow_alias),
-        invoker: Invoker::new(client, cli.upstream_timeout, cli.stream_idle_timeout),
+        invoker: Invoker::new(sdk, cli.upstream_timeout, cli.stream_idle_timeout),
         invoke_mode: cli.invoke_mode,
         own_function: cli.own_function.clone(),
         error_details: cli.error_details(),
@@ -79,7 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(settings) => Some(Telemetry::start(&settings).map_err(anyhow::Error::msg)?),
         None => None,
     };
-    let mut app = app(&cli, lambda_client().await);
+    let mut app = app(&cli, &aws_config().await);
     app.telemetry = telemetry.clone();
     let router = proxy::router(Arc::new(app));
     let served = match mode {

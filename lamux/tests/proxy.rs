@@ -202,6 +202,27 @@ async fn other_invoke_errors_are_502() {
     assert!(body.contains("cannot reach the Lambda endpoint") && body.contains("Connection refused"), "{body}");
 }
 
+/// Throttling, 5xx and broken connections are retried up to AWS_MAX_ATTEMPTS, as the SDK's
+/// standard mode does; a refusal that will not change (413) is not.
+#[tokio::test]
+async fn transient_errors_are_retried_up_to_max_attempts() {
+    use aws_config::retry::RetryConfig;
+    let (fake, endpoint) = FakeLambda::start().await;
+    let retry = RetryConfig::standard().with_max_attempts(3).with_initial_backoff(std::time::Duration::from_millis(5));
+    let router = router(&[], lambda_client(&endpoint, 3).into_builder().retry_config(retry).build());
+    for (function, status, calls) in [
+        ("broken", StatusCode::BAD_GATEWAY, 3),
+        ("throttled", StatusCode::TOO_MANY_REQUESTS, 3),
+        ("reset", StatusCode::BAD_GATEWAY, 3),
+        ("toolarge", StatusCode::PAYLOAD_TOO_LARGE, 1),
+        ("nosuch", StatusCode::NOT_FOUND, 1),
+    ] {
+        let response = send(&router, get(&format!("live-{function}.localdomain"), "/")).await;
+        assert_eq!(response.status(), status, "{function}");
+        assert_eq!(fake.calls_to(function), calls, "{function}");
+    }
+}
+
 #[tokio::test]
 async fn slow_function_is_504() {
     let (_fake, router) = setup(&["--upstream-timeout", "300ms"]).await;

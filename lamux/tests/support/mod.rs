@@ -10,8 +10,10 @@ pub mod process;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use aws_sdk_lambda::config::retry::RetryConfig;
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use clap::Parser as _;
@@ -19,23 +21,26 @@ use http::{Request, Response};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
-/// A real aws-sdk-lambda client aimed at a local endpoint, configured explicitly (no env).
-pub fn lambda_client(endpoint: &str, max_attempts: u32) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
+/// AWS configuration aimed at a local endpoint, set explicitly (no env), as aws-config
+/// would load it: lamux builds its direct Invoke and its SDK client from it.
+pub fn lambda_client(endpoint: &str, max_attempts: u32) -> SdkConfig {
+    let credentials = Credentials::new("AKIDLAMUXTEST", "lamux-test-secret", None, None, "test");
+    SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("AKIDLAMUXTEST", "lamux-test-secret", None, None, "test"))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
-        .build();
-    aws_sdk_lambda::Client::from_conf(config)
+        .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("a tokio sleep"))
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .build()
 }
 
-/// The lamux router for these flags, invoking through `client`.
-pub fn router(args: &[&str], client: aws_sdk_lambda::Client) -> axum::Router {
+/// The lamux router for these flags, invoking with `sdk`.
+pub fn router(args: &[&str], sdk: SdkConfig) -> axum::Router {
     let cli =
         lamux::config::Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied())).expect("valid flags");
-    lamux::proxy::router(Arc::new(lamux::app(&cli, client)))
+    lamux::proxy::router(Arc::new(lamux::app(&cli, &sdk)))
 }
 
 /// Send one request through the router without a socket, as from 198.51.100.9.

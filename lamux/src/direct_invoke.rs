@@ -1,0 +1,407 @@
+//! Invoke without the SDK's per-call orchestration: the request signed with aws-sigv4 and
+//! sent on a pooled hyper client. The buffered Invoke is lamux's hot path, and the SDK's
+//! generic pipeline (endpoint rules, interceptors, identity and retry machinery) cost more
+//! than the rest of a request together (see README "Performance").
+//!
+//! Configuration still comes from aws-config: region, endpoint, credentials (cached until
+//! five minutes before they expire, then fetched again) and retry settings. Where the
+//! endpoint cannot be known this simply (FIPS or dual-stack endpoints, partitions other
+//! than `aws`), lamux uses the SDK for every call instead; see [`DirectInvoke::new`].
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials as _, SharedCredentialsProvider};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_smithy_runtime_api::client::identity::Identity;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tokio::sync::RwLock;
+
+use crate::event::MAX_PAYLOAD;
+use crate::route::Target;
+
+/// How long before their expiry cached credentials are fetched again.
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+/// aws-config's default connect timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// A URI label as the SDK encodes it: everything but unreserved characters.
+const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// What Lambda answered with HTTP 200: the function ran.
+#[derive(Debug)]
+pub struct Answer {
+    pub request_id: Option<String>,
+    pub executed_version: Option<String>,
+    /// `X-Amz-Function-Error`: `Handled` or `Unhandled`.
+    pub function_error: Option<String>,
+    pub payload: Bytes,
+}
+
+/// Why an Invoke did not run the function, as the SDK would report it.
+#[derive(Debug)]
+pub enum Failure {
+    /// Lambda (or the endpoint) answered with an error status.
+    Service {
+        status: u16,
+        /// The error type (`ResourceNotFoundException`), when the answer names one.
+        code: Option<String>,
+        message: Option<String>,
+        retry_after: Option<String>,
+        request_id: Option<String>,
+    },
+    /// No answer: the endpoint could not be reached, or the connection broke.
+    Unreachable(String),
+    /// An answer that is not a usable Invoke response (too large, unreadable).
+    BadAnswer(String),
+    /// No credentials to sign with.
+    Credentials(String),
+}
+
+#[derive(Debug)]
+pub struct DirectInvoke {
+    http: Client<Https, Full<Bytes>>,
+    /// Scheme and authority (and any base path), without a trailing `/`.
+    endpoint: String,
+    region: String,
+    credentials: SharedCredentialsProvider,
+    cached: RwLock<Option<Credentials>>,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl DirectInvoke {
+    /// `None` when the SDK must make the calls: no region or credentials provider, or an
+    /// endpoint chosen by rules this path does not implement (FIPS, dual-stack, a partition
+    /// other than `aws`).
+    pub fn new(sdk: &SdkConfig) -> Option<Self> {
+        let region = sdk.region()?.to_string();
+        let credentials = sdk.credentials_provider()?;
+        let endpoint = match endpoint_override(sdk) {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if sdk.use_fips() == Some(true) || sdk.use_dual_stack() == Some(true) => return None,
+            None if region.starts_with("cn-") || region.starts_with("us-iso") || region.starts_with("eu-isoe") => {
+                return None;
+            }
+            None => format!("https://lambda.{region}.amazonaws.com"),
+        };
+        let retry = sdk.retry_config().cloned().unwrap_or_else(aws_config::retry::RetryConfig::standard);
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .ok()?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Some(Self {
+            http: Client::builder(TokioExecutor::new()).build(https),
+            endpoint,
+            region,
+            credentials,
+            cached: RwLock::new(None),
+            max_attempts: retry.max_attempts().max(1),
+            initial_backoff: retry.initial_backoff(),
+            max_backoff: retry.max_backoff(),
+        })
+    }
+
+    /// Invoke `target` synchronously, retrying what the SDK's standard mode retries
+    /// (throttling, 5xx, broken connections) up to the configured attempts.
+    pub async fn invoke(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt(target, payload.clone()).await;
+            let retry = match &result {
+                Err(Failure::Service { status, code, .. }) => {
+                    matches!(status, 429 | 500 | 502 | 503 | 504) || code.as_deref().is_some_and(is_throttling)
+                }
+                Err(Failure::Unreachable(_)) => true,
+                _ => false,
+            };
+            if !retry || attempt >= self.max_attempts {
+                return result;
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// Full jitter: a random wait up to `initial_backoff * 2^(attempt-1)`, capped.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.initial_backoff.saturating_mul(1 << (attempt - 1).min(16)).min(self.max_backoff);
+        ceiling.mul_f64(fastrand::f64())
+    }
+
+    async fn attempt(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
+        let request = self.signed(target, payload).await?;
+        let response = self.http.request(request).await.map_err(|err| {
+            let what = if err.is_connect() { "cannot reach the Lambda endpoint" } else { "the Lambda endpoint failed" };
+            Failure::Unreachable(format!("{what}: {}", crate::invoke::chain(&err)))
+        })?;
+        let (parts, body) = response.into_parts();
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // An Invoke answer is at most 6 MB; reading stops just past that.
+        let body = Limited::new(body, MAX_PAYLOAD + 1).collect().await.map_err(|err| {
+            if err.is::<http_body_util::LengthLimitError>() {
+                Failure::BadAnswer(format!("the answer is over Lambda's {MAX_PAYLOAD}-byte limit"))
+            } else {
+                Failure::Unreachable(format!("the answer broke off: {}", crate::invoke::chain(&*err)))
+            }
+        })?;
+        let payload = body.to_bytes();
+        let request_id = header("x-amzn-requestid");
+        let status = parts.status.as_u16();
+        if parts.status.is_success() {
+            let answer = Answer {
+                request_id,
+                executed_version: header("x-amz-executed-version"),
+                function_error: header("x-amz-function-error"),
+                payload,
+            };
+            return Ok((status, answer));
+        }
+        let (code, message) = error_code_and_message(header("x-amzn-errortype").as_deref(), &payload);
+        Err(Failure::Service { status, code, message, retry_after: header("retry-after"), request_id })
+    }
+
+    async fn signed(&self, target: &Target, payload: Bytes) -> Result<http::Request<Full<Bytes>>, Failure> {
+        let credentials = self.credentials().await?;
+        let uri = format!(
+            "{}/2015-03-31/functions/{}/invocations?Qualifier={}",
+            self.endpoint,
+            utf8_percent_encode(&target.function, LABEL),
+            utf8_percent_encode(&target.alias, LABEL)
+        );
+        let mut request = http::Request::post(&uri)
+            .header(http::header::USER_AGENT, concat!("lamux/", env!("CARGO_PKG_VERSION")))
+            .header(http::header::CONTENT_TYPE, "application/octet-stream")
+            .body(Full::new(payload.clone()))
+            .map_err(|err| Failure::Unreachable(format!("cannot build the request: {err}")))?;
+        let host = request.uri().authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+        request.headers_mut().insert(
+            http::header::HOST,
+            http::HeaderValue::from_str(&host).map_err(|err| Failure::Unreachable(err.to_string()))?,
+        );
+        let identity: Identity = credentials.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("lambda")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|err| Failure::Credentials(err.to_string()))?
+            .into();
+        let headers = request.headers().iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+        let signable = SignableRequest::new("POST", uri.as_str(), headers, SignableBody::Bytes(&payload))
+            .map_err(|err| Failure::Credentials(format!("cannot sign the request: {err}")))?;
+        let (instructions, _signature) = sign(signable, &params)
+            .map_err(|err| Failure::Credentials(format!("cannot sign the request: {err}")))?
+            .into_parts();
+        instructions.apply_to_request_http1x(&mut request);
+        Ok(request)
+    }
+
+    /// The cached credentials, fetched again when they are about to expire.
+    async fn credentials(&self) -> Result<Credentials, Failure> {
+        let fresh = |credentials: &Credentials| {
+            credentials.expiry().is_none_or(|expiry| SystemTime::now() + REFRESH_BEFORE_EXPIRY < expiry)
+        };
+        if let Some(credentials) = self.cached.read().await.as_ref().filter(|c| fresh(c)) {
+            return Ok(credentials.clone());
+        }
+        let mut cached = self.cached.write().await;
+        if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
+            return Ok(credentials.clone());
+        }
+        let credentials = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|err| Failure::Credentials(format!("no AWS credentials: {}", crate::invoke::chain(&err))))?;
+        *cached = Some(credentials.clone());
+        Ok(credentials)
+    }
+}
+
+/// The endpoint the SDK would use when one is configured: `AWS_ENDPOINT_URL_LAMBDA`, the
+/// profile's `endpoint_url` for Lambda, or `AWS_ENDPOINT_URL`.
+fn endpoint_override(sdk: &SdkConfig) -> Option<String> {
+    let key = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id("Lambda")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    sdk.service_config().and_then(|config| config.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
+}
+
+/// The error codes the SDK's standard retry mode treats as throttling.
+fn is_throttling(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling"
+            | "ThrottlingException"
+            | "ThrottledException"
+            | "RequestThrottledException"
+            | "TooManyRequestsException"
+            | "ProvisionedThroughputExceededException"
+            | "TransactionInProgressException"
+            | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "LimitExceededException"
+            | "RequestThrottled"
+            | "SlowDown"
+            | "PriorRequestNotComplete"
+            | "EC2ThrottledException"
+    )
+}
+
+/// A restJson1 error: the type from `x-amzn-ErrorType` or the body's `__type`/`code` (without
+/// any `:...` or namespace `...#`), the message from `message` or `Message`.
+pub fn error_code_and_message(header: Option<&str>, body: &[u8]) -> (Option<String>, Option<String>) {
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    let text = |key: &str| json.get(key).and_then(serde_json::Value::as_str);
+    let clean = |code: &str| {
+        let code = code.split(':').next().unwrap_or(code);
+        code.rsplit('#').next().unwrap_or(code).trim().to_owned()
+    };
+    let code = header.or_else(|| text("__type")).or_else(|| text("code")).map(clean).filter(|code| !code.is_empty());
+    let message = text("message").or_else(|| text("Message")).or_else(|| text("errorMessage")).map(str::to_owned);
+    (code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use aws_config::{BehaviorVersion, Region};
+    use aws_credential_types::provider::{ProvideCredentials, future};
+
+    use super::*;
+
+    /// Credentials that expire `lifetime` from now, counting how often they are fetched.
+    #[derive(Debug)]
+    struct Expiring {
+        lifetime: Duration,
+        fetched: Arc<AtomicUsize>,
+    }
+
+    impl ProvideCredentials for Expiring {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            self.fetched.fetch_add(1, Ordering::SeqCst);
+            let expiry = SystemTime::now() + self.lifetime;
+            future::ProvideCredentials::ready(Ok(Credentials::new(
+                "AKIDTEST",
+                "secret",
+                Some("token".into()),
+                Some(expiry),
+                "test",
+            )))
+        }
+    }
+
+    fn sdk(region: &str, endpoint: Option<&str>, lifetime: Duration) -> (SdkConfig, Arc<AtomicUsize>) {
+        let fetched = Arc::new(AtomicUsize::new(0));
+        let mut builder = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(SharedCredentialsProvider::new(Expiring { lifetime, fetched: fetched.clone() }));
+        if let Some(endpoint) = endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        (builder.build(), fetched)
+    }
+
+    #[test]
+    fn the_sdk_is_used_where_its_endpoint_rules_are_needed() {
+        let hour = Duration::from_secs(3600);
+        let direct = DirectInvoke::new(&sdk("eu-west-1", None, hour).0).expect("direct");
+        assert_eq!(direct.endpoint, "https://lambda.eu-west-1.amazonaws.com");
+        let local = DirectInvoke::new(&sdk("eu-west-1", Some("http://127.0.0.1:9001/"), hour).0).expect("direct");
+        assert_eq!(local.endpoint, "http://127.0.0.1:9001");
+        assert!(DirectInvoke::new(&sdk("cn-north-1", None, hour).0).is_none());
+        let fips = sdk("us-east-1", None, hour).0.into_builder().use_fips(true).build();
+        assert!(DirectInvoke::new(&fips).is_none());
+    }
+
+    #[tokio::test]
+    async fn signs_with_sigv4_and_a_session_token() {
+        let (config, _) = sdk("eu-west-1", Some("http://127.0.0.1:9001"), Duration::from_secs(3600));
+        let direct = DirectInvoke::new(&config).expect("direct");
+        let target = Target { function: "arn:aws:lambda:eu-west-1:1:function:f".into(), alias: "$LATEST".into() };
+        let request = direct.signed(&target, Bytes::from_static(b"{}")).await.expect("signed");
+        assert_eq!(
+            request.uri().to_string(),
+            "http://127.0.0.1:9001/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Af/invocations?Qualifier=%24LATEST"
+        );
+        let header = |name: &str| request.headers()[name].to_str().expect("ASCII").to_owned();
+        let authorization = header("authorization");
+        assert!(authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDTEST/"), "{authorization}");
+        assert!(authorization.contains("/eu-west-1/lambda/aws4_request"), "{authorization}");
+        assert!(
+            authorization.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token"),
+            "{authorization}"
+        );
+        assert_eq!(header("x-amz-security-token"), "token");
+        assert_eq!(header("host"), "127.0.0.1:9001");
+    }
+
+    #[tokio::test]
+    async fn credentials_are_cached_until_shortly_before_they_expire() {
+        let target = Target { function: "f".into(), alias: "live".into() };
+        let (config, fetched) = sdk("eu-west-1", Some("http://127.0.0.1:9001"), Duration::from_secs(3600));
+        let direct = DirectInvoke::new(&config).expect("direct");
+        for _ in 0..3 {
+            direct.signed(&target, Bytes::new()).await.expect("signed");
+        }
+        assert_eq!(fetched.load(Ordering::SeqCst), 1, "fresh credentials are reused");
+
+        let (config, fetched) = sdk("eu-west-1", Some("http://127.0.0.1:9001"), Duration::from_secs(60));
+        let direct = DirectInvoke::new(&config).expect("direct");
+        for _ in 0..3 {
+            direct.signed(&target, Bytes::new()).await.expect("signed");
+        }
+        assert_eq!(fetched.load(Ordering::SeqCst), 3, "credentials about to expire are fetched again");
+    }
+
+    #[test]
+    fn error_types_come_from_the_header_or_the_body() {
+        let body = br#"{"Type":"User","message":"Function not found: arn"}"#;
+        assert_eq!(
+            error_code_and_message(Some("ResourceNotFoundException:http://internal.amazon.com/coral/"), body),
+            (Some("ResourceNotFoundException".into()), Some("Function not found: arn".into()))
+        );
+        let body = br#"{"__type":"com.amazon#TooManyRequestsException","Message":"Rate Exceeded."}"#;
+        assert_eq!(
+            error_code_and_message(None, body),
+            (Some("TooManyRequestsException".into()), Some("Rate Exceeded.".into()))
+        );
+        assert_eq!(error_code_and_message(None, b"<html>"), (None, None));
+    }
+
+    #[test]
+    fn labels_are_encoded_as_the_sdk_encodes_them() {
+        assert_eq!(
+            utf8_percent_encode("arn:aws:lambda:x:1:function:f", LABEL).to_string(),
+            "arn%3Aaws%3Alambda%3Ax%3A1%3Afunction%3Af"
+        );
+        assert_eq!(utf8_percent_encode("$LATEST", LABEL).to_string(), "%24LATEST");
+        assert_eq!(utf8_percent_encode("my-func_1.x", LABEL).to_string(), "my-func_1.x");
+    }
+}
