@@ -8,6 +8,7 @@
 //! endpoint cannot be known this simply (FIPS or dual-stack endpoints, partitions other
 //! than `aws`), lamux uses the SDK for every call instead; see [`DirectInvoke::new`].
 
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
@@ -67,7 +68,9 @@ pub enum Failure {
 
 #[derive(Debug)]
 pub struct DirectInvoke {
-    http: Client<Https, Full<Bytes>>,
+    /// Built on the first call: loading the system's TLS roots takes milliseconds, which
+    /// start-up should not wait for.
+    http: OnceLock<Result<Client<Https, Full<Bytes>>, String>>,
     /// Scheme and authority (and any base path), without a trailing `/`.
     endpoint: String,
     region: String,
@@ -94,18 +97,8 @@ impl DirectInvoke {
             None => format!("https://lambda.{region}.amazonaws.com"),
         };
         let retry = sdk.retry_config().cloned().unwrap_or_else(aws_config::retry::RetryConfig::standard);
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .ok()?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
         Some(Self {
-            http: Client::builder(TokioExecutor::new()).build(https),
+            http: OnceLock::new(),
             endpoint,
             region,
             credentials,
@@ -143,9 +136,26 @@ impl DirectInvoke {
         ceiling.mul_f64(fastrand::f64())
     }
 
+    fn http(&self) -> Result<&Client<Https, Full<Bytes>>, Failure> {
+        let client = self.http.get_or_init(|| {
+            let mut http = HttpConnector::new();
+            http.enforce_http(false);
+            http.set_nodelay(true);
+            http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+            let https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_native_roots()
+                .map_err(|err| format!("cannot load the system's TLS roots: {err}"))?
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(http);
+            Ok(Client::builder(TokioExecutor::new()).build(https))
+        });
+        client.as_ref().map_err(|err| Failure::Unreachable(err.clone()))
+    }
+
     async fn attempt(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
         let request = self.signed(target, payload).await?;
-        let response = self.http.request(request).await.map_err(|err| {
+        let response = self.http()?.request(request).await.map_err(|err| {
             let what = if err.is_connect() { "cannot reach the Lambda endpoint" } else { "the Lambda endpoint failed" };
             Failure::Unreachable(format!("{what}: {}", crate::invoke::chain(&err)))
         })?;
