@@ -101,6 +101,23 @@ mod tests {
         assert!(endpoint_url("not a host", false, http).is_err());
     }
 
+    fn settings(args: &[&str], mode: Mode) -> Result<Option<Settings>, String> {
+        use clap::Parser as _;
+        let cli = Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied())).expect("valid flags");
+        Settings::from_cli(&cli, mode)
+    }
+
+    #[test]
+    fn a_function_url_function_exports_each_request_before_answering() {
+        let flush = |args: &[&str], mode| settings(args, mode).expect("valid").expect("on").flush_each_request;
+        assert!(flush(&["--trace-endpoint", "c:4318"], Mode::Function), "a frozen sandbox loses batches");
+        assert!(!flush(&["--trace-endpoint", "c:4318"], Mode::Server));
+        assert!(!flush(&["--trace-endpoint", "c:4318"], Mode::Extension), "flushed on SHUTDOWN instead");
+        assert!(flush(&["--trace-stdout", "--trace-batch=false"], Mode::Server));
+        assert_eq!(settings(&[], Mode::Server), Ok(None), "off without a destination");
+        assert!(settings(&["--trace-stdout", "--trace-endpoint", "c:4318"], Mode::Server).is_err());
+    }
+
     #[test]
     fn headers_take_both_forms() {
         let pairs = |list: &[(&str, &str)]| list.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect::<Vec<_>>();
