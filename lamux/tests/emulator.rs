@@ -212,13 +212,20 @@ async fn function_url_mode_streams_through_lamux() {
     assert!(last_at - first_at >= Duration::from_millis(1000), "the body arrived in one piece: {chunks:?}");
 }
 
+/// Batches wait this long (OTEL_BSP_SCHEDULE_DELAY, ms): spans that arrive sooner were
+/// exported on purpose, not by the batch timer.
+const NEVER: &str = "600000";
+
 #[tokio::test]
 async fn extension_mode_registers_serves_and_exits_on_shutdown() {
     let emulator = PrivateEmulator::start();
     emulator.wait_ready().await;
+    let (receiver, otlp) = support::otlp::Receiver::http().await;
     let mut env = e2e_env(&emulator.addr);
     // As Lambda sets it: host:port, no scheme (the emulator adds a base path).
     env.push(("AWS_LAMBDA_RUNTIME_API", format!("{}/.rt/echo", emulator.addr)));
+    env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{otlp}")));
+    env.push(("OTEL_BSP_SCHEDULE_DELAY", NEVER.into()));
     let mut lamux = start_lamux(&env, &[]).await;
     let response = client()
         .get(lamux.url("/from-handler"))
@@ -234,8 +241,44 @@ async fn extension_mode_registers_serves_and_exits_on_shutdown() {
         lamux.lines.lock().expect("lines").iter().any(|l| l["message"] == "lamux starting" && l["mode"] == "extension")
     );
 
+    assert!(receiver.spans.lock().expect("spans").is_empty(), "spans wait in their batch");
+
     emulator.stop();
     let status = tokio::time::timeout(Duration::from_secs(30), lamux.child.wait()).await.expect("exits after SHUTDOWN");
     assert!(status.expect("status").success());
     assert!(lamux.wait_for_line("SHUTDOWN received", Duration::from_secs(2)).await);
+    assert_eq!(receiver.spans.lock().expect("spans").len(), 2, "the batch was exported on SHUTDOWN");
+}
+
+/// A Function URL's sandbox may freeze as soon as it has answered: lamux exports the
+/// request's spans before it answers.
+#[tokio::test]
+async fn function_url_mode_exports_spans_before_answering() {
+    let (fake, fake_endpoint) = support::fake_lambda::FakeLambda::start().await;
+    let (receiver, otlp) = support::otlp::Receiver::http().await;
+    let env = format!(
+        "_HANDLER=bootstrap,LAMUX_DOMAIN_SUFFIX=localhost,AWS_ENDPOINT_URL={fake_endpoint},AWS_REGION=us-east-1,\
+         AWS_ACCESS_KEY_ID=lamux-e2e,AWS_SECRET_ACCESS_KEY=lamux-e2e,AWS_MAX_ATTEMPTS=1,\
+         OTEL_EXPORTER_OTLP_ENDPOINT=http://{otlp},OTEL_BSP_SCHEDULE_DELAY={NEVER}"
+    );
+    let emulator = PrivateEmulator::start_with(&["--bin", "lamux", "--env-var", &env]);
+    emulator.wait_ready().await;
+    let response = client()
+        .get(format!("http://{}/lambda-url/lamux/traced", emulator.addr))
+        .header("x-forwarded-host", "live-echo.localhost")
+        .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let spans = receiver.spans.lock().expect("spans").clone();
+    assert_eq!(spans.len(), 2, "exported before the answer: {spans:#?}");
+    assert!(spans.iter().all(|span| support::otlp::hex(&span.trace_id) == "4bf92f3577b34da6a3ce929d0e0e4736"));
+    let event = fake.calls()[0].event();
+    assert!(
+        event["headers"]["traceparent"]
+            .as_str()
+            .is_some_and(|tp| tp.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"))
+    );
 }
