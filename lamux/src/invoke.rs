@@ -148,20 +148,13 @@ impl CallRecord {
                     (Some(code), None) => format!("Lambda answered HTTP {status}, {code}"),
                     (None, _) => format!("Lambda answered HTTP {status}, an unknown error"),
                 };
-                match (code.as_deref(), status) {
-                    (Some("ResourceNotFoundException"), _) => {
-                        ProxyError::NotFound { message: message.unwrap_or_else(|| target.to_string()) }
-                    }
-                    (Some("TooManyRequestsException"), _) | (None, 429) => {
-                        ProxyError::Throttled { target, retry_after }
-                    }
-                    (Some("RequestTooLargeException"), _) => {
-                        ProxyError::UpstreamTooLarge { message: message.unwrap_or_default() }
-                    }
-                    (None, 404) => ProxyError::NotFound { message: said },
-                    (None, 413) => ProxyError::UpstreamTooLarge { message: said },
-                    _ => ProxyError::Invoke { target, message: said },
-                }
+                let cause = match code.as_deref() {
+                    Some("ResourceNotFoundException") => Cause::NotFound(message),
+                    Some("TooManyRequestsException") => Cause::Throttled(retry_after.clone()),
+                    Some("RequestTooLargeException") => Cause::TooLarge(message),
+                    _ => Cause::Other,
+                };
+                by_cause(target, cause, code.is_none(), Some(status), said, retry_after)
             }
             Failure::Unreachable(message) | Failure::BadAnswer(message) | Failure::Credentials(message) => {
                 ProxyError::Invoke { target, message }
@@ -209,8 +202,7 @@ macro_rules! classify_typed_errors {
 
 classify_typed_errors!(InvokeError, InvokeWithResponseStreamError);
 
-/// One status per cause, from the SDK's typed errors. An error the SDK model does not know
-/// (an emulator's, say) is classified by its HTTP status, which AWS documents per error.
+/// The SDK's error, classified by [`by_cause`].
 pub(crate) fn classify<E: Classify>(target: &Target, err: SdkError<E, HttpResponse>, timeout: Duration) -> ProxyError {
     let target = target.clone();
     let message = describe(&err);
@@ -220,19 +212,31 @@ pub(crate) fn classify<E: Classify>(target: &Target, err: SdkError<E, HttpRespon
         SdkError::ServiceError(service) => {
             let err = service.into_err();
             let untyped = err.code().is_none();
-            match (err.cause(), status) {
-                (Cause::NotFound(found), _) => {
-                    ProxyError::NotFound { message: found.unwrap_or_else(|| target.to_string()) }
-                }
-                (Cause::Throttled(retry_after), _) => ProxyError::Throttled { target, retry_after },
-                (Cause::TooLarge(large), _) => ProxyError::UpstreamTooLarge { message: large.unwrap_or_default() },
-                (Cause::Other, Some(404)) if untyped => ProxyError::NotFound { message },
-                (Cause::Other, Some(413)) if untyped => ProxyError::UpstreamTooLarge { message },
-                (Cause::Other, Some(429)) if untyped => ProxyError::Throttled { target, retry_after: None },
-                (Cause::Other, _) => ProxyError::Invoke { target, message },
-            }
+            by_cause(target, err.cause(), untyped, status, message, None)
         }
         _ => ProxyError::Invoke { target, message },
+    }
+}
+
+/// One status per cause, for the SDK's errors and the direct Invoke's alike. An error
+/// without a type (an emulator's, say) is classified by its HTTP status, which AWS documents
+/// per error; `said` is the one-line account of what Lambda answered.
+fn by_cause(
+    target: Target,
+    cause: Cause,
+    untyped: bool,
+    status: Option<u16>,
+    said: String,
+    retry_after: Option<String>,
+) -> ProxyError {
+    match (cause, status) {
+        (Cause::NotFound(found), _) => ProxyError::NotFound { message: found.unwrap_or_else(|| target.to_string()) },
+        (Cause::Throttled(retry_after), _) => ProxyError::Throttled { target, retry_after },
+        (Cause::TooLarge(large), _) => ProxyError::UpstreamTooLarge { message: large.unwrap_or_default() },
+        (Cause::Other, Some(404)) if untyped => ProxyError::NotFound { message: said },
+        (Cause::Other, Some(413)) if untyped => ProxyError::UpstreamTooLarge { message: said },
+        (Cause::Other, Some(429)) if untyped => ProxyError::Throttled { target, retry_after },
+        (Cause::Other, _) => ProxyError::Invoke { target, message: said },
     }
 }
 
