@@ -92,6 +92,8 @@ async fn http_protobuf_spans_metrics_headers_and_propagation() {
     let spans = receiver.spans.lock().expect("lock").clone();
     check_trace(&spans, &fake);
     assert_eq!(receiver.services.lock().expect("lock").first().map(String::as_str), Some("lamux"));
+    let version = receiver.versions.lock().expect("lock").first().cloned();
+    assert_eq!(version.as_deref(), Some(env!("CARGO_PKG_VERSION")), "service.version is lamux's own");
     let sent = receiver.headers.lock().expect("lock").clone();
     assert!(sent.iter().all(|h| h["x-api-key"] == SECRET && h["x-team"] == "edge"), "{sent:?}");
 

@@ -22,8 +22,9 @@ use prost::Message as _;
 #[derive(Clone, Default)]
 pub struct Receiver {
     pub spans: Arc<Mutex<Vec<Span>>>,
-    /// `service.name` of each span batch's resource.
+    /// `service.name` and `service.version` of each span batch's resource.
     pub services: Arc<Mutex<Vec<String>>>,
+    pub versions: Arc<Mutex<Vec<String>>>,
     pub metrics: Arc<Mutex<Vec<Metric>>>,
     /// The headers (or gRPC metadata) of every export.
     pub headers: Arc<Mutex<Vec<HeaderMap>>>,
@@ -59,12 +60,10 @@ impl Receiver {
     fn keep_spans(&self, request: ExportTraceServiceRequest, headers: HeaderMap) {
         self.headers.lock().expect("lock").push(headers);
         for resource_spans in request.resource_spans {
-            let service = resource_spans
-                .resource
-                .as_ref()
-                .and_then(|resource| string(&resource.attributes, "service.name"))
-                .unwrap_or_default();
-            self.services.lock().expect("lock").push(service);
+            let attribute =
+                |key| resource_spans.resource.as_ref().and_then(|r| string(&r.attributes, key)).unwrap_or_default();
+            self.services.lock().expect("lock").push(attribute("service.name"));
+            self.versions.lock().expect("lock").push(attribute("service.version"));
             for scope in resource_spans.scope_spans {
                 self.spans.lock().expect("lock").extend(scope.spans);
             }
