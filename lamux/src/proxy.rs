@@ -139,7 +139,15 @@ impl App {
             request_id: &outcome.request_id,
             now: SystemTime::now(),
         };
-        let payload = event::encode(&head, &body, &cx)?;
+        let payload = match event::encode(&head, &body, &cx) {
+            Ok(payload) => payload,
+            Err(err) => {
+                if let Some(span) = &invoke_span {
+                    Telemetry::not_sent(span);
+                }
+                return Err(err.into());
+            }
+        };
         let result = match self.invoke_mode {
             InvokeMode::Buffered => match self.invoker.invoke(&target, payload, &mut outcome.call).await {
                 Ok(answer) => response::decode(&answer)

@@ -123,6 +123,14 @@ async fn http_protobuf_spans_metrics_headers_and_propagation() {
     assert!(sum.data_points.iter().any(|p| string(&p.attributes, "faas.invoked_name").as_deref() == Some("crash")
         && string(&p.attributes, "http.response.status_class").as_deref() == Some("5xx")));
 
+    // A request that cannot become an event ends its Invoke span unsent, not failed.
+    let bad = client().get(lamux.url("/?q=%FF")).header("host", "live-echo.example.com").send().await;
+    assert_eq!(bad.expect("lamux answers").status(), 400);
+    let spans = receiver.wait_for_spans(|spans| spans.len() >= 6).await;
+    let unsent = spans.iter().find(|s| string(&s.attributes, "lamux.outcome").as_deref() == Some("not_sent"));
+    let unsent = unsent.expect("an Invoke span that was not sent");
+    assert!(unsent.status.as_ref().is_none_or(|status| status.code != StatusCode::Error as i32), "{unsent:?}");
+
     no_line_mentions(&lamux, SECRET);
 }
 

@@ -163,6 +163,13 @@ impl Telemetry {
         span.end();
     }
 
+    /// End the Invoke span of a request that was refused before anything was sent.
+    pub fn not_sent(invoke: &Context) {
+        let span = invoke.span();
+        span.set_attribute(KeyValue::new("lamux.outcome", "not_sent"));
+        span.end();
+    }
+
     /// End the request's span, count it, and export now if each request must be.
     pub async fn end_request(&self, request: Context, target: Option<&Target>, status: StatusCode, seconds: f64) {
         let span = request.span();
