@@ -54,9 +54,11 @@ pub struct Cli {
     pub stream_idle_timeout: Duration,
 
     /// Time a client has to send a request's head (server and extension modes); a partial
-    /// head then gets 408, and a kept-alive connection idle this long is closed.
-    #[arg(long, env = "LAMUX_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
-    pub header_read_timeout: Duration,
+    /// head then gets 408, and a kept-alive connection idle this long is closed
+    /// [default: 30s in server mode; off in extension mode, whose only client is the
+    /// function's own code, and whose sandbox freezes between invocations].
+    #[arg(long, env = "LAMUX_HEADER_READ_TIMEOUT", value_parser = parse_timeout)]
+    pub header_read_timeout: Option<Duration>,
 
     /// Say in error bodies what went wrong (function names, AWS messages).
     #[arg(
@@ -211,8 +213,9 @@ impl Cli {
         self.error_details && !self.no_error_details
     }
 
-    pub fn limits(&self) -> crate::server::Limits {
-        crate::server::Limits { header_read_timeout: self.header_read_timeout, ..Default::default() }
+    pub fn limits(&self, mode: Mode) -> crate::server::Limits {
+        let default = (mode != Mode::Extension).then_some(Duration::from_secs(30));
+        crate::server::Limits { header_read_timeout: self.header_read_timeout.or(default), ..Default::default() }
     }
 
     pub fn health_path(&self) -> Option<String> {
@@ -284,6 +287,15 @@ mod tests {
             parse(&["--invoke-mode", "RESPONSE-STREAM"]).expect("parses").invoke_mode,
             InvokeMode::ResponseStream
         );
+    }
+
+    #[test]
+    fn the_header_read_timeout_guards_servers_not_extensions() {
+        let timeout = |args: &[&str], mode| parse(args).expect("parses").limits(mode).header_read_timeout;
+        assert_eq!(timeout(&[], Mode::Server), Some(Duration::from_secs(30)));
+        assert_eq!(timeout(&[], Mode::Extension), None, "a frozen sandbox must not find its connections cut");
+        assert_eq!(timeout(&["--header-read-timeout", "5s"], Mode::Extension), Some(Duration::from_secs(5)));
+        assert_eq!(timeout(&["--header-read-timeout", "5s"], Mode::Server), Some(Duration::from_secs(5)));
     }
 
     #[test]

@@ -117,7 +117,7 @@ async fn serve_locally(cli: &Cli, router: axum::Router) -> anyhow::Result<()> {
         server::shutdown_signal().await;
         drain
     };
-    server::serve(listener, router, cli.limits(), stop).await.context("server failed")
+    server::serve(listener, router, cli.limits(Mode::Server), stop).await.context("server failed")
 }
 
 async fn serve_function_url(cli: &Cli, router: axum::Router) -> anyhow::Result<()> {
@@ -131,5 +131,13 @@ async fn serve_as_extension(cli: &Cli, router: axum::Router) -> anyhow::Result<(
     let api = extension::ExtensionsApi::new(runtime_api(cli)?);
     // Bound before registering, so the function's handler never finds the port closed.
     let listener = bind(cli, Mode::Extension).await?;
-    extension::run(api, &extension::extension_name(), listener, router, cli.limits(), server::shutdown_signal()).await
+    extension::run(
+        api,
+        &extension::extension_name(),
+        listener,
+        router,
+        cli.limits(Mode::Extension),
+        server::shutdown_signal(),
+    )
+    .await
 }

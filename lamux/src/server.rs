@@ -24,7 +24,8 @@ use tower::ServiceExt as _;
 pub struct Limits {
     /// Time to send a request's head, counted from the connection's start or from the end of
     /// the previous response. A partial head then gets 408; an idle connection is closed.
-    pub header_read_timeout: Duration,
+    /// `None`: no limit.
+    pub header_read_timeout: Option<Duration>,
     /// Header lines in one request; more get 431.
     pub max_headers: usize,
     /// Bytes of one request's head (request line and headers); more get 431.
@@ -33,7 +34,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { header_read_timeout: Duration::from_secs(30), max_headers: 100, max_head_bytes: 64 * 1024 }
+        Self { header_read_timeout: Some(Duration::from_secs(30)), max_headers: 100, max_head_bytes: 64 * 1024 }
     }
 }
 
