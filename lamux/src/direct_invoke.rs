@@ -142,13 +142,7 @@ impl DirectInvoke {
             http.enforce_http(false);
             http.set_nodelay(true);
             http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_native_roots()
-                .map_err(|err| format!("cannot load the system's TLS roots: {err}"))?
-                .https_or_http()
-                .enable_http1()
-                .wrap_connector(http);
-            Ok(Client::builder(TokioExecutor::new()).build(https))
+            Ok(Client::builder(TokioExecutor::new()).build(with_tls(http)?))
         });
         client.as_ref().map_err(|err| Failure::Unreachable(err.clone()))
     }
@@ -243,6 +237,17 @@ impl DirectInvoke {
         *cached = Some(credentials.clone());
         Ok(credentials)
     }
+}
+
+/// `http` with TLS (rustls, the system's roots) for `https://` URLs, HTTP/1.1; shared with
+/// the OTLP exporter.
+pub(crate) fn with_tls(http: HttpConnector) -> Result<Https, String> {
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|err| format!("cannot load the system's TLS roots: {err}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http))
 }
 
 /// The endpoint the SDK would use when one is configured: `AWS_ENDPOINT_URL_LAMBDA`, the

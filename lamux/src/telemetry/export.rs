@@ -13,7 +13,11 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use hyper_util::client::legacy::connect::HttpConnector;
+use tonic::metadata::{KeyAndValueRef, MetadataMap};
+
 use crate::config::TraceProtocol;
+use crate::direct_invoke::with_tls;
 
 /// How long one export may take before it is abandoned.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,7 +25,7 @@ const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn otlp_spans(
     protocol: TraceProtocol,
     url: &str,
-    headers: &[(String, String)],
+    headers: &http::HeaderMap,
 ) -> Result<opentelemetry_otlp::SpanExporter, String> {
     let built = match protocol {
         TraceProtocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
@@ -35,7 +39,7 @@ pub fn otlp_spans(
             .with_tonic()
             .with_endpoint(url)
             .with_timeout(EXPORT_TIMEOUT)
-            .with_interceptor(metadata(headers)?)
+            .with_interceptor(metadata(headers))
             .build(),
     };
     built.map_err(|err| format!("cannot build the span exporter: {err}"))
@@ -44,7 +48,7 @@ pub fn otlp_spans(
 pub fn otlp_metrics(
     protocol: TraceProtocol,
     url: &str,
-    headers: &[(String, String)],
+    headers: &http::HeaderMap,
 ) -> Result<opentelemetry_otlp::MetricExporter, String> {
     let built = match protocol {
         TraceProtocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
@@ -58,7 +62,7 @@ pub fn otlp_metrics(
             .with_tonic()
             .with_endpoint(url)
             .with_timeout(EXPORT_TIMEOUT)
-            .with_interceptor(metadata(headers)?)
+            .with_interceptor(metadata(headers))
             .build(),
     };
     built.map_err(|err| format!("cannot build the metric exporter: {err}"))
@@ -68,35 +72,18 @@ pub fn otlp_metrics(
 /// headers with every export. They are set here rather than through the exporter, because
 /// the exporter also reads OTEL_EXPORTER_OTLP_HEADERS itself and would misread the
 /// original's `k=v;k2=v2` form.
-fn http_client(headers: &[(String, String)]) -> Result<HeadersClient, String> {
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_native_roots()
-        .map_err(|err| format!("cannot load the system's TLS roots: {err}"))?
-        .https_or_http()
-        .enable_http1()
-        .build();
+fn http_client(headers: &http::HeaderMap) -> Result<HeadersClient, String> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
     Ok(HeadersClient {
-        inner: opentelemetry_http::hyper::HyperClient::new(https, EXPORT_TIMEOUT, None),
-        headers: header_map(headers)?,
+        inner: opentelemetry_http::hyper::HyperClient::new(with_tls(http)?, EXPORT_TIMEOUT, None),
+        headers: headers.clone(),
     })
-}
-
-fn header_map(headers: &[(String, String)]) -> Result<http::HeaderMap, String> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let name = http::HeaderName::try_from(name.as_str()).map_err(|_| format!("{name:?} is not a header"))?;
-            let value = http::HeaderValue::try_from(value.as_str()).map_err(|_| format!("bad value for {name}"))?;
-            Ok((name, value))
-        })
-        .collect()
 }
 
 #[derive(Debug)]
 struct HeadersClient {
-    inner: opentelemetry_http::hyper::HyperClient<
-        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    >,
+    inner: opentelemetry_http::hyper::HyperClient<hyper_rustls::HttpsConnector<HttpConnector>>,
     headers: http::HeaderMap,
 }
 
@@ -112,21 +99,16 @@ impl HttpClient for HeadersClient {
 
 /// The configured headers as gRPC metadata, set last so that they win over the exporter's
 /// own reading of OTEL_EXPORTER_OTLP_HEADERS.
-fn metadata(
-    headers: &[(String, String)],
-) -> Result<impl tonic::service::Interceptor + Clone + Send + Sync + use<>, String> {
-    let mut pairs = Vec::new();
-    for (name, value) in headers {
-        let key = tonic::metadata::MetadataKey::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?}"))?;
-        let value = tonic::metadata::MetadataValue::try_from(value.as_str()).map_err(|_| format!("bad {name}"))?;
-        pairs.push((key, value));
-    }
-    Ok(move |mut request: tonic::Request<()>| {
-        for (key, value) in &pairs {
-            request.metadata_mut().insert(key.clone(), value.clone());
+fn metadata(headers: &http::HeaderMap) -> impl tonic::service::Interceptor + Clone + Send + Sync + use<> {
+    let metadata = MetadataMap::from_headers(headers.clone());
+    move |mut request: tonic::Request<()>| {
+        for entry in metadata.iter() {
+            if let KeyAndValueRef::Ascii(key, value) = entry {
+                request.metadata_mut().insert(key.clone(), value.clone());
+            }
         }
         Ok(request)
-    })
+    }
 }
 
 /// Spans as OTLP JSON (the protobuf JSON mapping of ExportTraceServiceRequest), one line

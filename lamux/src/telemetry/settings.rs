@@ -9,7 +9,7 @@ pub enum Destination {
     /// OTLP JSON lines on stdout; spans only.
     Stdout,
     /// An OTLP endpoint: spans and metrics.
-    Otlp { protocol: TraceProtocol, url: String, headers: Vec<(String, String)> },
+    Otlp { protocol: TraceProtocol, url: String, headers: http::HeaderMap },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub fn endpoint_url(endpoint: &str, insecure: bool, protocol: TraceProtocol) -> 
 
 /// `k=v;k2=v2` (the original lamux's form) or `k=v,k2=v2` (the OTel spec's, with values
 /// percent-decoded).
-pub fn parse_headers(input: &str) -> Result<Vec<(String, String)>, String> {
+pub fn parse_headers(input: &str) -> Result<http::HeaderMap, String> {
     input
         .split([';', ','])
         .map(str::trim)
@@ -74,12 +74,13 @@ pub fn parse_headers(input: &str) -> Result<Vec<(String, String)>, String> {
             let name = name.trim().to_ascii_lowercase();
             let value = percent_encoding::percent_decode_str(value.trim())
                 .decode_utf8()
-                .map_err(|_| format!("trace header {name:?} is not UTF-8 once decoded"))?
-                .into_owned();
-            http::HeaderName::try_from(name.as_str()).map_err(|_| format!("{name:?} is not a header name"))?;
+                .map_err(|_| format!("trace header {name:?} is not UTF-8 once decoded"))?;
+            let header =
+                http::HeaderName::try_from(name.as_str()).map_err(|_| format!("{name:?} is not a header name"))?;
             // The value is secret (an API key, say): never repeat it in an error.
-            http::HeaderValue::try_from(value.as_str()).map_err(|_| format!("the value of {name:?} is not valid"))?;
-            Ok((name, value))
+            let value = http::HeaderValue::try_from(value.as_ref())
+                .map_err(|_| format!("the value of {name:?} is not valid"))?;
+            Ok((header, value))
         })
         .collect()
 }
@@ -120,10 +121,14 @@ mod tests {
 
     #[test]
     fn headers_take_both_forms() {
-        let pairs = |list: &[(&str, &str)]| list.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect::<Vec<_>>();
+        let pairs = |list: &[(&'static str, &'static str)]| {
+            list.iter()
+                .map(|(k, v)| (http::HeaderName::from_static(k), http::HeaderValue::from_static(v)))
+                .collect::<http::HeaderMap>()
+        };
         assert_eq!(parse_headers("a=1;B=2"), Ok(pairs(&[("a", "1"), ("b", "2")])));
         assert_eq!(parse_headers("a=1, b=x%20y"), Ok(pairs(&[("a", "1"), ("b", "x y")])));
-        assert_eq!(parse_headers(""), Ok(vec![]));
+        assert_eq!(parse_headers(""), Ok(http::HeaderMap::new()));
         assert_eq!(parse_headers("key=a=b"), Ok(pairs(&[("key", "a=b")])));
         let err = parse_headers("x-api-key=sec\nret").expect_err("bad value");
         assert!(!err.contains("sec"), "{err}");
