@@ -3,11 +3,6 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use lamux::config::Cli;
 
-/// mimalloc rather than glibc's malloc: every request allocates and frees its event, its
-/// answer and the HTTP buffers on both sides, across threads.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     lamux::logging::init(cli.log_level);
