@@ -3,6 +3,12 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use lamux::config::Cli;
 
+/// mimalloc: 6% more requests/s than glibc's malloc on one core (bench/run). Built without
+/// transparent huge pages (its `no_thp` feature), which made each touched arena keep 2 MiB
+/// resident: 8 MiB more RSS at start-up.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     lamux::logging::init(cli.log_level);
