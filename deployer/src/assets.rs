@@ -1,35 +1,75 @@
 //! The asset bucket and content-addressed uploads.
+//!
+//! `lamux-assets-ACCOUNT-REGION` is a predictable name that someone else can create first,
+//! so every call that takes it passes `ExpectedBucketOwner`: S3 refuses a bucket of another
+//! account instead of taking our code or serving theirs. The bucket is set up as CDK's
+//! bootstrap bucket is: public access blocked, default encryption, a policy that refuses
+//! plain HTTP, and a lifecycle rule that expires old assets.
 
 use anyhow::Context as _;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration};
+use aws_sdk_s3::types::{
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
+    ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, MetadataDirective,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+};
+use serde_json::json;
 
 use crate::aws::Clients;
 use crate::package::Archive;
 
-/// `lamux-assets-ACCOUNT-REGION`: one per account and region, like CDK's bootstrap bucket.
-pub async fn bucket_name(clients: &Clients) -> anyhow::Result<String> {
-    let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account id (STS)")?;
-    let account = identity.account().context("STS returned no account id")?;
-    Ok(format!("lamux-assets-{account}-{}", clients.region()))
+/// Days an asset is kept after its last upload or use. Every `up` refreshes the asset it
+/// deploys and the one deployed before it (a rollback's code), so only assets that no
+/// deployment touched for this long expire.
+pub const ASSET_EXPIRY_DAYS: i32 = 90;
+
+/// The asset bucket of one account and region.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub name: String,
+    /// The account that must own it (`ExpectedBucketOwner`).
+    pub owner: String,
 }
 
-/// Create the bucket if it is missing, with every kind of public access blocked.
-pub async fn ensure_bucket(clients: &Clients, bucket: &str) -> anyhow::Result<()> {
-    match clients.s3.head_bucket().bucket(bucket).send().await {
-        Ok(_) => return Ok(()),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {}
-        Err(err) => return Err(err).with_context(|| format!("cannot check the asset bucket {bucket}")),
+/// `lamux-assets-ACCOUNT-REGION`: one per account and region, like CDK's bootstrap bucket.
+pub async fn bucket(clients: &Clients) -> anyhow::Result<Bucket> {
+    let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account id (STS)")?;
+    let account = identity.account().context("STS returned no account id")?;
+    Ok(Bucket { name: format!("lamux-assets-{account}-{}", clients.region()), owner: account.to_owned() })
+}
+
+/// Create the bucket if it is missing, then make sure it is set up as it should be.
+pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
+    let Bucket { name, owner } = bucket;
+    match clients.s3.head_bucket().bucket(name).expected_bucket_owner(owner).send().await {
+        Ok(_) => {}
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {
+            eprintln!("creating the asset bucket {name}");
+            let mut create = clients.s3.create_bucket().bucket(name);
+            // us-east-1 is the one region that takes no location constraint.
+            if clients.region() != "us-east-1" {
+                let constraint = BucketLocationConstraint::from(clients.region());
+                create = create.create_bucket_configuration(
+                    CreateBucketConfiguration::builder().location_constraint(constraint).build(),
+                );
+            }
+            create.send().await.with_context(|| format!("cannot create the asset bucket {name}"))?;
+        }
+        // A 403 here is a bucket of that name that account {owner} does not own.
+        Err(err) => {
+            return Err(err).with_context(|| {
+                format!("the asset bucket {name} exists but is not account {owner}'s, or cannot be read")
+            });
+        }
     }
-    eprintln!("creating the asset bucket {bucket}");
-    let mut create = clients.s3.create_bucket().bucket(bucket);
-    // us-east-1 is the one region that takes no location constraint.
-    if clients.region() != "us-east-1" {
-        let constraint = BucketLocationConstraint::from(clients.region());
-        create = create
-            .create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(constraint).build());
-    }
-    create.send().await.with_context(|| format!("cannot create the asset bucket {bucket}"))?;
+    harden(clients, bucket).await
+}
+
+/// Public access blocked, SSE-S3 by default, TLS only, old assets expire. Idempotent, so a
+/// bucket made by an older lamux-deploy gets the same settings.
+async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
+    let Bucket { name, owner } = bucket;
     let block = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
         .ignore_public_acls(true)
@@ -39,34 +79,115 @@ pub async fn ensure_bucket(clients: &Clients, bucket: &str) -> anyhow::Result<()
     clients
         .s3
         .put_public_access_block()
-        .bucket(bucket)
+        .bucket(name)
+        .expected_bucket_owner(owner)
         .public_access_block_configuration(block)
         .send()
         .await
-        .with_context(|| format!("cannot block public access to {bucket}"))?;
+        .with_context(|| format!("cannot block public access to {name}"))?;
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::Aes256)
+        .build()
+        .context("encryption settings")?;
+    let encryption = ServerSideEncryptionConfiguration::builder()
+        .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build())
+        .build()
+        .context("encryption settings")?;
+    clients
+        .s3
+        .put_bucket_encryption()
+        .bucket(name)
+        .expected_bucket_owner(owner)
+        .server_side_encryption_configuration(encryption)
+        .send()
+        .await
+        .with_context(|| format!("cannot turn on default encryption for {name}"))?;
+    clients
+        .s3
+        .put_bucket_policy()
+        .bucket(name)
+        .expected_bucket_owner(owner)
+        .policy(tls_only_policy(name).to_string())
+        .send()
+        .await
+        .with_context(|| format!("cannot set the TLS-only policy of {name}"))?;
+    let rule = LifecycleRule::builder()
+        .id("expire-old-assets")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .expiration(LifecycleExpiration::builder().days(ASSET_EXPIRY_DAYS).build())
+        .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(1).build())
+        .build()
+        .context("lifecycle rule")?;
+    let lifecycle = BucketLifecycleConfiguration::builder().rules(rule).build().context("lifecycle rule")?;
+    clients
+        .s3
+        .put_bucket_lifecycle_configuration()
+        .bucket(name)
+        .expected_bucket_owner(owner)
+        .lifecycle_configuration(lifecycle)
+        .send()
+        .await
+        .with_context(|| format!("cannot set the lifecycle rule of {name}"))?;
     Ok(())
 }
 
-/// Upload under the content address unless that object is already there. Returns the key.
-pub async fn upload(clients: &Clients, bucket: &str, kind: &str, archive: &Archive) -> anyhow::Result<String> {
+/// Refuse every request that does not use TLS (aws:SecureTransport), as CDK's bucket does.
+pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyPlainHttp",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+        }]
+    })
+}
+
+/// Upload under the content address; an asset already there is refreshed instead, so that
+/// the lifecycle rule counts from its last use. Returns the key.
+pub async fn upload(clients: &Clients, bucket: &Bucket, kind: &str, archive: &Archive) -> anyhow::Result<String> {
     let key = archive.key(kind);
-    match clients.s3.head_object().bucket(bucket).key(&key).send().await {
-        Ok(_) => {
-            eprintln!("s3://{bucket}/{key} is already uploaded");
-            return Ok(key);
-        }
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {}
-        Err(err) => return Err(err).with_context(|| format!("cannot check s3://{bucket}/{key}")),
+    if refresh(clients, bucket, &key).await? {
+        eprintln!("s3://{}/{key} is already uploaded", bucket.name);
+        return Ok(key);
     }
-    eprintln!("uploading s3://{bucket}/{key} ({} bytes)", archive.bytes.len());
+    eprintln!("uploading s3://{}/{key} ({} bytes)", bucket.name, archive.bytes.len());
     clients
         .s3
         .put_object()
-        .bucket(bucket)
+        .bucket(&bucket.name)
         .key(&key)
+        .expected_bucket_owner(&bucket.owner)
         .body(ByteStream::from(archive.bytes.clone()))
         .send()
         .await
-        .with_context(|| format!("cannot upload s3://{bucket}/{key}"))?;
+        .with_context(|| format!("cannot upload s3://{}/{key}", bucket.name))?;
     Ok(key)
+}
+
+/// Copy an asset onto itself, which restarts its lifecycle clock; false when it is missing.
+pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> anyhow::Result<bool> {
+    let Bucket { name, owner } = bucket;
+    match clients.s3.head_object().bucket(name).key(key).expected_bucket_owner(owner).send().await {
+        Ok(_) => {}
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(false),
+        Err(err) => return Err(err).with_context(|| format!("cannot check s3://{name}/{key}")),
+    }
+    clients
+        .s3
+        .copy_object()
+        .bucket(name)
+        .key(key)
+        .copy_source(format!("{name}/{key}"))
+        .metadata_directive(MetadataDirective::Replace)
+        .expected_bucket_owner(owner)
+        .expected_source_bucket_owner(owner)
+        .send()
+        .await
+        .with_context(|| format!("cannot refresh s3://{name}/{key}"))?;
+    Ok(true)
 }

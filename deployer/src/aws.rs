@@ -1,6 +1,9 @@
-//! AWS clients from the standard chain (region, profile, credentials, `AWS_ENDPOINT_URL`).
+//! AWS clients from the standard chain (region, profile, credentials, `AWS_ENDPOINT_URL`),
+//! with `--region` and `--profile` over it.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::cli::AwsArgs;
 
 pub struct Clients {
     pub config: SdkConfig,
@@ -11,9 +14,19 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        anyhow::ensure!(config.region().is_some(), "no AWS region: set AWS_REGION or use a profile with a region");
+    pub async fn new(aws: &AwsArgs) -> anyhow::Result<Self> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &aws.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &aws.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        let config = loader.load().await;
+        anyhow::ensure!(
+            config.region().is_some(),
+            "no AWS region: pass --region, set AWS_REGION, or use a profile with a region"
+        );
         // A custom endpoint (an emulator, a proxy) rarely serves virtual-hosted buckets.
         let path_style = config.endpoint_url().is_some();
         let s3 = aws_sdk_s3::Client::from_conf(

@@ -1,20 +1,50 @@
-//! The command line: one subcommand per step a user takes.
+//! The command line: one subcommand per step a user takes. Every flag can also be a key of
+//! `lamux-deploy.toml` (see [`crate::config_file`]).
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::options::{Arch, StackArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "lamux-deploy", version, about = "Deploy lamux to AWS: Lambda, Function URL, CloudFront")]
 pub struct Cli {
+    /// Settings file; its keys are the long flag names, and flags override it.
+    #[arg(long, global = true, default_value = crate::config_file::DEFAULT_FILE)]
+    pub config: PathBuf,
+
+    /// Use the `[env.NAME]` table of the settings file over its top-level keys.
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub environment: Option<String>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Where the AWS calls go; the standard chain (AWS_PROFILE, AWS_REGION, ...) otherwise.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// AWS region [default: from AWS_REGION or the profile].
+    #[arg(long, global = true, help_heading = "AWS")]
+    pub region: Option<String>,
+
+    /// Named profile from ~/.aws/config [default: AWS_PROFILE, else `default`].
+    #[arg(long, global = true, help_heading = "AWS")]
+    pub profile: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented lamux-deploy.toml to start from.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the CloudFormation template; with --out, write it, the asset manifest and the zips.
     Synth {
         #[command(flatten)]
@@ -31,7 +61,7 @@ pub enum Command {
         #[arg(long, default_value = "dist")]
         out: PathBuf,
     },
-    /// Show what `up` would change, as a change set that is then deleted.
+    /// Show what `up` would change, property by property. Changes nothing in the stack.
     Diff {
         #[command(flatten)]
         stack: StackArgs,
@@ -40,6 +70,8 @@ pub enum Command {
     Up {
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        deploy: DeployArgs,
         #[command(flatten)]
         confirm: Confirm,
     },
@@ -50,13 +82,16 @@ pub enum Command {
         #[command(flatten)]
         confirm: Confirm,
     },
-    /// Stack status, outputs, and whether the deployed code matches the local binary.
+    /// Stack status, outputs, and whether the deployed code matches the local binary. Read-only.
     Status {
         #[arg(long, default_value = "lamux")]
         stack_name: String,
         /// The lamux binary to compare with the deployed code.
         #[arg(long)]
         binary: Option<PathBuf>,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// The extension layer.
     Layer {
@@ -90,9 +125,49 @@ pub struct BinaryArgs {
     pub arch: Option<Arch>,
 }
 
+/// What `up` does beyond the template.
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// Stack tags, `key=value` comma-separated; CloudFormation passes them to every resource.
+    #[arg(long, value_delimiter = ',', value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
+
+    /// Turn termination protection on (`true`) or off (`false`); unchanged when not given.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub termination_protection: Option<bool>,
+
+    /// Replace the origin secret CloudFront and lamux share with a new one.
+    #[arg(long)]
+    pub rotate_origin_secret: bool,
+
+    /// When to ask before deploying: never, before changes that widen IAM permissions or a
+    /// resource policy or replace a resource (broadening), or before any change.
+    #[arg(long, value_enum, default_value = "broadening")]
+    pub require_approval: RequireApproval,
+
+    /// Write the stack's outputs as JSON to this file after deploying.
+    #[arg(long)]
+    pub outputs_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequireApproval {
+    Never,
+    Broadening,
+    AnyChange,
+}
+
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Confirm {
     /// Do not ask before changing anything.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+fn parse_tag(value: &str) -> Result<(String, String), String> {
+    let (key, value) = value.split_once('=').ok_or_else(|| format!("{value:?} is not key=value"))?;
+    if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
+        return Err(format!("{key:?}: tag keys are 1-128 characters, values at most 256, and aws: is reserved"));
+    }
+    Ok((key.to_owned(), value.to_owned()))
 }

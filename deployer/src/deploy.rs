@@ -1,4 +1,5 @@
-//! Change sets: plan, show, execute, follow the stack's events, read its outputs.
+//! Change sets: plan, show, execute, follow the stack's events, read its outputs. Every poll
+//! has a deadline, and statuses are the SDK's typed enums.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -6,45 +7,66 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
-use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackEvent};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeAction, ChangeSetStatus, ChangeSetType, Parameter, Replacement, ResourceStatus, Stack,
+    StackEvent, StackStatus, Tag,
+};
 
-/// Polls CloudFormation with a growing delay instead of a fixed sleep.
-struct Backoff {
+/// How long CloudFormation may take to compute a change set.
+const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);
+/// How long a stack operation may run before we stop following it. A new distribution
+/// takes CloudFront 5 to 15 minutes.
+pub const OPERATION_DEADLINE: Duration = Duration::from_secs(60 * 60);
+
+/// Polls CloudFormation with a growing delay instead of a fixed sleep, until a deadline.
+struct Poll {
     delay: Duration,
+    deadline: Instant,
+    what: String,
 }
 
-impl Backoff {
-    fn new() -> Self {
-        Self { delay: Duration::from_millis(200) }
+impl Poll {
+    fn new(what: impl Into<String>, within: Duration) -> Self {
+        Self { delay: Duration::from_millis(200), deadline: Instant::now() + within, what: what.into() }
     }
 
-    async fn wait(&mut self) {
-        tokio::time::sleep(self.delay).await;
+    async fn wait(&mut self) -> anyhow::Result<()> {
+        if Instant::now() >= self.deadline {
+            bail!("gave up waiting for {} (CloudFormation carries on; see `lamux-deploy status`)", self.what);
+        }
+        tokio::time::sleep(self.delay.min(self.deadline.saturating_duration_since(Instant::now()))).await;
         self.delay = (self.delay * 3 / 2).min(Duration::from_secs(5));
+        Ok(())
     }
 }
 
 /// One line of a change set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceChange {
-    pub action: String,
+    pub action: ChangeAction,
     pub logical_id: String,
     pub resource_type: String,
-    /// `True`, `False` or `Conditional`, for modifications.
-    pub replacement: Option<String>,
+    /// For modifications: whether CloudFormation replaces the resource.
+    pub replacement: Option<Replacement>,
+}
+
+impl ResourceChange {
+    pub fn replaces(&self) -> bool {
+        matches!(self.replacement, Some(Replacement::True | Replacement::Conditional))
+    }
 }
 
 impl std::fmt::Display for ResourceChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = match self.action.as_str() {
-            "Add" => "+",
-            "Remove" => "-",
+        let sign = match self.action {
+            ChangeAction::Add => "+",
+            ChangeAction::Remove => "-",
             _ => "~",
         };
-        write!(f, "{sign} {:<8} {} ({})", self.action, self.logical_id, self.resource_type)?;
-        match self.replacement.as_deref() {
-            Some("True") => write!(f, " [replaced]"),
-            Some("Conditional") => write!(f, " [may be replaced]"),
+        write!(f, "{sign} {:<8} {} ({})", self.action.as_str(), self.logical_id, self.resource_type)?;
+        match self.replacement {
+            Some(Replacement::True) => write!(f, " [replaced]"),
+            Some(Replacement::Conditional) => write!(f, " [may be replaced]"),
             _ => Ok(()),
         }
     }
@@ -62,12 +84,10 @@ pub fn means_no_changes(message: &str) -> bool {
     message.contains("didn't contain changes") || message.contains("No updates are to be performed")
 }
 
-/// The stack's status, or `None` when there is no such stack.
-pub async fn stack_status(cf: &Client, stack: &str) -> anyhow::Result<Option<String>> {
+/// The stack, or `None` when there is no such stack.
+pub async fn describe(cf: &Client, stack: &str) -> anyhow::Result<Option<Stack>> {
     match cf.describe_stacks().stack_name(stack).send().await {
-        Ok(output) => {
-            Ok(output.stacks().first().and_then(|s| s.stack_status()).map(|status| status.as_str().to_owned()))
-        }
+        Ok(output) => Ok(output.stacks().first().cloned()),
         // CloudFormation has no typed "not found": a missing stack is this ValidationError.
         Err(err)
             if err.code() == Some("ValidationError") && err.message().is_some_and(|m| m.contains("does not exist")) =>
@@ -78,33 +98,43 @@ pub async fn stack_status(cf: &Client, stack: &str) -> anyhow::Result<Option<Str
     }
 }
 
-/// Create a change set for `template` and wait until CloudFormation has computed it.
-pub async fn plan(cf: &Client, stack: &str, template: &str, parameters: &[(&str, &str)]) -> anyhow::Result<Plan> {
-    let mut status = stack_status(cf, stack).await?;
-    if status.as_deref() == Some("ROLLBACK_COMPLETE") {
-        // A failed first create leaves a stack that can only be deleted.
-        eprintln!("stack {stack} is in ROLLBACK_COMPLETE after a failed create; deleting it to start again");
-        delete(cf, stack).await?;
-        status = None;
-    }
-    let creates_stack = matches!(status.as_deref(), None | Some("REVIEW_IN_PROGRESS"));
+/// The stack's status, or `None` when there is no such stack.
+pub async fn stack_status(cf: &Client, stack: &str) -> anyhow::Result<Option<StackStatus>> {
+    Ok(describe(cf, stack).await?.and_then(|s| s.stack_status))
+}
+
+/// Statuses in which a stack only waits to be deleted; `up` replaces such a stack.
+pub fn is_dead(status: &StackStatus) -> bool {
+    matches!(status, StackStatus::RollbackComplete | StackStatus::RollbackFailed | StackStatus::DeleteFailed)
+}
+
+/// What a change set is made of besides the template.
+pub struct Request<'a> {
+    pub template: &'a str,
+    pub parameters: Vec<Parameter>,
+    pub tags: Vec<Tag>,
+    /// True when the stack does not exist yet (or is an empty REVIEW_IN_PROGRESS shell).
+    pub creates_stack: bool,
+}
+
+/// Create a change set and wait until CloudFormation has computed it.
+pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> anyhow::Result<Plan> {
+    let Request { template, parameters, tags, creates_stack } = request;
     let kind = if creates_stack { ChangeSetType::Create } else { ChangeSetType::Update };
     let name = format!(
         "lamux-{}",
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis()
     );
-    let parameters = parameters
-        .iter()
-        .map(|(key, value)| Parameter::builder().parameter_key(*key).parameter_value(*value).build())
-        .collect::<Vec<_>>();
     let created = cf
         .create_change_set()
         .stack_name(stack)
         .change_set_name(&name)
         .template_body(template)
         .set_parameters(Some(parameters))
+        .set_tags((!tags.is_empty()).then_some(tags))
         .capabilities(Capability::CapabilityIam)
         .change_set_type(kind)
+        .include_nested_stacks(false)
         .description("lamux-deploy")
         .send()
         .await;
@@ -114,7 +144,7 @@ pub async fn plan(cf: &Client, stack: &str, template: &str, parameters: &[(&str,
         Err(err) => return Err(err).context("cannot create the change set"),
     };
     let id = created.id().context("CloudFormation returned no change set id")?.to_owned();
-    let mut backoff = Backoff::new();
+    let mut poll = Poll::new(format!("change set {name}"), CHANGE_SET_DEADLINE);
     loop {
         let described =
             cf.describe_change_set().change_set_name(&id).send().await.context("cannot describe the change set")?;
@@ -122,23 +152,23 @@ pub async fn plan(cf: &Client, stack: &str, template: &str, parameters: &[(&str,
             Some(ChangeSetStatus::CreateComplete) => {
                 let changes = described.changes().iter().filter_map(|change| change.resource_change()).map(|change| {
                     ResourceChange {
-                        action: change.action().map(|a| a.as_str().to_owned()).unwrap_or_default(),
+                        action: change.action().cloned().unwrap_or(ChangeAction::Modify),
                         logical_id: change.logical_resource_id().unwrap_or_default().to_owned(),
                         resource_type: change.resource_type().unwrap_or_default().to_owned(),
-                        replacement: change.replacement().map(|r| r.as_str().to_owned()),
+                        replacement: change.replacement().cloned(),
                     }
                 });
                 return Ok(Plan::ChangeSet { id, creates_stack, changes: changes.collect() });
             }
             Some(ChangeSetStatus::Failed) => {
                 let reason = described.status_reason().unwrap_or("no reason given").to_owned();
-                discard(cf, stack, &id, false).await?;
+                discard(cf, stack, &id, creates_stack).await?;
                 if means_no_changes(&reason) {
                     return Ok(Plan::NoChanges);
                 }
                 bail!("the change set failed: {reason}");
             }
-            _ => backoff.wait().await,
+            _ => poll.wait().await?,
         }
     }
 }
@@ -146,7 +176,7 @@ pub async fn plan(cf: &Client, stack: &str, template: &str, parameters: &[(&str,
 /// Delete a change set that will not be executed, and the empty stack a CREATE one made.
 pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: bool) -> anyhow::Result<()> {
     cf.delete_change_set().change_set_name(change_set).send().await.context("cannot delete the change set")?;
-    if creates_stack && stack_status(cf, stack).await?.as_deref() == Some("REVIEW_IN_PROGRESS") {
+    if creates_stack && stack_status(cf, stack).await? == Some(StackStatus::ReviewInProgress) {
         cf.delete_stack().stack_name(stack).send().await.context("cannot delete the empty stack")?;
     }
     Ok(())
@@ -154,38 +184,88 @@ pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: 
 
 /// Execute a change set and print the stack's events until it settles.
 pub async fn execute(cf: &Client, stack: &str, change_set: &str) -> anyhow::Result<()> {
-    let mut seen = event_ids(cf, stack).await?;
+    let marker = newest_event_id(cf, stack).await?;
     cf.execute_change_set().change_set_name(change_set).send().await.context("cannot execute the change set")?;
     let started = Instant::now();
-    let status = follow(cf, stack, &mut seen, started).await?;
-    if status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" {
-        eprintln!("stack {stack}: {status} in {:.0?}", started.elapsed());
+    let status = follow(cf, stack, marker.as_deref(), started).await?;
+    if matches!(status, StackStatus::CreateComplete | StackStatus::UpdateComplete) {
+        eprintln!("stack {stack}: {} in {:.0?}", status.as_str(), started.elapsed());
         return Ok(());
     }
-    let all = events(cf, stack).await?;
-    match all.iter().rev().find(|e| e.resource_status().is_some_and(|s| s.as_str().ends_with("_FAILED"))) {
+    let events = events_since(cf, stack, marker.as_deref()).await?;
+    match first_failure(&events) {
         Some(failed) => bail!(
-            "stack {stack} ended in {status}: {} ({}) failed: {}",
+            "stack {stack} ended in {}: {} ({}) failed first: {}",
+            status.as_str(),
             failed.logical_resource_id().unwrap_or("?"),
             failed.resource_type().unwrap_or("?"),
             failed.resource_status_reason().unwrap_or("no reason given")
         ),
-        None => bail!("stack {stack} ended in {status}"),
+        None => bail!("stack {stack} ended in {}", status.as_str()),
     }
 }
 
+/// The first resource of this operation that failed: events come newest first, so the last
+/// failed one in the list. Failures of earlier operations are not in `events`.
+pub fn first_failure(events: &[StackEvent]) -> Option<&StackEvent> {
+    let failed = |status: &ResourceStatus| {
+        matches!(
+            status,
+            ResourceStatus::CreateFailed
+                | ResourceStatus::UpdateFailed
+                | ResourceStatus::DeleteFailed
+                | ResourceStatus::ImportFailed
+                | ResourceStatus::RollbackFailed
+        )
+    };
+    events.iter().rev().find(|e| e.resource_status().is_some_and(failed))
+}
+
+/// The events newer than `marker`, newest first: this operation's. `events` is one page
+/// after another of describe_stack_events, which lists newest first.
+pub fn since_marker<'a>(events: impl IntoIterator<Item = &'a StackEvent>, marker: Option<&str>) -> Vec<StackEvent> {
+    events.into_iter().take_while(|e| marker.is_none() || e.event_id() != marker).cloned().collect()
+}
+
+/// The newest event's id before an operation begins; `None` for a stack without events.
+async fn newest_event_id(cf: &Client, stack: &str) -> anyhow::Result<Option<String>> {
+    if describe(cf, stack).await?.is_none() {
+        return Ok(None);
+    }
+    let page = cf.describe_stack_events().stack_name(stack).send().await.context("cannot read stack events")?;
+    Ok(page.stack_events().first().and_then(|e| e.event_id()).map(str::to_owned))
+}
+
+/// This operation's events, newest first: every page up to the marker, no further.
+async fn events_since(cf: &Client, stack: &str, marker: Option<&str>) -> anyhow::Result<Vec<StackEvent>> {
+    let mut pages = cf.describe_stack_events().stack_name(stack).into_paginator().send();
+    let mut events = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.context("cannot read stack events")?;
+        let new = since_marker(page.stack_events(), marker);
+        let reached_marker = new.len() < page.stack_events().len();
+        events.extend(new);
+        if reached_marker {
+            break;
+        }
+    }
+    Ok(events)
+}
+
 /// Print new events until the stack is no longer IN_PROGRESS; returns the final status.
-async fn follow(cf: &Client, stack: &str, seen: &mut HashSet<String>, started: Instant) -> anyhow::Result<String> {
-    let mut backoff = Backoff::new();
+async fn follow(cf: &Client, stack: &str, marker: Option<&str>, started: Instant) -> anyhow::Result<StackStatus> {
+    let mut poll = Poll::new(format!("stack {stack}"), OPERATION_DEADLINE);
+    let mut printed: HashSet<String> = HashSet::new();
     let mut last_news = Instant::now();
     loop {
         let Some(status) = stack_status(cf, stack).await? else {
-            return Ok("DELETE_COMPLETE".to_owned());
+            return Ok(StackStatus::DeleteComplete);
         };
-        let mut new: Vec<StackEvent> = events(cf, stack).await?;
-        new.retain(|e| e.event_id().is_some_and(|id| seen.insert(id.to_owned())));
-        // describe_stack_events lists newest first.
-        for event in new.iter().rev() {
+        let events = events_since(cf, stack, marker).await?;
+        for event in events.iter().rev() {
+            if !event.event_id().is_some_and(|id| printed.insert(id.to_owned())) {
+                continue;
+            }
             eprintln!(
                 "[{:>4}s] {:<32} {:<22} {}",
                 started.elapsed().as_secs(),
@@ -195,35 +275,22 @@ async fn follow(cf: &Client, stack: &str, seen: &mut HashSet<String>, started: I
             );
             last_news = Instant::now();
         }
-        if !status.ends_with("_IN_PROGRESS") {
+        if !status.as_str().ends_with("_IN_PROGRESS") {
             return Ok(status);
         }
         if last_news.elapsed() > Duration::from_secs(30) {
-            eprintln!("[{:>4}s] still {status}…", started.elapsed().as_secs());
+            eprintln!("[{:>4}s] still {}…", started.elapsed().as_secs(), status.as_str());
             last_news = Instant::now();
         }
-        backoff.wait().await;
+        poll.wait().await?;
     }
 }
 
-/// The ids of the events the stack has so far, so that following it shows only new ones.
-async fn event_ids(cf: &Client, stack: &str) -> anyhow::Result<HashSet<String>> {
-    Ok(events(cf, stack).await?.into_iter().filter_map(|e| e.event_id).collect())
-}
-
-async fn events(cf: &Client, stack: &str) -> anyhow::Result<Vec<StackEvent>> {
-    let output = cf.describe_stack_events().stack_name(stack).send().await.context("cannot read stack events")?;
-    Ok(output.stack_events().to_vec())
-}
-
-/// The stack's outputs, in template order.
+/// The stack's outputs, sorted by key.
 pub async fn outputs(cf: &Client, stack: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let output = cf.describe_stacks().stack_name(stack).send().await.context("cannot describe the stack")?;
-    let mut outputs: Vec<(String, String)> = output
-        .stacks()
-        .first()
-        .map(|s| s.outputs())
-        .unwrap_or_default()
+    let described = describe(cf, stack).await?.with_context(|| format!("there is no stack {stack}"))?;
+    let mut outputs: Vec<(String, String)> = described
+        .outputs()
         .iter()
         .map(|o| (o.output_key().unwrap_or_default().to_owned(), o.output_value().unwrap_or_default().to_owned()))
         .collect();
@@ -231,13 +298,20 @@ pub async fn outputs(cf: &Client, stack: &str) -> anyhow::Result<Vec<(String, St
     Ok(outputs)
 }
 
+/// The template the stack runs now, as CloudFormation stored it.
+pub async fn deployed_template(cf: &Client, stack: &str) -> anyhow::Result<serde_json::Value> {
+    let got = cf.get_template().stack_name(stack).send().await.context("cannot read the deployed template")?;
+    let body = got.template_body().unwrap_or("{}");
+    serde_json::from_str(body).context("the deployed template is not JSON")
+}
+
 /// Delete the stack and wait until it is gone.
 pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
-    let mut seen = event_ids(cf, stack).await?;
+    let marker = newest_event_id(cf, stack).await?;
     cf.delete_stack().stack_name(stack).send().await.with_context(|| format!("cannot delete stack {stack}"))?;
-    let status = follow(cf, stack, &mut seen, Instant::now()).await?;
-    if status != "DELETE_COMPLETE" {
-        bail!("stack {stack} ended in {status}");
+    let status = follow(cf, stack, marker.as_deref(), Instant::now()).await?;
+    if status != StackStatus::DeleteComplete {
+        bail!("stack {stack} ended in {}", status.as_str());
     }
     Ok(())
 }
@@ -257,18 +331,53 @@ mod tests {
 
     #[test]
     fn changes_read_as_a_diff() {
-        let change = |action: &str, replacement: Option<&str>| ResourceChange {
-            action: action.into(),
+        let change = |action: ChangeAction, replacement: Option<Replacement>| ResourceChange {
+            action,
             logical_id: "LamuxFunction".into(),
             resource_type: "AWS::Lambda::Function".into(),
-            replacement: replacement.map(str::to_owned),
+            replacement,
         };
-        assert_eq!(change("Add", None).to_string(), "+ Add      LamuxFunction (AWS::Lambda::Function)");
-        assert_eq!(change("Modify", Some("False")).to_string(), "~ Modify   LamuxFunction (AWS::Lambda::Function)");
+        assert_eq!(change(ChangeAction::Add, None).to_string(), "+ Add      LamuxFunction (AWS::Lambda::Function)");
         assert_eq!(
-            change("Modify", Some("True")).to_string(),
+            change(ChangeAction::Modify, Some(Replacement::False)).to_string(),
+            "~ Modify   LamuxFunction (AWS::Lambda::Function)"
+        );
+        assert_eq!(
+            change(ChangeAction::Modify, Some(Replacement::True)).to_string(),
             "~ Modify   LamuxFunction (AWS::Lambda::Function) [replaced]"
         );
-        assert_eq!(change("Remove", None).to_string(), "- Remove   LamuxFunction (AWS::Lambda::Function)");
+        assert_eq!(change(ChangeAction::Remove, None).to_string(), "- Remove   LamuxFunction (AWS::Lambda::Function)");
+    }
+
+    fn event(id: &str, resource: &str, status: ResourceStatus) -> StackEvent {
+        StackEvent::builder()
+            .event_id(id)
+            .stack_id("s")
+            .stack_name("s")
+            .logical_resource_id(resource)
+            .resource_status(status)
+            .resource_status_reason(format!("{resource} reason"))
+            .timestamp(aws_sdk_cloudformation::primitives::DateTime::from_secs(0))
+            .build()
+    }
+
+    /// Issue 12: the newest-first list was walked backwards over the whole history, so an
+    /// older deployment's failure could be reported as this one's.
+    #[test]
+    fn the_first_failure_is_this_operations() {
+        let newest_first = [
+            event("7", "lamux", ResourceStatus::UpdateRollbackComplete),
+            event("6", "LamuxDistribution", ResourceStatus::UpdateFailed),
+            event("5", "LamuxFunction", ResourceStatus::UpdateFailed),
+            event("4", "LamuxFunction", ResourceStatus::UpdateInProgress),
+            // The previous operation, before the marker:
+            event("3", "lamux", ResourceStatus::UpdateComplete),
+            event("2", "LamuxRole", ResourceStatus::CreateFailed),
+        ];
+        let this_operation = since_marker(&newest_first, Some("3"));
+        assert_eq!(this_operation.len(), 4);
+        let failed = first_failure(&this_operation).expect("a failure");
+        assert_eq!(failed.logical_resource_id(), Some("LamuxFunction"));
+        assert!(first_failure(&since_marker(&newest_first[..1], None)).is_none());
     }
 }

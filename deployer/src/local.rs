@@ -76,7 +76,14 @@ pub fn warn(options: &crate::options::StackOptions) {
     if options.origin_auth == crate::options::OriginAuth::Oac {
         eprintln!(
             "warning: with --origin-auth oac, clients that send a body (POST, PUT, PATCH) must send \
-             x-amz-content-sha256 with the body's SHA-256, or CloudFront's signature fails"
+             x-amz-content-sha256 with the body's SHA-256, or CloudFront's signature fails; and CloudFront \
+             replaces the viewer's Authorization header with its own signature, so functions never see it"
+        );
+    }
+    if options.origin_auth == crate::options::OriginAuth::None {
+        eprintln!(
+            "warning: with --origin-auth none, anyone who finds the Function URL can call it directly, \
+             bypassing CloudFront (and any WAF on it)"
         );
     }
 }

@@ -1,10 +1,17 @@
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use lamux_deploy::cli::Cli;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match lamux_deploy::config_file::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(err) => match err.downcast::<clap::Error>() {
+            // --help, --version and bad flags, printed as clap prints them.
+            Ok(clap_error) => clap_error.exit(),
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

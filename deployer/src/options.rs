@@ -1,10 +1,13 @@
-//! The user's choices, from flags to a validated [`StackOptions`], checked once.
+//! The user's choices, from flags and `lamux-deploy.toml` to a validated [`StackOptions`],
+//! checked once. What lamux itself validates (the domain suffix, function names, the
+//! environment the function gets) is checked with lamux's own code.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, ensure};
+use anyhow::{Context as _, bail, ensure};
 use clap::{Args, ValueEnum};
+use lamux::config::InvokeMode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Arch {
@@ -24,38 +27,29 @@ impl Arch {
     }
 }
 
-/// The Function URL's InvokeMode, and lamux's `--invoke-mode` to match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InvokeMode {
-    /// Responses up to 6 MB, sent whole.
-    Buffered,
-    /// Streamed responses up to 200 MB, first bytes as soon as the function writes them.
-    ResponseStream,
+/// The Function URL's `InvokeMode` for lamux's own `--invoke-mode`: the two must agree, so
+/// there is one enum, lamux's.
+pub fn url_invoke_mode(mode: InvokeMode) -> &'static str {
+    match mode {
+        InvokeMode::Buffered => "BUFFERED",
+        InvokeMode::ResponseStream => "RESPONSE_STREAM",
+    }
 }
 
-impl InvokeMode {
-    /// The Function URL's `InvokeMode` value.
-    pub fn url_value(self) -> &'static str {
-        match self {
-            Self::Buffered => "BUFFERED",
-            Self::ResponseStream => "RESPONSE_STREAM",
-        }
-    }
-
-    /// lamux's `LAMUX_INVOKE_MODE` value.
-    pub fn lamux_value(self) -> &'static str {
-        match self {
-            Self::Buffered => "buffered",
-            Self::ResponseStream => "response-stream",
-        }
-    }
+/// lamux's `LAMUX_INVOKE_MODE` value: the name its flag parser accepts.
+pub fn lamux_invoke_mode(mode: InvokeMode) -> String {
+    mode.to_possible_value().map(|value| value.get_name().to_owned()).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OriginAuth {
-    /// A public Function URL (AuthType NONE) behind CloudFront.
+    /// A public Function URL (AuthType NONE) that refuses requests without a secret header
+    /// only CloudFront sends.
+    Secret,
+    /// A public Function URL that anyone may call directly, bypassing CloudFront.
     None,
-    /// CloudFront signs origin requests (origin access control, AuthType AWS_IAM).
+    /// CloudFront signs origin requests (origin access control, AuthType AWS_IAM). Breaks
+    /// request bodies without x-amz-content-sha256, and overwrites Authorization.
     Oac,
 }
 
@@ -66,13 +60,19 @@ pub struct StackArgs {
     #[arg(long, env = "LAMUX_DOMAIN_SUFFIX")]
     pub domain_suffix: String,
 
-    /// Function lamux invokes, or `*` to take it from the host.
+    /// Function lamux invokes (a name or ARN), or `*` to take it from the host.
     #[arg(long, default_value = "*")]
     pub function_name: String,
 
-    /// Functions lamux may invoke (any alias), comma-separated; scopes the IAM policy.
+    /// Functions lamux may invoke, comma-separated globs: scopes the IAM policy and lamux's
+    /// own allow-list (LAMUX_ALLOW_FUNCTION), so others get lamux's 403.
     #[arg(long, value_delimiter = ',')]
     pub allow_function: Vec<String>,
+
+    /// Aliases lamux may invoke, comma-separated globs (`live,pr*`): scopes the IAM policy and
+    /// LAMUX_ALLOW_ALIAS. Without it any alias or version number is reachable.
+    #[arg(long, value_delimiter = ',')]
+    pub allow_alias: Vec<String>,
 
     /// Let lamux invoke every function in the account and region (IAM `function:*`).
     #[arg(long)]
@@ -94,9 +94,15 @@ pub struct StackArgs {
     #[arg(long, value_parser = humantime::parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// lamux's upstream timeout (LAMUX_UPSTREAM_TIMEOUT in the function).
+    /// lamux's upstream timeout (LAMUX_UPSTREAM_TIMEOUT in the function). CloudFront's
+    /// origin read timeout follows it.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub upstream_timeout: Duration,
+
+    /// CloudFront's origin read timeout in seconds, when it must exceed CloudFront's default
+    /// limit of 60 (at most 180, after a quota increase) [default: the upstream timeout + 1 s].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=180))]
+    pub origin_read_timeout: Option<u32>,
 
     /// Days to keep lamux's logs.
     #[arg(long, default_value_t = 14)]
@@ -114,9 +120,14 @@ pub struct StackArgs {
     #[arg(long, value_enum, default_value = "buffered")]
     pub invoke_mode: InvokeMode,
 
-    /// How CloudFront authenticates to the Function URL.
-    #[arg(long, value_enum, default_value = "none")]
+    /// How the Function URL knows a request came through CloudFront.
+    #[arg(long, value_enum, default_value = "secret")]
     pub origin_auth: OriginAuth,
+
+    /// Let error bodies name functions, ARNs and AWS messages (LAMUX_ERROR_DETAILS). Off by
+    /// default: the endpoint is public.
+    #[arg(long)]
+    pub error_details: bool,
 
     /// The lamux binary to deploy [default: built with cargo-lambda].
     #[arg(long)]
@@ -152,20 +163,54 @@ pub struct StackOptions {
     pub domain_suffix: String,
     pub function_name: String,
     pub scope: InvokeScope,
+    /// Alias globs lamux may invoke; empty: any.
+    pub aliases: Vec<String>,
+    /// Function globs for lamux's own allow-list; empty: any.
+    pub allow_function: Vec<String>,
     pub arch: Arch,
     pub memory: u32,
     pub timeout_secs: u32,
     pub upstream_timeout: Duration,
+    pub origin_read_timeout_secs: u32,
     pub log_retention_days: u32,
     pub certificate_arn: Option<String>,
     pub hosted_zone_id: Option<String>,
     pub origin_auth: OriginAuth,
     pub invoke_mode: InvokeMode,
+    pub error_details: bool,
 }
 
 /// Retention values CloudWatch Logs accepts.
 const RETENTION_DAYS: [u32; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// CloudFront's origin read timeout without a quota increase (AWS docs, "Quotas").
+pub const ORIGIN_READ_DEFAULT_LIMIT: u32 = 60;
+
+/// Names of CloudFront Functions and origin access controls are unique per account, so the
+/// stack's include its region: `STACK-REGION-fwd-host`. Both kinds allow 64 characters, and
+/// the longest region names have 14 (`ap-southeast-7`), which leaves 40 for the stack name.
+pub const MAX_STACK_NAME: usize = 64 - "-ap-southeast-7-fwd-host".len();
+
+/// CloudFormation's rule for stack names: a letter, then letters, digits and hyphens, at
+/// most 128 characters.
+pub fn check_stack_name(name: &str) -> anyhow::Result<()> {
+    let valid = name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    ensure!(
+        valid,
+        "--stack-name {name:?} is not a CloudFormation stack name: a letter, then letters, digits and \
+         hyphens, at most 128 characters"
+    );
+    ensure!(
+        name.len() <= MAX_STACK_NAME,
+        "--stack-name {name:?} is {} characters; lamux's CloudFront names (STACK-REGION-fwd-host) must \
+         fit CloudFront's 64, which leaves {MAX_STACK_NAME} for the stack name",
+        name.len()
+    );
+    Ok(())
+}
 
 impl StackArgs {
     /// Check the flags against each other and against AWS's limits. `binary_arch` is the
@@ -179,12 +224,25 @@ impl StackArgs {
             ),
             (flag, binary) => flag.or(binary).unwrap_or(Arch::X86_64),
         };
-        let suffix = self.domain_suffix.trim_start_matches('.').trim_end_matches('.').to_ascii_lowercase();
-        ensure!(
-            !suffix.is_empty() && suffix.split('.').all(|label| !label.is_empty()),
-            "--domain-suffix {:?} is not a domain name",
-            self.domain_suffix
-        );
+        check_stack_name(&self.stack_name)?;
+        let suffix = lamux::config::parse_domain_suffix(self.domain_suffix.trim_end_matches('.'))
+            .map_err(anyhow::Error::msg)
+            .context("--domain-suffix")?;
+        lamux::config::parse_function_name(&self.function_name)
+            .map_err(anyhow::Error::msg)
+            .context("--function-name")?;
+        for name in &self.allow_function {
+            ensure!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_*?".contains(&b)),
+                "--allow-function {name:?} is not a function name or glob (letters, digits, '-', '_', '*', '?')"
+            );
+        }
+        for alias in &self.allow_alias {
+            ensure!(
+                !alias.is_empty() && alias.bytes().all(|b| b.is_ascii_alphanumeric() || b"*?".contains(&b)),
+                "--allow-alias {alias:?} is not an alias or glob (lamux routes aliases of letters and digits)"
+            );
+        }
         let scope = if self.allow_all_functions {
             InvokeScope::All
         } else if !self.allow_function.is_empty() {
@@ -198,8 +256,9 @@ impl StackArgs {
         ensure!(!upstream.is_zero(), "--upstream-timeout must be longer than zero");
         let timeout = self.timeout.unwrap_or(upstream + Duration::from_secs(5));
         ensure!(timeout > upstream, "--timeout ({timeout:?}) must be longer than --upstream-timeout ({upstream:?})");
-        let timeout_secs = u32::try_from(timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0)).unwrap_or(u32::MAX);
+        let timeout_secs = whole_seconds(timeout);
         ensure!(timeout_secs <= 900, "--timeout must be at most 900 s, Lambda's limit");
+        let origin_read_timeout_secs = origin_read_timeout(upstream, self.origin_read_timeout)?;
         ensure!((128..=10_240).contains(&self.memory), "--memory must be from 128 to 10240 MB");
         ensure!(
             RETENTION_DAYS.contains(&self.log_retention_days),
@@ -211,20 +270,66 @@ impl StackArgs {
                 "--certificate-arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
             );
         }
-        Ok(StackOptions {
+        let options = StackOptions {
             stack_name: self.stack_name.clone(),
             domain_suffix: suffix,
             function_name: self.function_name.clone(),
             scope,
+            aliases: self.allow_alias.clone(),
+            allow_function: self.allow_function.clone(),
             arch,
             memory: self.memory,
             timeout_secs,
             upstream_timeout: upstream,
+            origin_read_timeout_secs,
             log_retention_days: self.log_retention_days,
             certificate_arn: self.certificate_arn.clone(),
             hosted_zone_id: self.hosted_zone_id.clone(),
             origin_auth: self.origin_auth,
             invoke_mode: self.invoke_mode,
-        })
+            error_details: self.error_details,
+        };
+        // The environment the function will get must be one lamux starts with.
+        let environment = crate::stack::environment(&options);
+        // A value taken from a parameter (the origin secret) stands in as a placeholder.
+        let literal =
+            environment.iter().map(|(name, value)| (name.as_str(), value.as_literal().unwrap_or("parameter")));
+        lamux::config::Cli::from_environment(literal)
+            .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))
+            .context("lamux would not start with this configuration")?;
+        Ok(options)
+    }
+}
+
+fn whole_seconds(duration: Duration) -> u32 {
+    u32::try_from(duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).unwrap_or(u32::MAX)
+}
+
+/// CloudFront must wait for lamux's own answer, a 504 included, which comes at most the
+/// upstream timeout after the request: a second more. Past CloudFront's default limit the
+/// user must say that the account's quota allows it.
+fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
+    let needed = whole_seconds(upstream).saturating_add(1);
+    match flag {
+        Some(given) => {
+            ensure!(
+                given >= needed,
+                "--origin-read-timeout {given} is shorter than --upstream-timeout needs ({needed} s): \
+                 viewers would get CloudFront's 504 while lamux and the function still run"
+            );
+            Ok(given)
+        }
+        None => {
+            ensure!(
+                needed <= ORIGIN_READ_DEFAULT_LIMIT,
+                "--upstream-timeout {} needs CloudFront to wait {needed} s for lamux, and CloudFront waits at \
+                 most {ORIGIN_READ_DEFAULT_LIMIT} s unless the account's quota was raised: lower \
+                 --upstream-timeout to {} s or less, or pass --origin-read-timeout {needed} (at most 180) \
+                 after a quota increase",
+                humantime::format_duration(upstream),
+                ORIGIN_READ_DEFAULT_LIMIT - 1
+            );
+            Ok(needed)
+        }
     }
 }

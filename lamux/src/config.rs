@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser, ValueEnum, builder::BoolishValueParser};
+use clap::{ArgAction, CommandFactory as _, FromArgMatches as _, Parser, ValueEnum, builder::BoolishValueParser};
 
 use crate::mode::Mode;
 use crate::route::{FunctionRule, Routes};
@@ -35,6 +35,11 @@ pub struct Cli {
     /// Aliases lamux may invoke, as comma-separated globs (`live,v*`); others get 403.
     #[arg(long, env = "LAMUX_ALLOW_ALIAS", value_delimiter = ',')]
     pub allow_alias: Vec<String>,
+
+    /// Secret that CloudFront sends as `x-lamux-origin-secret`: requests without it get 403
+    /// and no Invoke, and those with it may name the viewer's address (see README "Security").
+    #[arg(long, env = "LAMUX_ORIGIN_SECRET", hide_env_values = true)]
+    pub origin_secret: Option<String>,
 
     /// Domain suffix that hosts are routed under.
     #[arg(long, env = "LAMUX_DOMAIN_SUFFIX", default_value = "localdomain", value_parser = parse_domain_suffix)]
@@ -195,6 +200,31 @@ impl LogLevel {
 }
 
 impl Cli {
+    /// Parse a function's environment (`LAMUX_MODE=function`, ...) exactly as lamux reads
+    /// it at start, without the process environment: each variable becomes its flag.
+    /// lamux-deploy checks the environment it gives the function with this, so the two
+    /// can't disagree on what is valid.
+    pub fn from_environment<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, clap::Error> {
+        let command = Self::command();
+        let mut args = vec!["lamux".to_owned()];
+        for (name, value) in vars {
+            let flag = command
+                .get_arguments()
+                .find(|arg| arg.get_env().is_some_and(|env| env == name))
+                .and_then(|arg| arg.get_long());
+            let Some(flag) = flag else {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::UnknownArgument,
+                    format!("lamux reads no variable {name}\n"),
+                ));
+            };
+            args.push(format!("--{flag}={value}"));
+        }
+        // Only the given variables count: the caller's own environment is not consulted.
+        let mut command = command.mut_args(|arg| arg.env(None::<&str>));
+        Self::from_arg_matches_mut(&mut command.try_get_matches_from_mut(args)?)
+    }
+
     pub fn routes(&self) -> Routes {
         Routes::new(FunctionRule::from_flag(&self.function_name), &self.domain_suffix)
     }
@@ -231,7 +261,8 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-fn parse_domain_suffix(value: &str) -> Result<String, String> {
+/// A domain suffix as lamux accepts it, lowercased and without a leading dot.
+pub fn parse_domain_suffix(value: &str) -> Result<String, String> {
     let suffix = value.trim_start_matches('.');
     let valid_label = |label: &str| {
         !label.is_empty()
@@ -247,7 +278,7 @@ fn parse_domain_suffix(value: &str) -> Result<String, String> {
 }
 
 /// `*`, a function name, or a function ARN; without a qualifier, which comes from the host.
-fn parse_function_name(value: &str) -> Result<String, String> {
+pub fn parse_function_name(value: &str) -> Result<String, String> {
     let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.');
     if value == "*" || (!value.is_empty() && value.len() <= 170 && value.bytes().all(allowed)) {
         Ok(value.to_owned())
@@ -332,6 +363,27 @@ mod tests {
         for (text, want) in [("DEBUG", LogLevel::Debug), ("Warn", LogLevel::Warn), ("error", LogLevel::Error)] {
             assert_eq!(parse(&["--log-level", text]).expect(text).log_level, want);
         }
+    }
+
+    #[test]
+    fn an_environment_parses_as_lamux_reads_it() {
+        let cli = Cli::from_environment([
+            ("LAMUX_MODE", "function"),
+            ("LAMUX_DOMAIN_SUFFIX", "Example.com"),
+            ("LAMUX_ERROR_DETAILS", "false"),
+            ("LAMUX_ALLOW_ALIAS", "live,pr*"),
+            ("LAMUX_ORIGIN_SECRET", "s"),
+        ])
+        .expect("parses");
+        assert_eq!(cli.mode, Some(Mode::Function));
+        assert_eq!(cli.domain_suffix, "example.com");
+        assert!(!cli.error_details());
+        assert_eq!(cli.allow_alias, ["live", "pr*"]);
+        assert_eq!(cli.origin_secret.as_deref(), Some("s"));
+        let bad = Cli::from_environment([("LAMUX_DOMAIN_SUFFIX", "bad_domain.com")]).expect_err("refused");
+        assert!(bad.to_string().contains("--domain-suffix"), "{bad}");
+        let unknown = Cli::from_environment([("LAMUX_NOPE", "1")]).expect_err("refused");
+        assert!(unknown.to_string().contains("LAMUX_NOPE"), "{unknown}");
     }
 
     #[test]

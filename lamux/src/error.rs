@@ -8,6 +8,7 @@ use http::{HeaderValue, StatusCode, header};
 use crate::access::Denied;
 use crate::event::{EncodeError, MAX_PAYLOAD};
 use crate::hygiene::Refused;
+use crate::origin::NotFromOrigin;
 use crate::response::DecodeError;
 use crate::route::{RouteError, Target};
 
@@ -25,6 +26,8 @@ pub enum ProxyError {
     BodyRead(#[source] axum::Error),
     #[error("not allowed: {0}")]
     Denied(#[from] Denied),
+    #[error("forbidden: {0}")]
+    NotFromOrigin(#[from] NotFromOrigin),
     #[error("{target} is lamux's own function; refusing to invoke it (a routing loop)")]
     Recursion { target: Target },
     #[error("function or alias not found: {message}")]
@@ -63,7 +66,7 @@ impl ProxyError {
             Self::Route(_) | Self::Encode(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge | Self::UpstreamTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Recursion { .. } => StatusCode::LOOP_DETECTED,
-            Self::Denied(_) => StatusCode::FORBIDDEN,
+            Self::Denied(_) | Self::NotFromOrigin(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::FunctionError { .. } | Self::BadResponse { .. } | Self::Invoke { .. } => StatusCode::BAD_GATEWAY,
@@ -114,6 +117,7 @@ mod tests {
             (ProxyError::UpstreamTooLarge { message: String::new() }, 413),
             (ProxyError::Recursion { target: target() }, 508),
             (ProxyError::Denied(Denied::Alias("dev".into())), 403),
+            (ProxyError::NotFromOrigin(NotFromOrigin::Missing), 403),
             (ProxyError::NotFound { message: String::new() }, 404),
             (ProxyError::Throttled { target: target(), retry_after: None }, 429),
             (

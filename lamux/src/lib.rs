@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! request -> hygiene::check                           (pure)
+//! request -> origin::OriginGuard::check                (pure: the CloudFront secret)
 //! host    -> route::Routes::resolve -> Target          (pure)
 //! Target  -> access::AllowList::check                  (pure)
 //! request -> event::encode          -> event payload   (pure)
@@ -28,6 +29,7 @@ pub mod hygiene;
 pub mod invoke;
 pub mod logging;
 pub mod mode;
+pub mod origin;
 pub mod proxy;
 pub mod response;
 pub mod route;
@@ -62,6 +64,7 @@ pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> App {
     App {
         routes: cli.routes(),
         allow: access::AllowList::new(&cli.allow_function, &cli.allow_alias),
+        origin: origin::OriginGuard::new(cli.origin_secret.as_deref()),
         invoker: Invoker::new(sdk, cli.upstream_timeout, cli.stream_idle_timeout),
         invoke_mode: cli.invoke_mode,
         own_function: cli.own_function.clone(),

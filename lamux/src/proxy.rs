@@ -16,6 +16,7 @@ use crate::error::ProxyError;
 use crate::event::{self, MAX_PAYLOAD};
 use crate::hygiene;
 use crate::invoke::{CallRecord, Invoker};
+use crate::origin::{self, OriginGuard};
 use crate::response;
 use crate::route::{Routes, Target, strip_port};
 use crate::telemetry::Telemetry;
@@ -25,6 +26,8 @@ use crate::telemetry::Telemetry;
 pub struct App {
     pub routes: Routes,
     pub allow: AllowList,
+    /// The origin secret CloudFront must send; see [`origin`].
+    pub origin: OriginGuard,
     pub invoker: Invoker,
     /// The function lamux itself runs as (`AWS_LAMBDA_FUNCTION_NAME`), never to be invoked.
     pub own_function: Option<String>,
@@ -63,10 +66,10 @@ fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let mut outcome = Outcome::default();
     let trace = app.telemetry.as_ref().map(|t| t.start_request(&parts, routed_host(&parts.headers, &parts.uri), peer));
-    let response = match app.forward(&parts, body, peer, &mut outcome, trace.as_ref()).await {
+    let response = match app.forward(&mut parts, body, peer, &mut outcome, trace.as_ref()).await {
         Ok(response) => response,
         Err(err) => {
             let message = err.to_string();
@@ -95,13 +98,16 @@ struct Outcome {
 impl App {
     async fn forward(
         &self,
-        parts: &Parts,
+        parts: &mut Parts,
         body: Body,
         peer: Option<IpAddr>,
         outcome: &mut Outcome,
         trace: Option<&opentelemetry::Context>,
     ) -> Result<Response, ProxyError> {
         hygiene::check(parts, self.off_the_wire)?;
+        // Before routing: a request that bypassed CloudFront learns nothing, not even 400s.
+        let passage = self.origin.check(&mut parts.headers)?;
+        let parts = &*parts;
         let host = routed_host(&parts.headers, &parts.uri);
         let target = match self.routes.resolve(host) {
             Ok(target) => target,
@@ -119,7 +125,7 @@ impl App {
             .await
             .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;
         outcome.request_id = request_id();
-        let source_ip = peer.map(|ip| ip.to_string()).unwrap_or_default();
+        let source_ip = origin::viewer_ip(passage, &parts.headers, peer).map(|ip| ip.to_string()).unwrap_or_default();
         let operation = match self.invoke_mode {
             InvokeMode::Buffered => "Invoke",
             InvokeMode::ResponseStream => "InvokeWithResponseStream",

@@ -304,3 +304,44 @@ async fn bad_request_input_is_400_without_a_call() {
     assert_eq!(send(&router, get("live-echo.localdomain", "/?a=%ff")).await.status(), StatusCode::BAD_REQUEST);
     assert!(fake.calls().is_empty());
 }
+
+/// Issue 12: a request that bypasses CloudFront (no origin secret, or a wrong one) gets 403
+/// and no Invoke; one that carries it reaches the function without the secret, and the
+/// viewer's address CloudFront vouches for becomes the event's sourceIp.
+#[tokio::test]
+async fn origin_secret_guards_the_function_url() {
+    let (fake, router) = setup(&["--origin-secret", "s3cret-value"]).await;
+    let request = |secret: Option<&str>| {
+        let mut builder = Request::get("/")
+            .header("host", "abc.lambda-url.us-east-1.on.aws")
+            .header("x-forwarded-host", "live-echo.localdomain")
+            .header("cloudfront-viewer-address", "203.0.113.50:51234");
+        if let Some(secret) = secret {
+            builder = builder.header("x-lamux-origin-secret", secret);
+        }
+        builder.body(Body::empty()).expect("request")
+    };
+    for secret in [None, Some("wrong"), Some("s3cret-valu"), Some("")] {
+        let response = send(&router, request(secret)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{secret:?}");
+    }
+    assert!(fake.calls().is_empty(), "no Invoke without the secret");
+
+    let response = send(&router, request(Some("s3cret-value"))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let event = fake.calls()[0].event();
+    assert!(event["headers"].get("x-lamux-origin-secret").is_none(), "the function never sees the secret");
+    assert!(!event.to_string().contains("s3cret-value"));
+    assert_eq!(event["requestContext"]["http"]["sourceIp"], "203.0.113.50");
+}
+
+/// Without a configured secret, forwarding headers are the client's word and are not believed.
+#[tokio::test]
+async fn forwarding_headers_are_not_trusted_without_the_secret() {
+    let (fake, router) = setup(&[]).await;
+    let mut request = get("live-echo.localdomain", "/");
+    request.headers_mut().insert("cloudfront-viewer-address", "203.0.113.50:1".parse().expect("value"));
+    request.headers_mut().insert("x-forwarded-for", "203.0.113.51".parse().expect("value"));
+    assert_eq!(send(&router, request).await.status(), StatusCode::OK);
+    assert_eq!(fake.calls()[0].event()["requestContext"]["http"]["sourceIp"], "198.51.100.9");
+}

@@ -114,8 +114,18 @@ pub struct Origin {
     pub id: &'static str,
     pub domain_name: Expr,
     pub custom_origin_config: CustomOriginConfig,
+    /// Headers CloudFront adds to every origin request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub origin_custom_headers: Vec<OriginCustomHeader>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_access_control_id: Option<Expr>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OriginCustomHeader {
+    pub header_name: String,
+    pub header_value: Expr,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,7 +134,10 @@ pub struct CustomOriginConfig {
     pub origin_protocol_policy: &'static str,
     #[serde(rename = "OriginSSLProtocols")]
     pub origin_ssl_protocols: Vec<&'static str>,
+    /// Seconds CloudFront waits for the origin's answer (1-60, up to 180 with a quota increase).
     pub origin_read_timeout: u32,
+    /// Seconds CloudFront keeps an idle connection to the origin open for reuse (1-60).
+    pub origin_keepalive_timeout: u32,
 }
 
 #[derive(Debug, Serialize)]

@@ -29,7 +29,7 @@ pub struct Code {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Environment {
-    pub variables: BTreeMap<&'static str, String>,
+    pub variables: BTreeMap<String, Expr>,
 }
 
 #[derive(Debug, Serialize)]

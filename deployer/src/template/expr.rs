@@ -53,6 +53,14 @@ impl Expr {
         Self::Equals(Box::new(left), Box::new(right))
     }
 
+    /// The string, when this is a literal one.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self {
+            Self::Str(value) => Some(value),
+            _ => None,
+        }
+    }
+
     /// The host of a URL such as a Function URL (`https://HOST/`): `Select(2, Split("/", url))`.
     pub fn url_host(url: Expr) -> Self {
         Self::select(2, Self::split("/", url))

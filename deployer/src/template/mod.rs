@@ -36,6 +36,19 @@ pub struct Parameter {
     #[serde(rename = "Type")]
     pub kind: &'static str,
     pub description: String,
+    /// CloudFormation shows the value as `****` in every answer (describe, events).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_echo: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+}
+
+/// What happens to a resource's physical resource when it leaves the stack or is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Policy {
+    Delete,
+    Retain,
+    Snapshot,
 }
 
 #[derive(Debug, Serialize)]
@@ -47,6 +60,10 @@ struct ResourceEntry {
     condition: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     depends_on: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_policy: Option<Policy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_replace_policy: Option<Policy>,
     properties: serde_json::Value,
 }
 
@@ -64,8 +81,29 @@ impl Template {
 
     /// Declare a String parameter; returns a `Ref` to it.
     pub fn parameter(&mut self, id: &str, description: &str) -> Expr {
-        self.parameters.insert(id.to_owned(), Parameter { kind: "String", description: description.to_owned() });
+        let parameter =
+            Parameter { kind: "String", description: description.to_owned(), no_echo: false, min_length: None };
+        self.parameter_with(id, parameter)
+    }
+
+    /// Declare a parameter with every setting given; returns a `Ref` to it.
+    pub fn parameter_with(&mut self, id: &str, parameter: Parameter) -> Expr {
+        self.parameters.insert(id.to_owned(), parameter);
         Expr::reference(id)
+    }
+
+    /// The parameters that take no value from an answer (NoEcho).
+    pub fn no_echo_parameters(&self) -> impl Iterator<Item = &str> {
+        self.parameters.iter().filter(|(_, p)| p.no_echo).map(|(id, _)| id.as_str())
+    }
+
+    /// What happens to a resource when it is removed from the stack or replaced: both
+    /// `DeletionPolicy` and `UpdateReplacePolicy`, said explicitly.
+    pub fn set_policy(&mut self, id: &str, policy: Policy) {
+        if let Some(entry) = self.resources.get_mut(id) {
+            entry.deletion_policy = Some(policy);
+            entry.update_replace_policy = Some(policy);
+        }
     }
 
     /// Declare a condition (for `Fn::If` and a resource's `Condition`); returns its name.
@@ -84,7 +122,14 @@ impl Template {
         // Properties are plain structs of strings, numbers and Exprs: serializing cannot fail.
         let properties = serde_json::to_value(resource).unwrap_or_default();
         let depends_on = depends_on.iter().map(|id| (*id).to_owned()).collect();
-        let entry = ResourceEntry { kind: R::TYPE, condition: None, depends_on, properties };
+        let entry = ResourceEntry {
+            kind: R::TYPE,
+            condition: None,
+            depends_on,
+            deletion_policy: None,
+            update_replace_policy: None,
+            properties,
+        };
         let previous = self.resources.insert(id.to_owned(), entry);
         debug_assert!(previous.is_none(), "logical ID {id} used twice");
         Expr::reference(id)

@@ -1,0 +1,180 @@
+//! `lamux-deploy.toml`: the flags of every command, kept in a file so that `up` alone
+//! reproduces the same stack.
+//!
+//! Keys are the long flag names (`domain-suffix = "example.com"`). An `[env.NAME]` table,
+//! chosen with `--env NAME`, overrides the top-level keys. Precedence, highest first: a flag,
+//! its environment variable, the file, the flag's default. A key that no command has is an
+//! error (a typo must not silently drop a setting); a key the running command lacks
+//! (`domain-suffix` for `down`) is skipped.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use clap::parser::ValueSource;
+use clap::{ArgAction, ArgMatches, CommandFactory as _, FromArgMatches as _};
+
+use crate::cli::Cli;
+
+pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
+
+/// Parse the command line with the settings file merged in. A clap error (bad flag, --help)
+/// comes back as a `clap::Error` inside the anyhow error, for the caller to print as clap does.
+pub fn parse(argv: impl IntoIterator<Item = impl Into<OsString>>) -> anyhow::Result<Cli> {
+    let mut argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let mut command = Cli::command();
+    command.build();
+    // A first pass that tolerates missing flags: which file, which env, which subcommand,
+    // and what the user already set.
+    if let Ok(matches) = command.clone().ignore_errors(true).try_get_matches_from(&argv) {
+        argv.extend(file_arguments(&command, &matches)?);
+    }
+    let matches = command.try_get_matches_from(&argv)?;
+    Ok(Cli::from_arg_matches(&matches)?)
+}
+
+fn file_arguments(command: &clap::Command, matches: &ArgMatches) -> anyhow::Result<Vec<OsString>> {
+    let path = matches.get_one::<std::path::PathBuf>("config").cloned().unwrap_or_else(|| DEFAULT_FILE.into());
+    let explicit = matches.value_source("config") == Some(ValueSource::CommandLine);
+    let environment = matches.get_one::<String>("environment").cloned();
+    let Some(settings) = read(&path, explicit, environment.as_deref())? else {
+        return Ok(Vec::new());
+    };
+    // The command that runs, and its matches: `layer publish` is two levels down.
+    let (mut leaf, mut leaf_matches) = (command, matches);
+    while let Some((name, sub_matches)) = leaf_matches.subcommand() {
+        let Some(sub) = leaf.find_subcommand(name) else { break };
+        (leaf, leaf_matches) = (sub, sub_matches);
+    }
+    let known = known_keys(command);
+    let mut arguments = Vec::new();
+    for (key, value) in &settings {
+        if !known.iter().any(|k| k == key) || key == "config" || key == "env" {
+            bail!("{}: unknown key `{key}` (keys are the long flag names, e.g. `domain-suffix`)", path.display());
+        }
+        let Some(arg) = leaf.get_arguments().find(|arg| arg.get_long() == Some(key.as_str())) else {
+            continue;
+        };
+        let given = leaf_matches.try_get_raw(arg.get_id().as_str()).ok().flatten().is_some()
+            && matches!(
+                leaf_matches.value_source(arg.get_id().as_str()),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            );
+        if given {
+            continue;
+        }
+        let text = match value {
+            toml::Value::Boolean(on) if matches!(arg.get_action(), ArgAction::SetTrue) => {
+                if *on {
+                    arguments.push(format!("--{key}").into());
+                }
+                continue;
+            }
+            toml::Value::String(text) => text.clone(),
+            toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => value.to_string(),
+            toml::Value::Array(items) => {
+                let items: anyhow::Result<Vec<String>> = items
+                    .iter()
+                    .map(|item| match item {
+                        toml::Value::String(text) => Ok(text.clone()),
+                        toml::Value::Integer(_) | toml::Value::Float(_) => Ok(item.to_string()),
+                        _ => bail!("{}: `{key}` takes a list of strings", path.display()),
+                    })
+                    .collect();
+                items?.join(",")
+            }
+            _ => bail!("{}: `{key}` must be a string, number, boolean or list", path.display()),
+        };
+        arguments.push(format!("--{key}={text}").into());
+    }
+    Ok(arguments)
+}
+
+/// The file's settings for `environment`: top-level keys, overridden by `[env.NAME]`.
+/// `None` when there is no file at the default path.
+fn read(path: &Path, explicit: bool, environment: Option<&str>) -> anyhow::Result<Option<toml::Table>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            if let Some(name) = environment {
+                bail!("--env {name}: there is no {} here to read it from", path.display());
+            }
+            return Ok(None);
+        }
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let mut table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let environments = match table.remove("env") {
+        Some(toml::Value::Table(environments)) => environments,
+        Some(_) => bail!("{}: `env` must be a table of environments ([env.NAME])", path.display()),
+        None => toml::Table::new(),
+    };
+    if let Some(name) = environment {
+        match environments.get(name) {
+            Some(toml::Value::Table(overrides)) => table.extend(overrides.clone()),
+            _ => {
+                let names: Vec<&String> = environments.keys().collect();
+                bail!("{}: no [env.{name}] table (environments: {names:?})", path.display());
+            }
+        }
+    }
+    Ok(Some(table))
+}
+
+/// Every long flag of every command.
+fn known_keys(command: &clap::Command) -> Vec<String> {
+    let mut keys: Vec<String> = command.get_arguments().filter_map(|arg| arg.get_long()).map(str::to_owned).collect();
+    for sub in command.get_subcommands() {
+        keys.extend(known_keys(sub));
+    }
+    keys
+}
+
+/// `lamux-deploy init`: a commented starter file.
+pub const STARTER: &str = r#"# lamux-deploy settings. Every key is a long flag name of lamux-deploy; a flag given on
+# the command line (or its environment variable) overrides the file. `lamux-deploy up` alone
+# then reproduces the same stack.
+
+# Hosts are ALIAS-FUNCTION.SUFFIX (or ALIAS.SUFFIX with a fixed function-name).
+domain-suffix = "example.com"
+
+# Which functions and aliases lamux may invoke: scopes the IAM policy and lamux's own
+# allow-list. Leave allow-alias out to reach every alias and version number.
+allow-function = ["my-func"]
+allow-alias = ["live", "pr*"]
+# function-name = "my-func"        # a fixed function: hosts are ALIAS.SUFFIX
+
+# stack-name = "lamux"
+# region = "us-east-1"
+# profile = "default"
+# memory = 128
+# upstream-timeout = "30s"          # CloudFront's origin read timeout follows it (at most 59s)
+# origin-read-timeout = 120         # only after a CloudFront quota increase (at most 180)
+# invoke-mode = "buffered"          # or "response-stream"
+# origin-auth = "secret"            # "none" or "oac": see README "Security"
+# error-details = false
+# log-retention-days = 14
+# tags = ["team=web", "cost-center=42"]
+# termination-protection = true
+# require-approval = "broadening"   # "never" or "any-change"
+
+# A custom domain: an ACM certificate for *.SUFFIX in us-east-1, and the hosted zone.
+# certificate-arn = "arn:aws:acm:us-east-1:123456789012:certificate/..."
+# hosted-zone-id = "Z0123456789ABCDEFGHIJ"
+
+# Environments override the keys above: `lamux-deploy up --env staging`.
+# [env.staging]
+# stack-name = "lamux-staging"
+# domain-suffix = "staging.example.com"
+"#;
+
+/// Write the starter file, refusing to replace one unless told to.
+pub fn init(path: &Path, force: bool) -> anyhow::Result<()> {
+    if path.exists() && !force {
+        bail!("{} exists; pass --force to replace it", path.display());
+    }
+    std::fs::write(path, STARTER).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("wrote {}: edit it, then run `lamux-deploy diff` and `lamux-deploy up`", path.display());
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Proof that a request came through lamux's CloudFront distribution, and the viewer's
+//! address it vouches for. Pure.
+//!
+//! A Function URL is public: anyone who finds it can call it, set their own
+//! `X-Forwarded-Host`, and skip CloudFront and any WAF in front of it. lamux-deploy's
+//! default (`--origin-auth secret`) has CloudFront send a secret origin custom header on
+//! every origin request (AWS docs, "Add custom headers to origin requests": the usual way
+//! to restrict a public origin to one distribution). lamux refuses requests without it
+//! before anything is invoked, and removes the header, so the function never sees it.
+
+use std::net::IpAddr;
+
+use http::HeaderMap;
+use subtle::ConstantTimeEq as _;
+
+/// The origin custom header CloudFront sends, and lamux checks and removes.
+pub const SECRET_HEADER: &str = "x-lamux-origin-secret";
+
+/// CloudFront's header with the viewer's `IP:port`; the managed origin request policy
+/// AllViewerExceptHostHeader forwards every CloudFront header, this one included.
+const VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
+
+/// The shared secret, when one is configured; without one every request passes, and no
+/// forwarding header is trusted.
+#[derive(Clone, Default)]
+pub struct OriginGuard {
+    secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for OriginGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret itself never reaches a log line.
+        f.debug_struct("OriginGuard").field("secret", &self.secret.as_ref().map(|_| "<set>")).finish()
+    }
+}
+
+/// Why a request was refused at the door: a 403, with no Invoke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotFromOrigin {
+    #[error("the request has no {SECRET_HEADER} header: it did not come through the CloudFront distribution")]
+    Missing,
+    #[error("the request's {SECRET_HEADER} header is wrong: it did not come through the CloudFront distribution")]
+    Wrong,
+}
+
+/// What a checked request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passage {
+    /// No secret is configured: nothing is proven.
+    Unchecked,
+    /// The secret matched: CloudFront's own headers can be believed.
+    ThroughDistribution,
+}
+
+impl OriginGuard {
+    /// `None` or an empty value turns the check off.
+    pub fn new(secret: Option<&str>) -> Self {
+        Self { secret: secret.filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec()) }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    /// Check the secret header and remove it (every copy of it) from `headers`. The
+    /// comparison takes the same time wherever the first differing byte is.
+    pub fn check(&self, headers: &mut HeaderMap) -> Result<Passage, NotFromOrigin> {
+        let sent: Vec<_> = headers.get_all(SECRET_HEADER).iter().map(|v| v.as_bytes().to_vec()).collect();
+        headers.remove(SECRET_HEADER);
+        let Some(secret) = &self.secret else {
+            return Ok(Passage::Unchecked);
+        };
+        match sent.as_slice() {
+            [] => Err(NotFromOrigin::Missing),
+            [value] if bool::from(value.as_slice().ct_eq(secret)) => Ok(Passage::ThroughDistribution),
+            _ => Err(NotFromOrigin::Wrong),
+        }
+    }
+}
+
+/// The viewer's address as CloudFront saw it, for a request that proved it came through the
+/// distribution; `peer` (a CloudFront edge, the Function URL's `sourceIp`) otherwise.
+///
+/// `CloudFront-Viewer-Address` (`198.51.100.10:46532`, `2001:db8::1:46532`) comes first.
+/// Without it, the `X-Forwarded-For` entry CloudFront appended: the last one, or the one
+/// before it when the Function URL appended the edge's own address.
+pub fn viewer_ip(passage: Passage, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
+    if passage != Passage::ThroughDistribution {
+        return peer;
+    }
+    let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    let from_viewer_address = header(VIEWER_ADDRESS).and_then(|value| {
+        let value = value.trim();
+        let host = value.rsplit_once(':').map_or(value, |(host, _port)| host);
+        host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    });
+    let from_forwarded_for = || {
+        let entries: Vec<IpAddr> =
+            header("x-forwarded-for")?.split(',').filter_map(|entry| entry.trim().parse().ok()).collect();
+        match entries.as_slice() {
+            [.., viewer, edge] if Some(*edge) == peer => Some(*viewer),
+            [.., last] => Some(*last),
+            [] => None,
+        }
+    };
+    from_viewer_address.or_else(from_forwarded_for).or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+
+    fn headers(pairs: Pairs<'_>) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(http::HeaderName::from_bytes(name.as_bytes()).expect("name"), value.parse().expect("value"));
+        }
+        map
+    }
+
+    #[test]
+    fn the_secret_is_checked_and_removed() {
+        let guard = OriginGuard::new(Some("s3cret"));
+        let cases: [(Pairs<'_>, Result<Passage, NotFromOrigin>); 5] = [
+            (&[(SECRET_HEADER, "s3cret")], Ok(Passage::ThroughDistribution)),
+            (&[], Err(NotFromOrigin::Missing)),
+            (&[(SECRET_HEADER, "s3cre")], Err(NotFromOrigin::Wrong)),
+            (&[(SECRET_HEADER, "s3cret!")], Err(NotFromOrigin::Wrong)),
+            (&[(SECRET_HEADER, "s3cret"), (SECRET_HEADER, "s3cret")], Err(NotFromOrigin::Wrong)),
+        ];
+        for (sent, want) in cases {
+            let mut map = headers(sent);
+            map.insert("x-other", "kept".parse().expect("value"));
+            assert_eq!(guard.check(&mut map), want, "{sent:?}");
+            assert!(map.get(SECRET_HEADER).is_none(), "the function never sees the secret: {sent:?}");
+            assert_eq!(map["x-other"], "kept");
+        }
+    }
+
+    #[test]
+    fn without_a_secret_nothing_is_proven_and_the_header_still_goes() {
+        for guard in [OriginGuard::new(None), OriginGuard::new(Some(""))] {
+            assert!(!guard.is_on());
+            let mut map = headers(&[(SECRET_HEADER, "anything")]);
+            assert_eq!(guard.check(&mut map), Ok(Passage::Unchecked));
+            assert!(map.is_empty());
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        assert!(!format!("{:?}", OriginGuard::new(Some("s3cret"))).contains("s3cret"));
+    }
+
+    #[test]
+    fn the_viewer_address_is_believed_only_through_the_distribution() {
+        let edge: IpAddr = "130.176.1.1".parse().expect("ip");
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        let through = Passage::ThroughDistribution;
+        let cases: [(Passage, Pairs<'_>, Option<IpAddr>); 8] = [
+            (through, &[("cloudfront-viewer-address", "198.51.100.10:46532")], ip("198.51.100.10")),
+            (through, &[("cloudfront-viewer-address", "2001:db8::1:46532")], ip("2001:db8::1")),
+            (through, &[("cloudfront-viewer-address", "[2001:db8::2]:443")], ip("2001:db8::2")),
+            (through, &[("x-forwarded-for", "10.0.0.1, 203.0.113.7, 130.176.1.1")], ip("203.0.113.7")),
+            (through, &[("x-forwarded-for", "10.0.0.1, 203.0.113.8")], ip("203.0.113.8")),
+            (through, &[("cloudfront-viewer-address", "garbage")], Some(edge)),
+            // Unproven requests keep the peer, whatever they claim.
+            (Passage::Unchecked, &[("cloudfront-viewer-address", "198.51.100.10:1")], Some(edge)),
+            (Passage::Unchecked, &[("x-forwarded-for", "198.51.100.10")], Some(edge)),
+        ];
+        for (passage, sent, want) in cases {
+            assert_eq!(viewer_ip(passage, &headers(sent), Some(edge)), want, "{passage:?} {sent:?}");
+        }
+    }
+}
