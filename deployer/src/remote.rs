@@ -107,6 +107,10 @@ async fn prepare(
     if let Some(existing) = &existing {
         for new in &parameters {
             let (Some(name), Some(value)) = (new.parameter_key(), new.parameter_value()) else { continue };
+            // A NoEcho value is never shown, old or new.
+            if template.no_echo_parameters().any(|id| id == name) {
+                continue;
+            }
             match parameter(existing, name) {
                 Some(old) if old != value && old != "****" => {
                     parameter_notes.push(format!("    {name}: {old} -> {value}"))
@@ -198,8 +202,15 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
         Plan::ChangeSet { id, creates_stack, changes } => {
             show(&prepared, changes);
             let reasons = review::approval_reasons(deploy_args.require_approval, &prepared.risks, changes);
-            if !reasons.is_empty() && !approved(confirm, &format!("deploy these changes to stack {stack_name}?"))? {
+            let answer = if reasons.is_empty() {
+                Ok(true)
+            } else {
+                approved(confirm, &format!("deploy these changes to stack {stack_name}?"))
+            };
+            if !matches!(answer, Ok(true)) {
+                // Refused or not asked: nothing of this change set stays behind.
                 deploy::discard(cf, stack_name, id, *creates_stack).await?;
+                answer?;
                 bail!("not deployed");
             }
             deploy::execute(cf, stack_name, id).await?;
@@ -371,7 +382,7 @@ fn approved(confirm: Confirm, question: &str) -> anyhow::Result<bool> {
     }
     ensure!(
         std::io::stdin().is_terminal(),
-        "this change needs approval (see --require-approval) and there is no terminal to ask at: pass --yes"
+        "this needs approval (see --require-approval) and there is no terminal to ask at: pass --yes"
     );
     eprint!("{question} [y/N] ");
     std::io::stderr().flush().ok();

@@ -3,65 +3,12 @@
 
 #![allow(clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
+use std::path::Path;
+use std::process::Command;
 
-fn moto() -> String {
-    std::env::var("LAMUX_E2E_MOTO")
-        .expect("LAMUX_E2E_MOTO is unset: run the tests with scripts/test, which starts moto")
-}
-
-/// A stand-in lamux binary: a valid x86_64 ELF header and a payload that makes it unique.
-fn binary(dir: &Path, payload: &str) -> PathBuf {
-    let mut bytes = vec![0u8; 64];
-    bytes[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
-    bytes[18..20].copy_from_slice(&0x3eu16.to_le_bytes());
-    bytes.extend_from_slice(payload.as_bytes());
-    let path = dir.join(format!("lamux-{payload}"));
-    std::fs::write(&path, bytes).expect("write binary");
-    path
-}
-
-fn deploy(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_lamux-deploy"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", format!("http://{}", moto()))
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("lamux-deploy runs");
-    eprintln!(
-        "lamux-deploy {}:\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{}", moto()))
-        .credentials_provider(aws_sdk_cloudformation::config::SharedCredentialsProvider::new(Credentials::new(
-            "testing", "testing", None, None, "test",
-        )))
-        .build()
-}
-
-fn output_value(outputs: &str, key: &str) -> Option<String> {
-    outputs.lines().find_map(|line| line.strip_prefix(&format!("{key}: ")).map(str::to_owned))
-}
+use support::{binary, deploy, output_value, sdk_config, stdout, tempdir};
 
 #[tokio::test]
 async fn up_again_update_status_down() {
@@ -185,10 +132,4 @@ fn a_given_arch_that_disagrees_with_the_binary_is_an_error() {
         .expect("runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--arch arm64 does not match"));
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lamux-deploy-test-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }

@@ -5,18 +5,25 @@ through change sets) gets, before its server starts:
 - AWS::Lambda::Url backed by moto's own Lambda backend, so `get_function_url_config` sees it;
 - small stand-ins for the CloudFront function, distribution and origin access control,
   which only mint ids and answer the attributes the lamux template reads;
-- Outputs computed when a change set is executed, as CloudFormation does.
+- Outputs computed when a change set is executed, as CloudFormation does;
+- a failed create (ROLLBACK_COMPLETE) for stacks named lamux-failed-create*;
+- UpdateTerminationProtection;
+- bucket policies whose TLS-only statement is evaluated as for an HTTPS request.
 
 Usage: python3 deployer/tests/moto/server.py PORT   (listens on 127.0.0.1 only)
 """
 
+import json
 import sys
 import uuid
 
 from moto.awslambda.models import lambda_backends
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation.parsing import OutputMap
+from moto.cloudformation import responses as cfn_responses
 from moto.core.common_models import CloudFormationModel
+from moto.core.responses import ActionResult
+from moto.s3 import models as s3_models
 
 # moto files each model under the service its module names (`moto.SERVICE.models`).
 MODULE = "lamux.standins"
@@ -155,13 +162,70 @@ class CloudFrontDistribution(StandIn, CloudFormationModel):
 _apply = cfn_models.ChangeSet.apply
 
 
+# moto never rolls a stack back. A stack whose name starts with this ends its first create
+# in ROLLBACK_COMPLETE, as a failed create does, so that the tests can see how the
+# read-only commands treat it.
+FAILED_CREATE_PREFIX = "lamux-failed-create"
+
+
 def apply_with_outputs(change_set):
     """Executing a change set also sets the stack's Outputs, as in CloudFormation."""
     _apply(change_set)
     change_set.stack.output_map = OutputMap(change_set.stack.resource_map, change_set.template_dict, change_set.stack.stack_id)
 
 
+_execute = cfn_models.CloudFormationBackend.execute_change_set
+
+
+def execute_failing_creates(self, change_set_name, stack_name=None):
+    _execute(self, change_set_name, stack_name)
+    for stack in self.stacks.values():
+        if stack.name.startswith(FAILED_CREATE_PREFIX) and stack.status == "CREATE_COMPLETE":
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status = "ROLLBACK_COMPLETE"
+
+
+cfn_models.CloudFormationBackend.execute_change_set = execute_failing_creates
+
+
 cfn_models.ChangeSet.apply = apply_with_outputs
+
+
+def update_termination_protection(self):
+    """UpdateTerminationProtection, which moto's CloudFormation lacks."""
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection", False)
+    return ActionResult({"StackId": stack.stack_id})
+
+
+cfn_responses.CloudFormationResponse.update_termination_protection = update_termination_protection
+
+
+# moto evaluates bucket policies without their conditions, so the asset bucket's TLS-only
+# statement (Deny when aws:SecureTransport is false) would refuse every request. The tests
+# reach moto over plain HTTP on loopback where clients reach S3 over HTTPS: the condition is
+# evaluated as for a TLS request, that is, the statement does not apply.
+_get_permission = s3_models.FakeBucket.get_permission
+
+
+def get_permission_over_tls(bucket, action, resource):
+    policy = bucket.policy
+    if policy is None:
+        return _get_permission(bucket, action, resource)
+    document = json.loads(policy.decode())
+    document["Statement"] = [
+        statement
+        for statement in document.get("Statement", [])
+        if statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") != "false"
+    ]
+    bucket.policy = json.dumps(document).encode()
+    try:
+        return _get_permission(bucket, action, resource)
+    finally:
+        bucket.policy = policy
+
+
+s3_models.FakeBucket.get_permission = get_permission_over_tls
 
 
 if __name__ == "__main__":

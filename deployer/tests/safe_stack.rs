@@ -1,0 +1,249 @@
+//! Issue 12 against moto (started by scripts/test): the origin secret's life, the asset
+//! bucket, approval of risky changes, property-level diff, read-only commands, the
+//! settings file, and the options for scripts.
+
+#![allow(clippy::expect_used)]
+
+mod support;
+
+use support::recorder::Recorder;
+use support::{
+    ACCOUNT, binary, deploy, deploy_with, failure, function_environment, moto, output_value, s3, sdk_config, stdout,
+    tempdir,
+};
+
+fn up_args<'a>(stack: &'a str, binary: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["up", "--stack-name", stack, "--domain-suffix", "example.com", "--allow-function", "app"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--binary", binary]);
+    args
+}
+
+#[tokio::test]
+async fn the_origin_secret_is_made_once_kept_and_rotated_and_never_shown() {
+    let dir = tempdir("secret");
+    let binary = binary(&dir, "secret").display().to_string();
+    let stack = "lamux-secret";
+    let outputs_file = dir.join("outputs.json");
+    let outputs_path = outputs_file.display().to_string();
+    let first = deploy(&up_args(
+        stack,
+        &binary,
+        &["--yes", "--tags", "team=web,cost=42", "--termination-protection", "true", "--outputs-file", &outputs_path],
+    ));
+    let printed = format!("{}{}", stdout(&first), String::from_utf8_lossy(&first.stderr));
+    let function = output_value(&printed, "FunctionName").expect("FunctionName");
+    let environment = function_environment(&function).await;
+    let secret = environment["LAMUX_ORIGIN_SECRET"].clone();
+    assert_eq!(secret.len(), 64, "32 random bytes in hex");
+    assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(environment["LAMUX_ERROR_DETAILS"], "false");
+    assert!(!printed.contains(&secret), "up never prints the secret");
+
+    // The stack: a NoEcho parameter (moto shows its value; CloudFormation shows ****), tags
+    // and termination protection.
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk_config());
+    let described = cloudformation.describe_stacks().stack_name(stack).send().await.expect("stack");
+    let described = &described.stacks()[0];
+    assert!(described.parameters().iter().any(|p| p.parameter_key() == Some("OriginSecret")));
+    let tags: Vec<(&str, &str)> =
+        described.tags().iter().map(|t| (t.key().unwrap_or(""), t.value().unwrap_or(""))).collect();
+    assert!(tags.contains(&("team", "web")) && tags.contains(&("cost", "42")), "{tags:?}");
+    assert_eq!(described.enable_termination_protection(), Some(true));
+    let outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs_file).expect("outputs file")).expect("JSON");
+    assert_eq!(outputs["FunctionName"], function.as_str());
+
+    // status --json: for scripts, and without the secret.
+    let status = stdout(&deploy(&["status", "--stack-name", stack, "--json"]));
+    let report: serde_json::Value = serde_json::from_str(&status).expect("JSON status");
+    assert_eq!(report["status"], "CREATE_COMPLETE");
+    assert_eq!(report["terminationProtection"], true);
+    assert_eq!(report["outputs"]["FunctionName"], function.as_str());
+    assert!(!status.contains(&secret));
+
+    // A later up that changes something else keeps the secret, and needs no approval.
+    let second = deploy(&up_args(stack, &binary, &["--memory", "256"]));
+    let printed = stdout(&second);
+    assert!(printed.contains("LamuxFunction.Properties.MemorySize: 128 -> 256"), "{printed}");
+    assert_eq!(function_environment(&function).await["LAMUX_ORIGIN_SECRET"], secret);
+
+    // --rotate-origin-secret replaces it, still without printing it.
+    let rotated = deploy(&up_args(stack, &binary, &["--memory", "256", "--rotate-origin-secret"]));
+    let printed = stdout(&rotated);
+    assert!(printed.contains("OriginSecret: a new secret (rotated)"), "{printed}");
+    let new_secret = function_environment(&function).await["LAMUX_ORIGIN_SECRET"].clone();
+    assert_ne!(new_secret, secret);
+    assert_eq!(new_secret.len(), 64);
+    assert!(!printed.contains(&new_secret) && !String::from_utf8_lossy(&rotated.stderr).contains(&new_secret));
+
+    stdout(&deploy(&[
+        "up",
+        "--stack-name",
+        stack,
+        "--domain-suffix",
+        "example.com",
+        "--allow-function",
+        "app",
+        "--memory",
+        "256",
+        "--termination-protection",
+        "false",
+        "--binary",
+        &binary,
+    ]));
+    stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
+}
+
+#[tokio::test]
+async fn risky_changes_wait_for_a_yes() {
+    let dir = tempdir("approval");
+    let binary = binary(&dir, "approval").display().to_string();
+    let stack = "lamux-approval";
+    // A first deploy creates a role: broadening, so without a terminal it needs --yes.
+    let refused = failure(&deploy(&up_args(stack, &binary, &[])));
+    assert!(refused.contains("needs approval") && refused.contains("--yes"), "{refused}");
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk_config());
+    assert!(cloudformation.describe_stacks().stack_name(stack).send().await.is_err(), "nothing was created");
+    stdout(&deploy(&up_args(stack, &binary, &["--yes"])));
+
+    // Widening the IAM policy is shown and refused without a yes.
+    let widen = deploy(&up_args(stack, &binary, &["--allow-all-functions"]));
+    let said = String::from_utf8_lossy(&widen.stdout).into_owned();
+    assert!(said.contains("! widens access: LamuxRole allows lambda:InvokeFunction"), "{said}");
+    failure(&widen);
+    let template = cloudformation.get_template().stack_name(stack).send().await.expect("template");
+    assert!(!template.template_body().unwrap_or("").contains("function:*\""), "the policy was not widened");
+    // --require-approval never deploys it; any-change asks even for a small change.
+    stdout(&deploy(&up_args(stack, &binary, &["--allow-all-functions", "--require-approval", "never"])));
+    let small = failure(&deploy(&up_args(
+        stack,
+        &binary,
+        &["--allow-all-functions", "--memory", "512", "--require-approval", "any-change"],
+    )));
+    assert!(small.contains("needs approval"), "{small}");
+    stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
+}
+
+// Two threads: the relay serves while the test waits for lamux-deploy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_asset_bucket_is_locked_down_and_every_call_names_its_owner() {
+    let dir = tempdir("bucket");
+    let binary = binary(&dir, "bucket").display().to_string();
+    let stack = "lamux-bucket";
+    let (recorder, relay) = Recorder::start(moto()).await;
+    let relayed = [("AWS_ENDPOINT_URL_S3", format!("http://{relay}"))];
+    stdout(&deploy_with(&up_args(stack, &binary, &["--yes"]), None, &relayed));
+
+    let heads = recorder.request_heads();
+    assert!(heads.len() >= 6, "the bucket's set-up and the upload went through the relay: {heads:?}");
+    for head in &heads {
+        let request_line = head.lines().next().unwrap_or("");
+        let target = request_line.split_whitespace().nth(1).unwrap_or("");
+        // CreateBucket (PUT /BUCKET) is the one call S3 takes no ExpectedBucketOwner on.
+        let create_bucket = request_line.starts_with("put ")
+            && !target.contains('?')
+            && target.trim_end_matches('/').matches('/').count() == 1;
+        if create_bucket {
+            continue;
+        }
+        assert!(
+            head.contains(&format!("x-amz-expected-bucket-owner: {ACCOUNT}")),
+            "an S3 call without ExpectedBucketOwner: {request_line}"
+        );
+    }
+
+    let s3 = s3();
+    let bucket = format!("lamux-assets-{ACCOUNT}-us-east-1");
+    let block = s3.get_public_access_block().bucket(&bucket).send().await.expect("public access block");
+    let block = block.public_access_block_configuration().expect("configuration");
+    assert_eq!(
+        (
+            block.block_public_acls(),
+            block.ignore_public_acls(),
+            block.block_public_policy(),
+            block.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+    let encryption = s3.get_bucket_encryption().bucket(&bucket).send().await.expect("encryption");
+    let rules = encryption.server_side_encryption_configuration().expect("configuration").rules();
+    assert_eq!(rules[0].apply_server_side_encryption_by_default().map(|d| d.sse_algorithm().as_str()), Some("AES256"));
+    let policy = s3.get_bucket_policy().bucket(&bucket).send().await.expect("policy");
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap_or("{}")).expect("JSON policy");
+    assert_eq!(policy["Statement"][0]["Effect"], "Deny");
+    assert_eq!(policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"], "false");
+    let lifecycle = s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.expect("lifecycle");
+    let rule = &lifecycle.rules()[0];
+    assert_eq!(rule.id(), Some("expire-old-assets"));
+    assert_eq!(rule.expiration().and_then(|e| e.days()), Some(lamux_deploy::assets::ASSET_EXPIRY_DAYS));
+    stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
+}
+
+#[tokio::test]
+async fn diff_and_status_leave_a_failed_create_alone() {
+    let dir = tempdir("failed");
+    let binary = binary(&dir, "failed").display().to_string();
+    // moto's stand-in ends the create of lamux-failed-create* in ROLLBACK_COMPLETE.
+    let stack = "lamux-failed-create";
+    let failed = failure(&deploy(&up_args(stack, &binary, &["--yes"])));
+    assert!(failed.contains("ended in ROLLBACK_COMPLETE"), "{failed}");
+
+    let mut diff_args = up_args(stack, &binary, &[]);
+    diff_args[0] = "diff";
+    let said = failure(&deploy(&diff_args));
+    assert!(said.contains("ROLLBACK_COMPLETE") && said.contains("`lamux-deploy down`"), "{said}");
+    let status = stdout(&deploy(&["status", "--stack-name", stack]));
+    assert!(status.contains("ROLLBACK_COMPLETE") && status.contains("`lamux-deploy up` replaces it"), "{status}");
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk_config());
+    let described = cloudformation.describe_stacks().stack_name(stack).send().await.expect("still there");
+    assert_eq!(described.stacks()[0].stack_status().map(|s| s.as_str()), Some("ROLLBACK_COMPLETE"));
+    stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
+}
+
+#[tokio::test]
+async fn the_settings_file_reproduces_the_stack_and_its_environments() {
+    let dir = tempdir("config");
+    let binary = binary(&dir, "config").display().to_string();
+    let file = dir.join("lamux-deploy.toml");
+    let settings = |aliases: &str| {
+        format!(
+            "domain-suffix = \"example.com\"\nallow-function = [\"app\"]\n{aliases}binary = \"{binary}\"\n\
+             [env.staging]\nstack-name = \"lamux-config-staging\"\nmemory = 256\n"
+        )
+    };
+    std::fs::write(&file, settings("allow-alias = [\"live\", \"pr*\"]\n")).expect("write settings");
+    let created = stdout(&deploy_with(&["up", "--env", "staging", "--yes"], Some(&dir), &[]));
+    let function = output_value(&created, "FunctionName").expect("FunctionName");
+    let environment = function_environment(&function).await;
+    assert_eq!(environment["LAMUX_ALLOW_ALIAS"], "live,pr*");
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let configuration = lambda.get_function_configuration().function_name(&function).send().await.expect("function");
+    assert_eq!(configuration.memory_size(), Some(256), "[env.staging] overrides the top level");
+
+    // `up` alone reproduces it: no change.
+    let again = stdout(&deploy_with(&["up", "--env", "staging"], Some(&dir), &[]));
+    assert!(again.contains("no changes to stack lamux-config-staging"), "{again}");
+    // A flag overrides the file.
+    let flag = stdout(&deploy_with(&["diff", "--env", "staging", "--memory", "512"], Some(&dir), &[]));
+    assert!(flag.contains("MemorySize: 256 -> 512"), "{flag}");
+    // A setting removed from the file shows as the property change it is.
+    std::fs::write(&file, settings("")).expect("write settings");
+    let removed = stdout(&deploy_with(&["diff", "--env", "staging"], Some(&dir), &[]));
+    assert!(removed.contains("Environment.Variables.LAMUX_ALLOW_ALIAS: \"live,pr*\" -> (unset)"), "{removed}");
+
+    // Typos and unknown environments are errors, not silently dropped settings.
+    std::fs::write(&file, "domain-sufix = \"example.com\"\n").expect("write settings");
+    let typo = failure(&deploy_with(&["synth"], Some(&dir), &[]));
+    assert!(typo.contains("unknown key `domain-sufix`"), "{typo}");
+    let missing = failure(&deploy_with(&["synth", "--env", "prod", "--domain-suffix", "x.com"], Some(&dir), &[]));
+    assert!(missing.contains("no [env.prod] table"), "{missing}");
+
+    // init writes a starter file that parses, and does not overwrite one.
+    std::fs::remove_file(&file).expect("remove");
+    stdout(&deploy_with(&["init"], Some(&dir), &[]));
+    failure(&deploy_with(&["init"], Some(&dir), &[]));
+    let synth = stdout(&deploy_with(&["synth"], Some(&dir), &[]));
+    assert!(synth.contains("lamux for *.example.com"), "the starter file's settings are used");
+    stdout(&deploy(&["down", "--stack-name", "lamux-config-staging", "--yes"]));
+}
