@@ -247,3 +247,38 @@ async fn the_settings_file_reproduces_the_stack_and_its_environments() {
     assert!(synth.contains("lamux for *.example.com"), "the starter file's settings are used");
     stdout(&deploy(&["down", "--stack-name", "lamux-config-staging", "--yes"]));
 }
+
+#[tokio::test]
+async fn region_and_profile_reach_every_command() {
+    let dir = tempdir("region");
+    let binary = binary(&dir, "region").display().to_string();
+    let stack = "lamux-region";
+    stdout(&deploy(&up_args(stack, &binary, &["--yes"])));
+    // The same stack name in another region is another stack: --region after or before the
+    // subcommand, and a profile's region, all reach the clients.
+    for args in [
+        vec!["status", "--stack-name", stack, "--region", "eu-west-1"],
+        vec!["--region", "eu-west-1", "status", "--stack-name", stack],
+    ] {
+        assert!(failure(&deploy(&args)).contains("there is no stack lamux-region"));
+    }
+    let config = dir.join("aws-config");
+    std::fs::write(&config, "[profile elsewhere]\nregion = eu-west-1\n").expect("write config");
+    // AWS_REGION would win over the profile's region, as in every AWS tool.
+    let env = [("AWS_CONFIG_FILE", config.display().to_string()), ("AWS_REGION", String::new())];
+    let elsewhere = deploy_with(&["status", "--stack-name", stack, "--profile", "elsewhere"], None, &env);
+    assert!(failure(&elsewhere).contains("there is no stack"));
+    stdout(&deploy(&["status", "--stack-name", stack, "--region", "us-east-1"]));
+    stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
+}
+
+/// Issue 12: the OAC warning named only x-amz-content-sha256.
+#[test]
+fn the_oac_warning_says_what_breaks() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lamux-deploy"))
+        .args(["--config", "/dev/null", "synth", "--domain-suffix", "x.com", "--origin-auth", "oac"])
+        .output()
+        .expect("runs");
+    let warning = String::from_utf8_lossy(&output.stderr);
+    assert!(warning.contains("x-amz-content-sha256") && warning.contains("Authorization"), "{warning}");
+}

@@ -31,13 +31,13 @@ pub fn binary(dir: &Path, payload: &str) -> PathBuf {
 }
 
 /// lamux-deploy against moto, run in `dir` (where a lamux-deploy.toml may be), with more
-/// environment variables.
+/// environment variables; an empty value removes the variable.
 pub fn deploy_with(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lamux-deploy"));
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let output = command
+    command
         .args(args)
         .env_remove("LAMUX_DOMAIN_SUFFIX")
         .env("AWS_ENDPOINT_URL", format!("http://{}", moto()))
@@ -45,9 +45,11 @@ pub fn deploy_with(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) ->
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("lamux-deploy runs");
+        .envs(env.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, v.as_str())));
+    for (name, _) in env.iter().filter(|(_, v)| v.is_empty()) {
+        command.env_remove(name);
+    }
+    let output = command.output().expect("lamux-deploy runs");
     eprintln!(
         "lamux-deploy {}:\n{}{}",
         args.join(" "),
