@@ -26,6 +26,18 @@ pub(crate) fn is_hop_by_hop(name: &str) -> bool {
         || name.starts_with("proxy-")
 }
 
+/// The field names a `Connection` header lists (RFC 9110 §7.6.1: "Connection: close,
+/// X-Secret" makes `X-Secret` hop-by-hop too). An intermediary removes them with
+/// `Connection` itself. Tokens are trimmed, in the case they were sent.
+pub(crate) fn connection_options<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    values.flat_map(|value| value.split(',')).map(str::trim).filter(|token| !token.is_empty()).collect()
+}
+
+/// Whether `name` is hop-by-hop, by itself or because `Connection` named it.
+pub(crate) fn is_hop_by_hop_here(name: &str, named: &[&str]) -> bool {
+    is_hop_by_hop(name) || named.iter().any(|token| token.eq_ignore_ascii_case(name))
+}
+
 /// What the request line and headers say, borrowed from the incoming request.
 pub struct RequestHead<'a> {
     pub method: &'a Method,
@@ -157,9 +169,10 @@ type Headers<'a> = BTreeMap<&'a str, Cow<'a, str>>;
 fn headers_and_cookies(map: &HeaderMap) -> Result<(Headers<'_>, Vec<&str>), EncodeError> {
     let mut headers: Headers<'_> = BTreeMap::new();
     let mut cookies = Vec::new();
+    let named = connection_options(map.get_all(header::CONNECTION).iter().filter_map(|v| v.to_str().ok()));
     for (name, value) in map {
         let name = name.as_str();
-        if is_hop_by_hop(name) {
+        if is_hop_by_hop_here(name, &named) {
             continue;
         }
         let value = std::str::from_utf8(value.as_bytes()).map_err(|_| EncodeError::HeaderNotUtf8(name.to_owned()))?;

@@ -8,7 +8,7 @@ use http::{HeaderName, HeaderValue, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::event::is_hop_by_hop;
+use crate::event::{connection_options, is_hop_by_hop_here};
 
 /// At most this many header lines (cookies included) in one response: a proxy must bound
 /// what it buffers and relays, as nginx does with `proxy_buffer_size`.
@@ -85,7 +85,19 @@ fn head(fields: Fields, default_status: Option<StatusCode>) -> Result<Response<(
     };
     let mut response = Response::new(());
     *response.status_mut() = status;
+    // The function's own `Connection` header may name more hop-by-hop fields.
+    let connection_values: Vec<String> = [&fields.headers, &fields.multi_value_headers]
+        .into_iter()
+        .filter_map(|map| map.as_ref().and_then(Value::as_object))
+        .flat_map(|map| map.iter().filter(|(name, _)| name.eq_ignore_ascii_case("connection")))
+        .flat_map(|(_, value)| match value {
+            Value::Array(items) => items.iter().filter_map(scalar).collect::<Vec<_>>(),
+            other => scalar(other).into_iter().collect(),
+        })
+        .collect();
+    let named = connection_options(connection_values.iter().map(String::as_str));
     let headers = response.headers_mut();
+    let append = |headers: &mut http::HeaderMap, name: &str, value: &str| append(headers, name, value, &named);
     const HEADERS: &str = "an object of strings";
     for (name, value) in present(fields.headers, "headers", HEADERS, into_object)? {
         append(headers, &name, &scalar(&value).ok_or(DecodeError::BadShape { field: "headers", expected: HEADERS })?)?;
@@ -191,10 +203,11 @@ fn scalar(value: &Value) -> Option<String> {
 }
 
 /// Append one header, refusing anything that is not valid HTTP (no CR/LF injection) and
-/// dropping what describes the function's connection rather than the response.
-fn append(headers: &mut http::HeaderMap, name: &str, value: &str) -> Result<(), DecodeError> {
+/// dropping what describes the function's connection rather than the response: the
+/// hop-by-hop fields, and those its `Connection` header names (`named`).
+fn append(headers: &mut http::HeaderMap, name: &str, value: &str, named: &[&str]) -> Result<(), DecodeError> {
     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| DecodeError::BadHeaderName(name.to_owned()))?;
-    if is_hop_by_hop(name.as_str()) || name == CONTENT_LENGTH {
+    if is_hop_by_hop_here(name.as_str(), named) || name == CONTENT_LENGTH {
         return Ok(());
     }
     let value = HeaderValue::from_str(value).map_err(|_| DecodeError::BadHeaderValue(name.to_string()))?;

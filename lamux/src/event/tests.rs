@@ -145,6 +145,23 @@ fn hop_by_hop_headers_are_not_forwarded() {
     assert_eq!(value["headers"], json!({"x-kept": "yes"}));
 }
 
+/// Issue 15: `Connection: keep-alive, X-Secret` made x-secret hop-by-hop (RFC 9110 §7.6.1),
+/// yet it reached the function.
+#[test]
+fn headers_named_in_connection_are_not_forwarded() {
+    let req = request(
+        Request::get("/")
+            .header("connection", "keep-alive, X-Secret")
+            .header("connection", " x-other ,")
+            .header("x-secret", "s")
+            .header("x-other", "o")
+            .header("x-kept", "yes"),
+        b"",
+    );
+    let value = encode_request(&req).expect("encodes");
+    assert_eq!(value["headers"], json!({"x-kept": "yes"}));
+}
+
 #[test]
 fn protocol_follows_the_request_version() {
     let req = request(Request::get("/").version(Version::HTTP_10), b"");

@@ -63,6 +63,18 @@ fn hop_by_hop_and_length_headers_are_dropped() {
     assert_eq!(response.headers()["x-ok"], "1");
 }
 
+/// Issue 15: the same rule for a function's answer: what its `Connection` names stays
+/// between lamux and the function, in `headers` or `multiValueHeaders`.
+#[test]
+fn headers_named_in_a_functions_connection_are_dropped() {
+    let response = decode_json(json!({"statusCode": 200, "body": "x",
+        "headers": {"Connection": "close, X-Internal", "x-internal": "1", "x-ok": "1"},
+        "multiValueHeaders": {"connection": ["x-debug"], "x-debug": ["a", "b"], "x-also-ok": ["2"]}}))
+    .expect("decodes");
+    let names: Vec<&str> = response.headers().keys().map(http::HeaderName::as_str).collect();
+    assert_eq!(names, ["x-ok", "x-also-ok"]);
+}
+
 #[test]
 fn malformed_responses_are_errors() {
     let cases = [
