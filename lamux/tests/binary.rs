@@ -38,8 +38,7 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
     let event = fake.calls()[0].event();
     assert_eq!(event["requestContext"]["http"]["sourceIp"], "127.0.0.1");
 
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let lines = lamux.access_lines();
+    let lines = lamux.wait_for_access_lines(1).await;
     assert_eq!(lines.len(), 1, "{lines:?}");
     let line = &lines[0];
     assert_eq!(line["level"], "INFO");
@@ -67,8 +66,8 @@ async fn log_level_filters_request_lines() {
     assert_eq!(ok.status(), 200);
     let failed = client().get(lamux.url("/")).header("host", "live-crash.example.com").send().await.expect("request");
     assert_eq!(failed.status(), 502);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let lines = lamux.access_lines();
+    // The 200 came first: had it been logged, its line would precede the 502's.
+    let lines = lamux.wait_for_access_lines(1).await;
     assert_eq!(lines.len(), 1, "only the 502 is logged at WARN: {lines:?}");
     assert_eq!(lines[0]["status"], 502);
     assert!(lines[0]["error"].as_str().is_some_and(|e| e.contains("Runtime.ExitError") && e.contains("boom")));
@@ -76,10 +75,15 @@ async fn log_level_filters_request_lines() {
 
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
-    let (_fake, endpoint) = FakeLambda::start().await;
+    let (fake, endpoint) = FakeLambda::start().await;
     let mut lamux = start(&endpoint, &[]).await;
     let in_flight = tokio::spawn(client().get(lamux.url("/")).header("host", "live-slow.example.com").send());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // In flight once the fake has the Invoke (it answers `slow` 2 s later).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while fake.calls_to("slow") == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the request never reached the fake");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     lamux.terminate();
     let response = in_flight.await.expect("joined").expect("in-flight request completes");
     assert_eq!(response.status(), 200);
@@ -104,10 +108,11 @@ async fn sigterm_answers_what_kept_alive_connections_send_next() {
     let read = stream.read(&mut first).await.expect("reads");
     assert!(first[..read].starts_with(b"HTTP/1.1 200 OK"));
     lamux.terminate();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Once lamux says it is shutting down, the signal has been handled.
+    assert!(lamux.wait_for_line_starting("shutting down", Duration::from_secs(30)).await, "no shutdown line");
     stream.write_all(request).await.expect("the connection is still open");
     let mut second = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut second))
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut second))
         .await
         .expect("closed after the answer")
         .expect("reads");

@@ -96,6 +96,39 @@ impl Lamux {
         self.has_line(message)
     }
 
+    /// Wait until at least `count` access lines have arrived (the log is read from a pipe,
+    /// asynchronously), then return them all. The deadline is generous: a loaded 2-core
+    /// machine may be slow, and a passing test never waits for it.
+    pub async fn wait_for_access_lines(&self, count: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let lines = self.access_lines();
+            if lines.len() >= count || tokio::time::Instant::now() >= deadline {
+                return lines;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Wait up to `within` for a log line whose message starts with `prefix`.
+    pub async fn wait_for_line_starting(&self, prefix: &str, within: Duration) -> bool {
+        let seen = || {
+            self.lines
+                .lock()
+                .expect("lines lock")
+                .iter()
+                .any(|line| line["message"].as_str().is_some_and(|m| m.starts_with(prefix)))
+        };
+        let deadline = tokio::time::Instant::now() + within;
+        while tokio::time::Instant::now() < deadline {
+            if seen() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        seen()
+    }
+
     pub fn access_lines(&self) -> Vec<Value> {
         self.lines
             .lock()
