@@ -11,6 +11,7 @@ use std::process::Command;
 use support::{binary, deploy, output_value, sdk_config, stdout, tempdir};
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn up_again_update_status_down() {
     let dir = tempdir("loop");
     let stack = "lamux-loop";
@@ -74,6 +75,7 @@ async fn up_again_update_status_down() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn diff_shows_changes_and_leaves_nothing_behind() {
     let dir = tempdir("diff");
     let stack = "lamux-diff";
@@ -97,6 +99,7 @@ async fn diff_shows_changes_and_leaves_nothing_behind() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn layer_publish_creates_a_shared_version() {
     let dir = tempdir("layer");
     let binary = binary(&dir, "layer");

@@ -20,6 +20,7 @@ fn up_args<'a>(stack: &'a str, binary: &'a str, extra: &[&'a str]) -> Vec<&'a st
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn the_origin_secret_is_made_once_kept_and_rotated_and_never_shown() {
     let dir = tempdir("secret");
     let binary = binary(&dir, "secret").display().to_string();
@@ -96,6 +97,7 @@ async fn the_origin_secret_is_made_once_kept_and_rotated_and_never_shown() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn risky_changes_wait_for_a_yes() {
     let dir = tempdir("approval");
     let binary = binary(&dir, "approval").display().to_string();
@@ -127,6 +129,7 @@ async fn risky_changes_wait_for_a_yes() {
 
 // Two threads: the relay serves while the test waits for lamux-deploy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn the_asset_bucket_is_locked_down_and_every_call_names_its_owner() {
     let dir = tempdir("bucket");
     let binary = binary(&dir, "bucket").display().to_string();
@@ -181,6 +184,7 @@ async fn the_asset_bucket_is_locked_down_and_every_call_names_its_owner() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn diff_and_status_leave_a_failed_create_alone() {
     let dir = tempdir("failed");
     let binary = binary(&dir, "failed").display().to_string();
@@ -202,6 +206,7 @@ async fn diff_and_status_leave_a_failed_create_alone() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn the_settings_file_reproduces_the_stack_and_its_environments() {
     let dir = tempdir("config");
     let binary = binary(&dir, "config").display().to_string();
@@ -249,6 +254,7 @@ async fn the_settings_file_reproduces_the_stack_and_its_environments() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
 async fn region_and_profile_reach_every_command() {
     let dir = tempdir("region");
     let binary = binary(&dir, "region").display().to_string();

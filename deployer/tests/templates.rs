@@ -66,6 +66,7 @@ fn snapshot_templates(dir: &Path) -> Vec<PathBuf> {
 
 /// cfn-lint's exit code is a bitmask: 2 means errors (4 warnings, 8 informational).
 #[test]
+#[ignore = "needs cfn-lint: scripts/test installs it"]
 fn committed_templates_and_every_snapshot_variant_pass_cfn_lint() {
     let dir = std::env::temp_dir().join(format!("lamux-cfn-lint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -57,6 +57,7 @@ async fn assert_bytes_come_back(request: reqwest::RequestBuilder, bytes: Vec<u8>
 }
 
 #[tokio::test]
+#[ignore = "needs cargo-lambda's emulator: scripts/test starts it"]
 async fn server_mode_reaches_the_echo_function() {
     let emulator = emulator();
     let lamux = start_lamux(&e2e_env(&emulator), &[]).await;
@@ -90,6 +91,7 @@ async fn server_mode_reaches_the_echo_function() {
 
 /// lamux as the function behind the emulator's Function URL, routed by X-Forwarded-Host.
 #[tokio::test]
+#[ignore = "needs cargo-lambda's emulator: scripts/test starts it"]
 async fn function_url_mode_routes_by_x_forwarded_host() {
     let emulator = emulator();
     let url = |path: &str| format!("http://{emulator}/lambda-url/lamux{path}");
@@ -177,6 +179,7 @@ impl Drop for PrivateEmulator {
 /// Function URL function under the emulator) invokes the test suite's fake, whose `stream`
 /// function streams: the stream must survive client -> emulator -> lamux -> function.
 #[tokio::test]
+#[ignore = "needs cargo-lambda's emulator: scripts/test starts it"]
 async fn function_url_mode_streams_through_lamux() {
     let (_fake, fake_endpoint) = support::fake_lambda::FakeLambda::start().await;
     let env = format!(
@@ -217,6 +220,7 @@ async fn function_url_mode_streams_through_lamux() {
 const NEVER: &str = "600000";
 
 #[tokio::test]
+#[ignore = "needs cargo-lambda's emulator: scripts/test starts it"]
 async fn extension_mode_registers_serves_and_exits_on_shutdown() {
     let emulator = PrivateEmulator::start();
     emulator.wait_ready().await;
@@ -253,6 +257,7 @@ async fn extension_mode_registers_serves_and_exits_on_shutdown() {
 /// A Function URL's sandbox may freeze as soon as it has answered: lamux exports the
 /// request's spans before it answers.
 #[tokio::test]
+#[ignore = "needs cargo-lambda's emulator: scripts/test starts it"]
 async fn function_url_mode_exports_spans_before_answering() {
     let (fake, fake_endpoint) = support::fake_lambda::FakeLambda::start().await;
     let (receiver, otlp) = support::otlp::Receiver::http().await;
