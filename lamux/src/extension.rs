@@ -4,6 +4,13 @@
 //! Lifecycle (AWS docs, "Lambda Extensions API"): register under the executable's file name
 //! (Lambda requires the name to match the file in `/opt/extensions`), then long-poll
 //! `event/next`. lamux registers for SHUTDOWN only, so Lambda never waits on it per invoke.
+//!
+//! Why not the `lambda-extension` crate: its `Extension::run` owns the event loop and keeps
+//! polling `event/next` after SHUTDOWN, leaving Lambda to kill the process. lamux must
+//! instead stop accepting, drain in-flight requests within the SHUTDOWN deadline, flush its
+//! telemetry, and return from `run` so that `main` exits 0, all in that order; and it binds
+//! its port before registering. The three calls it needs are small, so they stay here, on
+//! the Rust runtime's own `lambda_runtime_api_client`.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -13,7 +20,7 @@ use http::{Method, Request, Uri};
 use http_body_util::BodyExt as _;
 use lambda_runtime_api_client::body::Body;
 use lambda_runtime_api_client::{PooledClient, build_request};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Consecutive failures of `event/next` before lamux gives up.
 const MAX_FAILURES: u32 = 10;
@@ -36,6 +43,12 @@ pub enum NextEvent {
     },
 }
 
+/// The register call's body: the events lamux wants.
+#[derive(Serialize)]
+struct Registration<'a> {
+    events: &'a [&'a str],
+}
+
 /// The Extensions API at `AWS_LAMBDA_RUNTIME_API`.
 pub struct ExtensionsApi {
     client: PooledClient,
@@ -53,7 +66,7 @@ impl ExtensionsApi {
             .uri("/2020-01-01/extension/register")
             .header("Lambda-Extension-Name", name)
             .header("Content-Type", "application/json")
-            .body(Body::from(r#"{"events":["SHUTDOWN"]}"#))?;
+            .body(Body::from(serde_json::to_vec(&Registration { events: &["SHUTDOWN"] })?))?;
         let response =
             self.client.call(request).await.map_err(anyhow::Error::from_boxed).context("register request failed")?;
         let status = response.status();
@@ -171,6 +184,12 @@ mod tests {
         );
         let invoke = r#"{"eventType":"INVOKE","deadlineMs":1,"requestId":"r","invokedFunctionArn":"a","tracing":{}}"#;
         assert_eq!(serde_json::from_str::<NextEvent>(invoke).expect("parses"), NextEvent::Invoke {});
+    }
+
+    #[test]
+    fn the_registration_asks_for_shutdown_only() {
+        let body = serde_json::to_value(Registration { events: &["SHUTDOWN"] }).expect("serializes");
+        assert_eq!(body, serde_json::json!({"events": ["SHUTDOWN"]}));
     }
 
     #[test]
