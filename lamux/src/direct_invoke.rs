@@ -8,7 +8,7 @@
 //! endpoint cannot be known this simply (FIPS or dual-stack endpoints, partitions other
 //! than `aws`), lamux uses the SDK for every call instead; see [`DirectInvoke::new`].
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
@@ -24,8 +24,10 @@ use hyper_util::rt::TokioExecutor;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::RwLock;
 
+use crate::error::InvokeFailure;
 use crate::event::MAX_PAYLOAD;
 use crate::route::Target;
+use crate::tls::{Https, TlsError, with_tls};
 
 /// How long before their expiry cached credentials are fetched again.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
@@ -34,7 +36,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// A URI label as the SDK encodes it: everything but unreserved characters.
 const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+/// The pooled client Invokes go out on.
+type HttpClient = Client<Https, Full<Bytes>>;
 
 /// What Lambda answered with HTTP 200: the function ran.
 #[derive(Debug)]
@@ -58,19 +61,15 @@ pub enum Failure {
         retry_after: Option<String>,
         request_id: Option<String>,
     },
-    /// No answer: the endpoint could not be reached, or the connection broke.
-    Unreachable(String),
-    /// An answer that is not a usable Invoke response (too large, unreadable).
-    BadAnswer(String),
-    /// No credentials to sign with.
-    Credentials(String),
+    /// No usable answer, and why.
+    Failed(InvokeFailure),
 }
 
 #[derive(Debug)]
 pub struct DirectInvoke {
     /// Built on the first call: loading the system's TLS roots takes milliseconds, which
     /// start-up should not wait for.
-    http: OnceLock<Result<Client<Https, Full<Bytes>>, String>>,
+    http: OnceLock<Result<HttpClient, Arc<TlsError>>>,
     /// Scheme and authority (and any base path), without a trailing `/`.
     endpoint: String,
     region: String,
@@ -119,7 +118,7 @@ impl DirectInvoke {
                 Err(Failure::Service { status, code, .. }) => {
                     matches!(status, 429 | 500 | 502 | 503 | 504) || code.as_deref().is_some_and(is_throttling)
                 }
-                Err(Failure::Unreachable(_)) => true,
+                Err(Failure::Failed(failure)) => failure.is_transient(),
                 _ => false,
             };
             if !retry || attempt >= self.max_attempts {
@@ -136,32 +135,33 @@ impl DirectInvoke {
         ceiling.mul_f64(fastrand::f64())
     }
 
-    fn http(&self) -> Result<&Client<Https, Full<Bytes>>, Failure> {
+    fn http(&self) -> Result<&HttpClient, Failure> {
         let client = self.http.get_or_init(|| {
             let mut http = HttpConnector::new();
             http.enforce_http(false);
             http.set_nodelay(true);
             http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-            Ok(Client::builder(TokioExecutor::new()).build(with_tls(http)?))
+            Ok(Client::builder(TokioExecutor::new()).build(with_tls(http).map_err(Arc::new)?))
         });
-        client.as_ref().map_err(|err| Failure::Unreachable(err.clone()))
+        client.as_ref().map_err(|err| Failure::Failed(InvokeFailure::Tls(err.clone())))
     }
 
     async fn attempt(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
         let request = self.signed(target, payload).await?;
-        let response = self.http()?.request(request).await.map_err(|err| {
-            let what = if err.is_connect() { "cannot reach the Lambda endpoint" } else { "the Lambda endpoint failed" };
-            Failure::Unreachable(format!("{what}: {}", crate::invoke::chain(&err)))
-        })?;
+        let response = self
+            .http()?
+            .request(request)
+            .await
+            .map_err(|err| Failure::Failed(InvokeFailure::Unreachable(err.into())))?;
         let (parts, body) = response.into_parts();
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         // An Invoke answer is at most 6 MB; reading stops just past that.
         let body = Limited::new(body, MAX_PAYLOAD + 1).collect().await.map_err(|err| {
-            if err.is::<http_body_util::LengthLimitError>() {
-                Failure::BadAnswer(format!("the answer is over Lambda's {MAX_PAYLOAD}-byte limit"))
+            Failure::Failed(if err.is::<http_body_util::LengthLimitError>() {
+                InvokeFailure::TooLarge
             } else {
-                Failure::Unreachable(format!("the answer broke off: {}", crate::invoke::chain(&*err)))
-            }
+                InvokeFailure::BrokeOff(err)
+            })
         })?;
         let payload = body.to_bytes();
         let request_id = header("x-amzn-requestid");
@@ -191,11 +191,11 @@ impl DirectInvoke {
             .header(http::header::USER_AGENT, concat!("lamux/", env!("CARGO_PKG_VERSION")))
             .header(http::header::CONTENT_TYPE, "application/octet-stream")
             .body(Full::new(payload.clone()))
-            .map_err(|err| Failure::Unreachable(format!("cannot build the request: {err}")))?;
+            .map_err(|err| Failure::Failed(InvokeFailure::Request(err.into())))?;
         let host = request.uri().authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
         request.headers_mut().insert(
             http::header::HOST,
-            http::HeaderValue::from_str(&host).map_err(|err| Failure::Unreachable(err.to_string()))?,
+            http::HeaderValue::from_str(&host).map_err(|err| Failure::Failed(InvokeFailure::Request(err.into())))?,
         );
         let identity: Identity = credentials.into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
@@ -205,14 +205,13 @@ impl DirectInvoke {
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
-            .map_err(|err| Failure::Credentials(err.to_string()))?
+            .map_err(|err| Failure::Failed(InvokeFailure::Signing(err.into())))?
             .into();
         let headers = request.headers().iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
         let signable = SignableRequest::new("POST", uri.as_str(), headers, SignableBody::Bytes(&payload))
-            .map_err(|err| Failure::Credentials(format!("cannot sign the request: {err}")))?;
-        let (instructions, _signature) = sign(signable, &params)
-            .map_err(|err| Failure::Credentials(format!("cannot sign the request: {err}")))?
-            .into_parts();
+            .map_err(|err| Failure::Failed(InvokeFailure::Signing(err.into())))?;
+        let (instructions, _signature) =
+            sign(signable, &params).map_err(|err| Failure::Failed(InvokeFailure::Signing(err.into())))?.into_parts();
         instructions.apply_to_request_http1x(&mut request);
         Ok(request)
     }
@@ -233,21 +232,10 @@ impl DirectInvoke {
             .credentials
             .provide_credentials()
             .await
-            .map_err(|err| Failure::Credentials(format!("no AWS credentials: {}", crate::invoke::chain(&err))))?;
+            .map_err(|err| Failure::Failed(InvokeFailure::Credentials(err.into())))?;
         *cached = Some(credentials.clone());
         Ok(credentials)
     }
-}
-
-/// `http` with TLS (rustls, the system's roots) for `https://` URLs, HTTP/1.1; shared with
-/// the OTLP exporter.
-pub(crate) fn with_tls(http: HttpConnector) -> Result<Https, String> {
-    Ok(hyper_rustls::HttpsConnectorBuilder::new()
-        .with_native_roots()
-        .map_err(|err| format!("cannot load the system's TLS roots: {err}"))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http))
 }
 
 /// The endpoint the SDK would use when one is configured: `AWS_ENDPOINT_URL_LAMBDA`, the

@@ -30,20 +30,102 @@ pub enum ProxyError {
     NotFromOrigin(#[from] NotFromOrigin),
     #[error("{target} is lamux's own function; refusing to invoke it (a routing loop)")]
     Recursion { target: Target },
-    #[error("function or alias not found: {message}")]
-    NotFound { message: String },
+    #[error("function or alias {target} not found")]
+    NotFound {
+        target: Target,
+        #[source]
+        said: LambdaSaid,
+    },
     #[error("Lambda throttled the invocation of {target}")]
     Throttled { target: Target, retry_after: Option<String> },
-    #[error("Lambda refused the request as too large: {message}")]
-    UpstreamTooLarge { message: String },
+    #[error("Lambda refused the request to {target} as too large")]
+    UpstreamTooLarge {
+        target: Target,
+        #[source]
+        said: LambdaSaid,
+    },
     #[error("function {target} failed ({kind}): {error_type}: {error_message}")]
     FunctionError { target: Target, kind: String, error_type: String, error_message: String },
     #[error("function {target} returned an invalid response: {source}")]
     BadResponse { target: Target, source: DecodeError },
-    #[error("invoking {target} failed: {message}")]
-    Invoke { target: Target, message: String },
+    #[error("invoking {target} failed")]
+    Invoke {
+        target: Target,
+        #[source]
+        source: InvokeFailure,
+    },
     #[error("no answer from {target} within {timeout:?}")]
     Timeout { target: Target, timeout: Duration },
+}
+
+/// A boxed error from a library, kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What Lambda answered when it refused an Invoke: its status, error type and message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("Lambda answered{}{}{}", status.map(|s| format!(" HTTP {s}")).unwrap_or_default(),
+    code.as_deref().map(|c| format!(", {c}")).unwrap_or_else(|| ", an unknown error".to_owned()),
+    message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+pub struct LambdaSaid {
+    pub status: Option<u16>,
+    /// The error type (`ResourceNotFoundException`), when the answer names one.
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Why an Invoke gave no usable answer (a 502), with what caused it.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeFailure {
+    /// An error of Lambda's that has no status of its own.
+    #[error(transparent)]
+    Refused(LambdaSaid),
+    /// No answer: the endpoint could not be reached, or failed before answering. Retried.
+    #[error("cannot reach the Lambda endpoint")]
+    Unreachable(#[source] BoxError),
+    /// The answer started and broke off. Retried.
+    #[error("the answer broke off")]
+    BrokeOff(#[source] BoxError),
+    #[error("the answer is over Lambda's {MAX_PAYLOAD}-byte limit")]
+    TooLarge,
+    #[error("no AWS credentials")]
+    Credentials(#[source] BoxError),
+    #[error("cannot sign the request")]
+    Signing(#[source] BoxError),
+    #[error("cannot build the request")]
+    Request(#[source] BoxError),
+    #[error(transparent)]
+    Tls(#[from] std::sync::Arc<crate::tls::TlsError>),
+    /// The SDK's call failed in a way it does not type further.
+    #[error("the SDK's call failed")]
+    Sdk(#[source] BoxError),
+    #[error("the response stream broke")]
+    StreamBroke(#[source] BoxError),
+    #[error("invalid HTTP response stream: {0}")]
+    BadStream(&'static str),
+}
+
+impl InvokeFailure {
+    /// Whether another attempt may succeed: the failures on the way to and from Lambda. A
+    /// local failure (credentials, signing, TLS set-up, a request that cannot be built)
+    /// would fail the same way again.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::BrokeOff(_))
+    }
+}
+
+/// An error and its sources, each once, joined with `: `: the one line the log and a
+/// detailed error body say.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !parts.iter().any(|seen| seen.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    parts.join(": ")
 }
 
 /// What a 405 lists in `Allow`: lamux passes every method but CONNECT on to functions.
@@ -114,11 +196,11 @@ mod tests {
             (ProxyError::Route(RouteError::MissingHost), 400),
             (ProxyError::Encode(EncodeError::QueryNotUtf8), 400),
             (ProxyError::from(EncodeError::TooLarge { size: MAX_PAYLOAD + 1 }), 413),
-            (ProxyError::UpstreamTooLarge { message: String::new() }, 413),
+            (ProxyError::UpstreamTooLarge { target: target(), said: LambdaSaid::default() }, 413),
             (ProxyError::Recursion { target: target() }, 508),
             (ProxyError::Denied(Denied::Alias("dev".into())), 403),
             (ProxyError::NotFromOrigin(NotFromOrigin::Missing), 403),
-            (ProxyError::NotFound { message: String::new() }, 404),
+            (ProxyError::NotFound { target: target(), said: LambdaSaid::default() }, 404),
             (ProxyError::Throttled { target: target(), retry_after: None }, 429),
             (
                 ProxyError::FunctionError {
@@ -129,12 +211,38 @@ mod tests {
                 },
                 502,
             ),
-            (ProxyError::Invoke { target: target(), message: String::new() }, 502),
+            (ProxyError::Invoke { target: target(), source: InvokeFailure::TooLarge }, 502),
             (ProxyError::Timeout { target: target(), timeout: Duration::from_secs(1) }, 504),
         ];
         for (err, status) in cases {
             assert_eq!(err.status().as_u16(), status, "{err}");
         }
+    }
+
+    /// Issue 15: these errors kept only a message; the cause is now their source, and the
+    /// log line and detailed body still read as one line.
+    #[test]
+    fn causes_are_sources_and_read_as_one_line() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let err = ProxyError::Invoke { target: target(), source: InvokeFailure::Unreachable(Box::new(refused)) };
+        let io = std::error::Error::source(&err)
+            .and_then(std::error::Error::source)
+            .and_then(|cause| cause.downcast_ref::<std::io::Error>())
+            .expect("the io error is the root cause");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(chain(&err), "invoking f:live failed: cannot reach the Lambda endpoint: connection refused");
+        let said = LambdaSaid {
+            status: Some(404),
+            code: Some("ResourceNotFoundException".into()),
+            message: Some("no f".into()),
+        };
+        let err = ProxyError::NotFound { target: target(), said };
+        assert_eq!(
+            chain(&err),
+            "function or alias f:live not found: Lambda answered HTTP 404, ResourceNotFoundException: no f"
+        );
+        assert!(!InvokeFailure::Credentials("none".into()).is_transient());
+        assert!(InvokeFailure::BrokeOff("reset".into()).is_transient());
     }
 
     #[test]

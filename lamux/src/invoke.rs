@@ -14,7 +14,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use crate::direct_invoke::{DirectInvoke, Failure};
-use crate::error::ProxyError;
+use crate::error::{InvokeFailure, LambdaSaid, ProxyError};
 use crate::event::MAX_PAYLOAD;
 use crate::route::Target;
 
@@ -126,10 +126,7 @@ fn checked(target: &Target, function_error: Option<String>, payload: Bytes) -> R
     }
     // Lambda never answers more; an endpoint that does is not Lambda's Invoke API.
     if payload.len() > MAX_PAYLOAD {
-        return Err(ProxyError::Invoke {
-            target: target.clone(),
-            message: format!("the answer has {} bytes, over Lambda's {MAX_PAYLOAD}-byte limit", payload.len()),
-        });
+        return Err(ProxyError::Invoke { target: target.clone(), source: InvokeFailure::TooLarge });
     }
     Ok(payload)
 }
@@ -143,22 +140,16 @@ impl CallRecord {
             Failure::Service { status, code, message, retry_after, request_id } => {
                 self.upstream_status = Some(status);
                 self.aws_request_id = request_id;
-                let said = match (&code, &message) {
-                    (Some(code), Some(message)) => format!("Lambda answered HTTP {status}, {code}: {message}"),
-                    (Some(code), None) => format!("Lambda answered HTTP {status}, {code}"),
-                    (None, _) => format!("Lambda answered HTTP {status}, an unknown error"),
-                };
                 let cause = match code.as_deref() {
-                    Some("ResourceNotFoundException") => Cause::NotFound(message),
+                    Some("ResourceNotFoundException") => Cause::NotFound,
                     Some("TooManyRequestsException") => Cause::Throttled(retry_after.clone()),
-                    Some("RequestTooLargeException") => Cause::TooLarge(message),
+                    Some("RequestTooLargeException") => Cause::TooLarge,
                     _ => Cause::Other,
                 };
-                by_cause(target, cause, code.is_none(), Some(status), said, retry_after)
+                let said = LambdaSaid { status: Some(status), code, message };
+                by_cause(target, cause, said, retry_after)
             }
-            Failure::Unreachable(message) | Failure::BadAnswer(message) | Failure::Credentials(message) => {
-                ProxyError::Invoke { target, message }
-            }
+            Failure::Failed(source) => ProxyError::Invoke { target, source },
         }
     }
 }
@@ -173,14 +164,14 @@ struct FunctionErrorPayload {
 
 /// What an Invoke error means for the client.
 pub(crate) enum Cause {
-    NotFound(Option<String>),
+    NotFound,
     Throttled(Option<String>),
-    TooLarge(Option<String>),
+    TooLarge,
     Other,
 }
 
 /// The typed errors of Invoke and InvokeWithResponseStream, read the same way.
-pub(crate) trait Classify: ProvideErrorMetadata + std::error::Error + 'static {
+pub(crate) trait Classify: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static {
     fn cause(self) -> Cause;
 }
 
@@ -190,9 +181,9 @@ macro_rules! classify_typed_errors {
         impl Classify for $error {
             fn cause(self) -> Cause {
                 match self {
-                    Self::ResourceNotFoundException(e) => Cause::NotFound(e.message),
+                    Self::ResourceNotFoundException(_) => Cause::NotFound,
                     Self::TooManyRequestsException(e) => Cause::Throttled(e.retry_after_seconds),
-                    Self::RequestTooLargeException(e) => Cause::TooLarge(e.message),
+                    Self::RequestTooLargeException(_) => Cause::TooLarge,
                     _ => Cause::Other,
                 }
             }
@@ -205,67 +196,32 @@ classify_typed_errors!(InvokeError, InvokeWithResponseStreamError);
 /// The SDK's error, classified by [`by_cause`].
 pub(crate) fn classify<E: Classify>(target: &Target, err: SdkError<E, HttpResponse>, timeout: Duration) -> ProxyError {
     let target = target.clone();
-    let message = describe(&err);
     let status = err.raw_response().map(|raw| raw.status().as_u16());
     match err {
         SdkError::TimeoutError(_) => ProxyError::Timeout { target, timeout },
         SdkError::ServiceError(service) => {
             let err = service.into_err();
-            let untyped = err.code().is_none();
-            by_cause(target, err.cause(), untyped, status, message, None)
+            let said =
+                LambdaSaid { status, code: err.code().map(str::to_owned), message: err.message().map(str::to_owned) };
+            by_cause(target, err.cause(), said, None)
         }
-        _ => ProxyError::Invoke { target, message },
+        SdkError::DispatchFailure(_) => ProxyError::Invoke { target, source: InvokeFailure::Unreachable(err.into()) },
+        other => ProxyError::Invoke { target, source: InvokeFailure::Sdk(other.into()) },
     }
 }
 
 /// One status per cause, for the SDK's errors and the direct Invoke's alike. An error
 /// without a type (an emulator's, say) is classified by its HTTP status, which AWS documents
 /// per error; `said` is the one-line account of what Lambda answered.
-fn by_cause(
-    target: Target,
-    cause: Cause,
-    untyped: bool,
-    status: Option<u16>,
-    said: String,
-    retry_after: Option<String>,
-) -> ProxyError {
-    match (cause, status) {
-        (Cause::NotFound(found), _) => ProxyError::NotFound { message: found.unwrap_or_else(|| target.to_string()) },
+fn by_cause(target: Target, cause: Cause, said: LambdaSaid, retry_after: Option<String>) -> ProxyError {
+    let untyped = said.code.is_none();
+    match (cause, said.status) {
+        (Cause::NotFound, _) => ProxyError::NotFound { target, said },
         (Cause::Throttled(retry_after), _) => ProxyError::Throttled { target, retry_after },
-        (Cause::TooLarge(large), _) => ProxyError::UpstreamTooLarge { message: large.unwrap_or_default() },
-        (Cause::Other, Some(404)) if untyped => ProxyError::NotFound { message: said },
-        (Cause::Other, Some(413)) if untyped => ProxyError::UpstreamTooLarge { message: said },
+        (Cause::TooLarge, _) => ProxyError::UpstreamTooLarge { target, said },
+        (Cause::Other, Some(404)) if untyped => ProxyError::NotFound { target, said },
+        (Cause::Other, Some(413)) if untyped => ProxyError::UpstreamTooLarge { target, said },
         (Cause::Other, Some(429)) if untyped => ProxyError::Throttled { target, retry_after },
-        (Cause::Other, _) => ProxyError::Invoke { target, message: said },
+        (Cause::Other, _) => ProxyError::Invoke { target, source: InvokeFailure::Refused(said) },
     }
-}
-
-/// A one-line account of an SDK error: what Lambda said, or why it could not be reached.
-fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
-    match err {
-        SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            let code = service.err().code().unwrap_or("an unknown error");
-            match service.err().message() {
-                Some(message) => format!("Lambda answered HTTP {status}, {code}: {message}"),
-                None => format!("Lambda answered HTTP {status}, {code}"),
-            }
-        }
-        SdkError::DispatchFailure(_) => format!("cannot reach the Lambda endpoint: {}", chain(err)),
-        _ => chain(err),
-    }
-}
-
-/// An error and its sources, each once, joined with `: `.
-pub(crate) fn chain(err: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next: Option<&dyn std::error::Error> = Some(err);
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !parts.iter().any(|seen| seen.contains(&text)) {
-            parts.push(text);
-        }
-        next = cause.source();
-    }
-    parts.join(": ")
 }

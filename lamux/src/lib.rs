@@ -36,6 +36,7 @@ pub mod route;
 pub mod server;
 pub mod stream;
 pub mod telemetry;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,8 +80,8 @@ pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> App {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
     tracing::info!(mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
-    let telemetry = match Settings::from_cli(&cli, mode).map_err(anyhow::Error::msg)? {
-        Some(settings) => Some(Telemetry::start(&settings).map_err(anyhow::Error::msg)?),
+    let telemetry = match Settings::from_cli(&cli, mode)? {
+        Some(settings) => Some(Telemetry::start(&settings)?),
         None => None,
     };
     let mut app = app(&cli, &aws_config().await);

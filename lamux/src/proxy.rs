@@ -72,7 +72,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let response = match app.forward(&mut parts, body, peer, &mut outcome, trace.as_ref()).await {
         Ok(response) => response,
         Err(err) => {
-            let message = err.to_string();
+            let message = crate::error::chain(&err);
             let response = err.into_response(app.error_details, &message);
             outcome.error = Some(message);
             response

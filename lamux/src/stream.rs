@@ -20,9 +20,9 @@ use bytes::{Bytes, BytesMut};
 use http::Response;
 use tokio::time::{Instant, timeout_at};
 
-use crate::error::ProxyError;
+use crate::error::{BoxError, InvokeFailure, ProxyError, chain};
 use crate::event::MAX_PAYLOAD;
-use crate::invoke::{CallRecord, Invoker, chain};
+use crate::invoke::{CallRecord, Invoker};
 use crate::response;
 use crate::route::Target;
 
@@ -37,12 +37,15 @@ type Events = EventReceiver<Event, EventError>;
 /// take a truncated body for a whole one.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
-    #[error("the function failed mid-stream: {0}")]
-    Function(String),
+    /// InvokeComplete's ErrorCode and ErrorDetails: what the function reported.
+    #[error("the function failed mid-stream: {code}: {}", details.as_deref().unwrap_or(""))]
+    Function { code: String, details: Option<String> },
     #[error("no chunk from the function for {0:?}")]
     Idle(Duration),
-    #[error("the stream from Lambda broke: {0}")]
-    Broken(String),
+    #[error("the stream from Lambda ended without InvokeComplete")]
+    Unfinished,
+    #[error("the stream from Lambda broke")]
+    Broken(#[source] BoxError),
 }
 
 impl Invoker {
@@ -95,22 +98,19 @@ fn function_error(target: &Target, code: String, details: Option<String>) -> Pro
     }
 }
 
-fn broken(target: &Target, err: &dyn std::error::Error) -> ProxyError {
-    ProxyError::Invoke { target: target.clone(), message: format!("the response stream broke: {}", chain(err)) }
+fn broken(target: &Target, err: impl Into<BoxError>) -> ProxyError {
+    ProxyError::Invoke { target: target.clone(), source: InvokeFailure::StreamBroke(err.into()) }
 }
 
 /// A non-streaming function's whole answer, which Lambda delivers over the stream.
 async fn collect(events: &mut Events, target: &Target) -> Result<Bytes, ProxyError> {
     let mut answer = BytesMut::new();
     loop {
-        match events.recv().await.map_err(|err| broken(target, &err))? {
+        match events.recv().await.map_err(|err| broken(target, err))? {
             Some(Event::PayloadChunk(chunk)) => {
                 answer.extend_from_slice(chunk.payload.as_ref().map_or(&[][..], Blob::as_ref));
                 if answer.len() > MAX_PAYLOAD {
-                    return Err(ProxyError::Invoke {
-                        target: target.clone(),
-                        message: format!("a buffered answer over {MAX_PAYLOAD} bytes"),
-                    });
+                    return Err(ProxyError::Invoke { target: target.clone(), source: InvokeFailure::TooLarge });
                 }
             }
             Some(Event::InvokeComplete(done)) => {
@@ -129,7 +129,7 @@ async fn collect(events: &mut Events, target: &Target) -> Result<Bytes, ProxyErr
 async fn read_prelude(events: &mut Events, target: &Target) -> Result<(Bytes, Bytes), ProxyError> {
     let mut head = BytesMut::new();
     loop {
-        match events.recv().await.map_err(|err| broken(target, &err))? {
+        match events.recv().await.map_err(|err| broken(target, err))? {
             Some(Event::PayloadChunk(chunk)) => {
                 let searched_from = head.len().saturating_sub(DELIMITER.len() - 1);
                 head.extend_from_slice(chunk.payload.as_ref().map_or(&[][..], Blob::as_ref));
@@ -156,8 +156,8 @@ async fn read_prelude(events: &mut Events, target: &Target) -> Result<(Bytes, By
     }
 }
 
-fn bad_stream(target: &Target, what: &str) -> ProxyError {
-    ProxyError::Invoke { target: target.clone(), message: format!("invalid HTTP response stream: {what}") }
+fn bad_stream(target: &Target, what: &'static str) -> ProxyError {
+    ProxyError::Invoke { target: target.clone(), source: InvokeFailure::BadStream(what) }
 }
 
 /// The body after the delimiter: chunks as Lambda sends them, each awaited only when the
@@ -189,20 +189,18 @@ fn body_stream(
                     },
                     Ok(Ok(Some(Event::InvokeComplete(done)))) => match done.error_code {
                         None => return None,
-                        Some(code) => {
-                            StreamError::Function(format!("{code}: {}", done.error_details.unwrap_or_default()))
-                        }
+                        Some(code) => StreamError::Function { code, details: done.error_details },
                     },
                     Ok(Ok(Some(_))) => continue,
-                    Ok(Ok(None)) => StreamError::Broken("ended without InvokeComplete".to_owned()),
-                    Ok(Err(err)) => StreamError::Broken(chain(&err)),
+                    Ok(Ok(None)) => StreamError::Unfinished,
+                    Ok(Err(err)) => StreamError::Broken(err.into()),
                     Err(_) => StreamError::Idle(idle),
                 };
                 tracing::warn!(
                     target: "lamux::access",
                     function_name = %target.function,
                     alias = %target.alias,
-                    error = %failure,
+                    error = %chain(&failure),
                     "response stream cut"
                 );
                 return Some((Err(failure), (events, None, true)));

@@ -17,7 +17,18 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use tonic::metadata::{KeyAndValueRef, MetadataMap};
 
 use crate::config::TraceProtocol;
-use crate::direct_invoke::with_tls;
+use crate::tls::{TlsError, with_tls};
+
+/// Why tracing could not start; lamux then stops with this error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot set up the OTLP client")]
+    Tls(#[from] TlsError),
+    #[error("cannot build the span exporter")]
+    Spans(#[source] opentelemetry_otlp::ExporterBuildError),
+    #[error("cannot build the metric exporter")]
+    Metrics(#[source] opentelemetry_otlp::ExporterBuildError),
+}
 
 /// How long one export may take before it is abandoned.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,7 +37,7 @@ pub fn otlp_spans(
     protocol: TraceProtocol,
     url: &str,
     headers: &http::HeaderMap,
-) -> Result<opentelemetry_otlp::SpanExporter, String> {
+) -> Result<opentelemetry_otlp::SpanExporter, StartError> {
     let built = match protocol {
         TraceProtocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
             .with_http()
@@ -42,14 +53,14 @@ pub fn otlp_spans(
             .with_interceptor(metadata(headers))
             .build(),
     };
-    built.map_err(|err| format!("cannot build the span exporter: {err}"))
+    built.map_err(StartError::Spans)
 }
 
 pub fn otlp_metrics(
     protocol: TraceProtocol,
     url: &str,
     headers: &http::HeaderMap,
-) -> Result<opentelemetry_otlp::MetricExporter, String> {
+) -> Result<opentelemetry_otlp::MetricExporter, StartError> {
     let built = match protocol {
         TraceProtocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
             .with_http()
@@ -65,14 +76,14 @@ pub fn otlp_metrics(
             .with_interceptor(metadata(headers))
             .build(),
     };
-    built.map_err(|err| format!("cannot build the metric exporter: {err}"))
+    built.map_err(StartError::Metrics)
 }
 
 /// A pooled hyper client (TLS by rustls, the system's roots) that sends the configured
 /// headers with every export. They are set here rather than through the exporter, because
 /// the exporter also reads OTEL_EXPORTER_OTLP_HEADERS itself and would misread the
 /// original's `k=v;k2=v2` form.
-fn http_client(headers: &http::HeaderMap) -> Result<HeadersClient, String> {
+fn http_client(headers: &http::HeaderMap) -> Result<HeadersClient, StartError> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     Ok(HeadersClient {

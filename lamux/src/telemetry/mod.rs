@@ -43,7 +43,7 @@ pub struct Telemetry {
 
 impl Telemetry {
     /// Build the exporters; needs a Tokio runtime, on which batches are exported.
-    pub fn start(settings: &Settings) -> Result<Self, String> {
+    pub fn start(settings: &Settings) -> Result<Self, export::StartError> {
         let resource = Resource::builder()
             .with_service_name(settings.service.clone())
             .with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")))
@@ -158,7 +158,7 @@ impl Telemetry {
         }
         span.set_attribute(KeyValue::new("lamux.outcome", error.map_or("ok", outcome)));
         if let Some(err) = error {
-            span.set_status(Status::error(err.to_string()));
+            span.set_status(Status::error(crate::error::chain(err)));
         }
         span.end();
     }

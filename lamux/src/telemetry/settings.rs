@@ -3,6 +3,29 @@
 use crate::config::{Cli, TraceProtocol};
 use crate::mode::Mode;
 
+/// A tracing flag lamux cannot use; lamux stops at start with it.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("--trace-stdout and --trace-endpoint exclude each other")]
+    TwoDestinations,
+    #[error("--trace-endpoint {0:?} is not a URL")]
+    NotAUrl(String, #[source] http::uri::InvalidUri),
+    #[error("--trace-endpoint {0:?} must be host:port or an http(s) URL")]
+    NotHttp(String),
+    #[error("--trace-endpoint {0:?}: a gRPC endpoint has no path")]
+    GrpcPath(String),
+    #[error("trace header {0:?} is not k=v")]
+    HeaderNotPair(String),
+    #[error("trace header {0:?} is not UTF-8 once decoded")]
+    HeaderNotUtf8(String, #[source] std::str::Utf8Error),
+    #[error("{0:?} is not a header name")]
+    HeaderName(String, #[source] http::header::InvalidHeaderName),
+    // The value is secret (an API key, say): never repeated in an error, its source's
+    // message included (http's says only "failed to parse header value").
+    #[error("the value of trace header {0:?} is not valid")]
+    HeaderValue(String, #[source] http::header::InvalidHeaderValue),
+}
+
 /// Where spans (and metrics) go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
@@ -23,9 +46,9 @@ pub struct Settings {
 
 impl Settings {
     /// `None` when tracing is off (neither `--trace-stdout` nor `--trace-endpoint`).
-    pub fn from_cli(cli: &Cli, mode: Mode) -> Result<Option<Self>, String> {
+    pub fn from_cli(cli: &Cli, mode: Mode) -> Result<Option<Self>, SettingsError> {
         let destination = match (cli.trace_stdout, cli.trace_endpoint.as_deref().filter(|e| !e.is_empty())) {
-            (true, Some(_)) => return Err("--trace-stdout and --trace-endpoint exclude each other".into()),
+            (true, Some(_)) => return Err(SettingsError::TwoDestinations),
             (false, None) => return Ok(None),
             (true, None) => Destination::Stdout,
             (false, Some(endpoint)) => Destination::Otlp {
@@ -45,41 +68,43 @@ impl Settings {
 /// `host:port` (the original lamux's form) becomes a URL, `http` with `--trace-insecure`,
 /// else `https`; a URL is kept. For http/protobuf the result is the base that `/v1/traces`
 /// and `/v1/metrics` are appended to, as the OTel spec says for OTEL_EXPORTER_OTLP_ENDPOINT.
-pub fn endpoint_url(endpoint: &str, insecure: bool, protocol: TraceProtocol) -> Result<String, String> {
+pub fn endpoint_url(endpoint: &str, insecure: bool, protocol: TraceProtocol) -> Result<String, SettingsError> {
     let endpoint = endpoint.trim().trim_end_matches('/');
     let url = if endpoint.contains("://") {
         endpoint.to_owned()
     } else {
         format!("{}://{endpoint}", if insecure { "http" } else { "https" })
     };
-    let uri: http::Uri = url.parse().map_err(|err| format!("--trace-endpoint {endpoint:?} is not a URL: {err}"))?;
+    let uri: http::Uri = url.parse().map_err(|err| SettingsError::NotAUrl(endpoint.to_owned(), err))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(format!("--trace-endpoint {endpoint:?} must be host:port or an http(s) URL"));
+        return Err(SettingsError::NotHttp(endpoint.to_owned()));
     }
     if protocol == TraceProtocol::Grpc && !matches!(uri.path(), "" | "/") {
-        return Err(format!("--trace-endpoint {endpoint:?}: a gRPC endpoint has no path"));
+        return Err(SettingsError::GrpcPath(endpoint.to_owned()));
     }
     Ok(url)
 }
 
 /// `k=v;k2=v2` (the original lamux's form) or `k=v,k2=v2` (the OTel spec's, with values
 /// percent-decoded).
-pub fn parse_headers(input: &str) -> Result<http::HeaderMap, String> {
+pub fn parse_headers(input: &str) -> Result<http::HeaderMap, SettingsError> {
     input
         .split([';', ','])
         .map(str::trim)
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
-            let (name, value) = pair.split_once('=').ok_or_else(|| format!("trace header {pair:?} is not k=v"))?;
+            // The name only: the pair may hold a secret value.
+            let (name, value) = pair
+                .split_once('=')
+                .ok_or_else(|| SettingsError::HeaderNotPair(pair.split(':').next().unwrap_or("").to_owned()))?;
             let name = name.trim().to_ascii_lowercase();
             let value = percent_encoding::percent_decode_str(value.trim())
                 .decode_utf8()
-                .map_err(|_| format!("trace header {name:?} is not UTF-8 once decoded"))?;
-            let header =
-                http::HeaderName::try_from(name.as_str()).map_err(|_| format!("{name:?} is not a header name"))?;
-            // The value is secret (an API key, say): never repeat it in an error.
+                .map_err(|err| SettingsError::HeaderNotUtf8(name.clone(), err))?;
+            let header = http::HeaderName::try_from(name.as_str())
+                .map_err(|err| SettingsError::HeaderName(name.clone(), err))?;
             let value = http::HeaderValue::try_from(value.as_ref())
-                .map_err(|_| format!("the value of {name:?} is not valid"))?;
+                .map_err(|err| SettingsError::HeaderValue(name.clone(), err))?;
             Ok((header, value))
         })
         .collect()
@@ -92,17 +117,19 @@ mod tests {
     #[test]
     fn endpoints_take_both_forms() {
         let http = TraceProtocol::HttpProtobuf;
-        assert_eq!(endpoint_url("collector:4318", true, http), Ok("http://collector:4318".into()));
-        assert_eq!(endpoint_url("collector:4318", false, http), Ok("https://collector:4318".into()));
-        assert_eq!(endpoint_url("http://c:4318/", false, http), Ok("http://c:4318".into()));
-        assert_eq!(endpoint_url("https://api.example/otlp", true, http), Ok("https://api.example/otlp".into()));
-        assert_eq!(endpoint_url("http://c:4317", false, TraceProtocol::Grpc), Ok("http://c:4317".into()));
+        let url = |endpoint, insecure, protocol| endpoint_url(endpoint, insecure, protocol).expect("valid");
+        assert_eq!(url("collector:4318", true, http), "http://collector:4318");
+        assert_eq!(url("collector:4318", false, http), "https://collector:4318");
+        assert_eq!(url("http://c:4318/", false, http), "http://c:4318");
+        assert_eq!(url("https://api.example/otlp", true, http), "https://api.example/otlp");
+        assert_eq!(url("http://c:4317", false, TraceProtocol::Grpc), "http://c:4317");
         assert!(endpoint_url("http://c:4317/v1", false, TraceProtocol::Grpc).is_err());
         assert!(endpoint_url("ftp://c", false, http).is_err());
-        assert!(endpoint_url("not a host", false, http).is_err());
+        let err = endpoint_url("not a host", false, http).expect_err("refused");
+        assert!(matches!(err, SettingsError::NotAUrl(_, _)), "the parser's error is kept as the source: {err:?}");
     }
 
-    fn settings(args: &[&str], mode: Mode) -> Result<Option<Settings>, String> {
+    fn settings(args: &[&str], mode: Mode) -> Result<Option<Settings>, SettingsError> {
         use clap::Parser as _;
         let cli = Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied())).expect("valid flags");
         Settings::from_cli(&cli, mode)
@@ -115,7 +142,7 @@ mod tests {
         assert!(!flush(&["--trace-endpoint", "c:4318"], Mode::Server));
         assert!(!flush(&["--trace-endpoint", "c:4318"], Mode::Extension), "flushed on SHUTDOWN instead");
         assert!(flush(&["--trace-stdout", "--trace-batch=false"], Mode::Server));
-        assert_eq!(settings(&[], Mode::Server), Ok(None), "off without a destination");
+        assert_eq!(settings(&[], Mode::Server).expect("valid"), None, "off without a destination");
         assert!(settings(&["--trace-stdout", "--trace-endpoint", "c:4318"], Mode::Server).is_err());
     }
 
@@ -126,12 +153,14 @@ mod tests {
                 .map(|(k, v)| (http::HeaderName::from_static(k), http::HeaderValue::from_static(v)))
                 .collect::<http::HeaderMap>()
         };
-        assert_eq!(parse_headers("a=1;B=2"), Ok(pairs(&[("a", "1"), ("b", "2")])));
-        assert_eq!(parse_headers("a=1, b=x%20y"), Ok(pairs(&[("a", "1"), ("b", "x y")])));
-        assert_eq!(parse_headers(""), Ok(http::HeaderMap::new()));
-        assert_eq!(parse_headers("key=a=b"), Ok(pairs(&[("key", "a=b")])));
+        let parsed = |input| parse_headers(input).expect("valid");
+        assert_eq!(parsed("a=1;B=2"), pairs(&[("a", "1"), ("b", "2")]));
+        assert_eq!(parsed("a=1, b=x%20y"), pairs(&[("a", "1"), ("b", "x y")]));
+        assert_eq!(parsed(""), http::HeaderMap::new());
+        assert_eq!(parsed("key=a=b"), pairs(&[("key", "a=b")]));
         let err = parse_headers("x-api-key=sec\nret").expect_err("bad value");
-        assert!(!err.contains("sec"), "{err}");
+        let said = crate::error::chain(&err);
+        assert!(!said.contains("sec"), "{said}");
         assert!(parse_headers("novalue").is_err());
     }
 }
