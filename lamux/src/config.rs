@@ -37,7 +37,8 @@ pub struct Cli {
     pub allow_alias: Vec<String>,
 
     /// Secret that CloudFront sends as `x-lamux-origin-secret`: requests without it get 403
-    /// and no Invoke, and those with it may name the viewer's address (see README "Security").
+    /// and no Invoke, and those with it may name the viewer's address (README "Security of
+    /// the deployed stack").
     #[arg(long, env = "LAMUX_ORIGIN_SECRET", hide_env_values = true)]
     pub origin_secret: Option<String>,
 
