@@ -93,6 +93,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The URL of every alias the deployed lamux may invoke. Read-only.
+    Urls {
+        #[arg(long, default_value = "lamux")]
+        stack_name: String,
+        /// Print a JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// The extension layer.
     Layer {
         #[command(subcommand)]

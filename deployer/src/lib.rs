@@ -21,6 +21,7 @@ pub mod remote;
 pub mod review;
 pub mod stack;
 pub mod template;
+pub mod urls;
 
 use cli::{Cli, Command, LayerCommand};
 
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up { stack, deploy, confirm } => remote::up(aws, &stack, &deploy, confirm).await,
         Command::Down { stack_name, confirm } => remote::down(aws, &stack_name, confirm).await,
         Command::Status { stack_name, binary, json } => remote::status(aws, &stack_name, binary.as_deref(), json).await,
+        Command::Urls { stack_name, json } => remote::urls(aws, &stack_name, json).await,
         Command::Layer { command: LayerCommand::Publish { binary, layer_name, share_with } } => {
             remote::layer_publish(aws, &binary, &layer_name, share_with.as_deref()).await
         }

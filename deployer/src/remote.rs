@@ -16,7 +16,7 @@ use crate::deploy::{self, Plan, ResourceChange};
 use crate::local::warn;
 use crate::options::{Arch, OriginAuth, StackArgs};
 use crate::review::{self, PropertyChange, Risks};
-use crate::{assets, binary, package, stack};
+use crate::{assets, binary, package, stack, urls};
 
 /// CloudFormation's limit for a template passed in the request body.
 const TEMPLATE_BODY_LIMIT: usize = 51_200;
@@ -313,6 +313,62 @@ async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow
     // Lambda reports CodeSha256 as the base64 of the zip's SHA-256.
     let deployed_sha = deployed.code_sha256().unwrap_or_default().to_owned();
     Ok((deployed_sha == local.code_sha256(), deployed_sha))
+}
+
+pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Result<()> {
+    let clients = Clients::new(aws).await?;
+    let cf = &clients.cloudformation;
+    if deploy::describe(cf, stack_name).await?.is_none() {
+        bail!("there is no stack {stack_name}");
+    }
+    let scope = urls::Scope::from_template(&deploy::deployed_template(cf, stack_name).await?)?;
+    urls::check_listing(&scope)?;
+    let functions = match scope.fixed_function() {
+        Some(function) => vec![function.to_owned()],
+        None => list_functions(&clients).await?,
+    };
+    let mut listed = Vec::new();
+    for function in functions {
+        let mut aliases = Vec::new();
+        let mut pages = clients.lambda.list_aliases().function_name(&function).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.with_context(|| format!("cannot list the aliases of {function}"))?;
+            for alias in page.aliases() {
+                if let (Some(name), Some(version)) = (alias.name(), alias.function_version()) {
+                    aliases.push((name.to_owned(), version.to_owned()));
+                }
+            }
+        }
+        listed.push(urls::Listed { function, aliases });
+    }
+    let reachable = scope.reachable(&listed);
+    if !scope.custom_domain {
+        eprintln!(
+            "note: the distribution has no custom domain (--certificate-arn): these names reach lamux once \
+             *.SUFFIX has a certificate and DNS"
+        );
+    }
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&reachable).context("urls")?);
+    } else if reachable.is_empty() {
+        println!("no alias is reachable: publish one that the stack allows");
+    } else {
+        for found in &reachable {
+            println!("{}  ({}:{} -> version {})", found.url, found.function, found.alias, found.version);
+        }
+    }
+    Ok(())
+}
+
+/// Every function in the account and region.
+async fn list_functions(clients: &Clients) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut pages = clients.lambda.list_functions().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.context("cannot list functions")?;
+        names.extend(page.functions().iter().filter_map(|f| f.function_name()).map(str::to_owned));
+    }
+    Ok(names)
 }
 
 pub async fn layer_publish(
