@@ -109,8 +109,15 @@ impl DirectInvoke {
     }
 
     /// Invoke `target` synchronously, retrying what the SDK's standard mode retries
-    /// (throttling, 5xx, broken connections) up to the configured attempts.
-    pub async fn invoke(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
+    /// (throttling, 5xx, broken connections) up to the configured attempts. A retry whose
+    /// backoff would end after `deadline` is not slept: the last error is the answer (a
+    /// throttle's 429 with its Retry-After), not a timeout.
+    pub async fn invoke(
+        &self,
+        target: &Target,
+        payload: Bytes,
+        deadline: tokio::time::Instant,
+    ) -> Result<(u16, Answer), Failure> {
         let mut attempt = 1;
         loop {
             let result = self.attempt(target, payload.clone()).await;
@@ -124,7 +131,11 @@ impl DirectInvoke {
             if !retry || attempt >= self.max_attempts {
                 return result;
             }
-            tokio::time::sleep(self.backoff(attempt)).await;
+            let backoff = self.backoff(attempt);
+            if tokio::time::Instant::now() + backoff >= deadline {
+                return result;
+            }
+            tokio::time::sleep(backoff).await;
             attempt += 1;
         }
     }

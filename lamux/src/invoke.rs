@@ -105,7 +105,8 @@ impl Invoker {
         payload: Vec<u8>,
         record: &mut CallRecord,
     ) -> Result<Bytes, ProxyError> {
-        let call = direct.invoke(target, Bytes::from(payload));
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let call = direct.invoke(target, Bytes::from(payload), deadline);
         let result = tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| ProxyError::Timeout { target: target.clone(), timeout: self.timeout })?;

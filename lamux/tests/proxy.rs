@@ -232,7 +232,8 @@ async fn slow_function_is_504() {
     assert!(started.elapsed() < std::time::Duration::from_millis(1500), "took {:?}", started.elapsed());
 }
 
-/// SDK retries (with backoff) must not stretch a request past --upstream-timeout.
+/// Retries (with backoff) must not stretch a request past --upstream-timeout: a backoff
+/// that would end after it is not slept, and the last error is the answer.
 #[tokio::test]
 async fn retries_stay_inside_the_upstream_timeout() {
     let (fake, endpoint) = FakeLambda::start().await;
@@ -240,9 +241,25 @@ async fn retries_stay_inside_the_upstream_timeout() {
     let started = std::time::Instant::now();
     let response = send(&router, get("live-broken.localdomain", "/")).await;
     let elapsed = started.elapsed();
-    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "the last error, not a timeout");
     assert!(elapsed < std::time::Duration::from_millis(1500), "took {elapsed:?}");
     assert!(fake.calls_to("broken") >= 1);
+}
+
+/// Issue 13: a throttled function behind --upstream-timeout 2s answered 429 or 504
+/// depending on the backoff's jitter. It is 429 with Retry-After every time now.
+#[tokio::test]
+async fn a_throttle_is_429_whatever_the_jitter() {
+    use aws_config::retry::RetryConfig;
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let retry = RetryConfig::standard().with_max_attempts(10).with_initial_backoff(std::time::Duration::from_secs(1));
+    let router =
+        router(&["--upstream-timeout", "2s"], lambda_client(&endpoint, 10).into_builder().retry_config(retry).build());
+    for round in 0..4 {
+        let response = send(&router, get("live-throttled.localdomain", "/")).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "round {round}");
+        assert_eq!(response.headers()["retry-after"], "7", "round {round}");
+    }
 }
 
 #[tokio::test]
