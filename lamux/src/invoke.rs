@@ -69,6 +69,12 @@ impl Invoker {
         Self { client: aws_sdk_lambda::Client::new(sdk), direct, timeout, idle_timeout }
     }
 
+    /// An invoker whose buffered Invokes all go through the SDK, as they do for FIPS,
+    /// dual-stack and partitions other than `aws`: for tests of that path.
+    pub fn through_sdk(sdk: &aws_config::SdkConfig, timeout: Duration, idle_timeout: Duration) -> Self {
+        Self { direct: None, ..Self::new(sdk, timeout, idle_timeout) }
+    }
+
     /// Invoke `target` with an event payload; the function's answer on success.
     pub async fn invoke(
         &self,

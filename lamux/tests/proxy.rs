@@ -362,3 +362,51 @@ async fn forwarding_headers_are_not_trusted_without_the_secret() {
     assert_eq!(send(&router, request).await.status(), StatusCode::OK);
     assert_eq!(fake.calls()[0].event()["requestContext"]["http"]["sourceIp"], "198.51.100.9");
 }
+
+/// Issue 13: the SDK's buffered Invoke (FIPS, dual-stack, other partitions) was reached by
+/// no test. Each case answers the same through it as through the direct path.
+#[tokio::test]
+async fn the_sdk_path_answers_as_the_direct_path_does() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use clap::Parser as _;
+    use lamux::invoke::Invoker;
+
+    let (fake, endpoint) = FakeLambda::start().await;
+    let sdk = lambda_client(&endpoint, 1);
+    let cli = lamux::config::Cli::try_parse_from(["lamux"]).expect("flags");
+    let direct = lamux::proxy::router(Arc::new(lamux::app(&cli, &sdk)));
+    let mut app = lamux::app(&cli, &sdk);
+    app.invoker = Invoker::through_sdk(&sdk, Duration::from_secs(30), Duration::from_secs(30));
+    let through_sdk = lamux::proxy::router(Arc::new(app));
+    for (function, status) in [
+        ("echo", StatusCode::OK),
+        ("nosuch", StatusCode::NOT_FOUND),
+        ("untyped", StatusCode::NOT_FOUND),
+        ("throttled", StatusCode::TOO_MANY_REQUESTS),
+        ("toolarge", StatusCode::PAYLOAD_TOO_LARGE),
+        ("broken", StatusCode::BAD_GATEWAY),
+        ("crash", StatusCode::BAD_GATEWAY),
+        ("huge", StatusCode::BAD_GATEWAY),
+    ] {
+        let before = fake.calls_to(function);
+        let by_sdk = send(&through_sdk, get(&format!("live-{function}.localdomain"), "/p?q=1")).await;
+        assert_eq!(by_sdk.status(), status, "{function} through the SDK");
+        assert_eq!(fake.calls_to(function), before + 1, "{function}: one call through the SDK");
+        let by_direct = send(&direct, get(&format!("live-{function}.localdomain"), "/p?q=1")).await;
+        assert_eq!(by_direct.status(), status, "{function} direct");
+        if function == "echo" {
+            assert_eq!(by_sdk.headers()["x-qualifier"], "live");
+            let (a, b): (serde_json::Value, serde_json::Value) = (
+                serde_json::from_slice(by_sdk.body()).expect("JSON"),
+                serde_json::from_slice(by_direct.body()).expect("JSON"),
+            );
+            assert_eq!(a["rawPath"], b["rawPath"]);
+            assert_eq!(a["queryStringParameters"], b["queryStringParameters"]);
+        }
+        if function == "throttled" {
+            assert_eq!(by_sdk.headers()["retry-after"], by_direct.headers()["retry-after"]);
+        }
+    }
+}
