@@ -11,6 +11,7 @@ use aws_sdk_cloudformation::types::{
     Capability, ChangeAction, ChangeSetStatus, ChangeSetType, Parameter, Replacement, ResourceStatus, Stack,
     StackEvent, StackStatus, Tag,
 };
+use lamux::backoff::Backoff;
 
 /// How long CloudFormation may take to compute a change set.
 const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);
@@ -18,24 +19,29 @@ const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);
 /// takes CloudFront 5 to 15 minutes.
 pub const OPERATION_DEADLINE: Duration = Duration::from_secs(60 * 60);
 
+/// Between two polls: 200 ms, growing by half, at most 5 s.
+const POLL_BACKOFF: Backoff =
+    Backoff { initial: Duration::from_millis(200), factor: 1.5, max: Duration::from_secs(5), jitter: false };
+
 /// Polls CloudFormation with a growing delay instead of a fixed sleep, until a deadline.
 struct Poll {
-    delay: Duration,
+    polls: u32,
     deadline: Instant,
     what: String,
 }
 
 impl Poll {
     fn new(what: impl Into<String>, within: Duration) -> Self {
-        Self { delay: Duration::from_millis(200), deadline: Instant::now() + within, what: what.into() }
+        Self { polls: 0, deadline: Instant::now() + within, what: what.into() }
     }
 
     async fn wait(&mut self) -> anyhow::Result<()> {
         if Instant::now() >= self.deadline {
             bail!("gave up waiting for {} (CloudFormation carries on; see `lamux-deploy status`)", self.what);
         }
-        tokio::time::sleep(self.delay.min(self.deadline.saturating_duration_since(Instant::now()))).await;
-        self.delay = (self.delay * 3 / 2).min(Duration::from_secs(5));
+        self.polls += 1;
+        let delay = POLL_BACKOFF.delay(self.polls);
+        tokio::time::sleep(delay.min(self.deadline.saturating_duration_since(Instant::now()))).await;
         Ok(())
     }
 }

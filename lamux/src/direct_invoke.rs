@@ -24,6 +24,7 @@ use hyper_util::rt::TokioExecutor;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::RwLock;
 
+use crate::backoff::Backoff;
 use crate::error::InvokeFailure;
 use crate::event::MAX_PAYLOAD;
 use crate::route::Target;
@@ -35,6 +36,40 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// A URI label as the SDK encodes it: everything but unreserved characters.
 const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// The SDK standard mode's retry quota (aws-smithy's `TokenBucket`): 500 tokens, 5 per
+/// retry, given back by the success that follows, and 1 by a success that needed none. A
+/// Lambda endpoint that fails for everyone is then not met with every request's retries.
+const RETRY_TOKENS: u32 = 500;
+const RETRY_COST: u32 = 5;
+
+#[derive(Debug)]
+struct RetryQuota {
+    tokens: std::sync::atomic::AtomicU32,
+}
+
+impl Default for RetryQuota {
+    fn default() -> Self {
+        Self { tokens: std::sync::atomic::AtomicU32::new(RETRY_TOKENS) }
+    }
+}
+
+impl RetryQuota {
+    /// Take `cost` tokens for a retry; false (and nothing taken) when too few are left.
+    fn take(&self, cost: u32) -> bool {
+        use std::sync::atomic::Ordering;
+        self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| left.checked_sub(cost)).is_ok()
+    }
+
+    /// A call succeeded after retries that took `spent` tokens (0: at once).
+    fn succeeded(&self, spent: u32) {
+        use std::sync::atomic::Ordering;
+        let refund = if spent == 0 { 1 } else { spent };
+        let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+            Some(left.saturating_add(refund).min(RETRY_TOKENS))
+        });
+    }
+}
 
 /// The pooled client Invokes go out on.
 type HttpClient = Client<Https, Full<Bytes>>;
@@ -76,8 +111,10 @@ pub struct DirectInvoke {
     credentials: SharedCredentialsProvider,
     cached: RwLock<Option<Credentials>>,
     max_attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+    /// Between attempts: the configured retry settings, with full jitter.
+    backoff: Backoff,
+    /// Shared by every request: how many retries lamux may still make.
+    quota: RetryQuota,
 }
 
 impl DirectInvoke {
@@ -103,8 +140,8 @@ impl DirectInvoke {
             credentials,
             cached: RwLock::new(None),
             max_attempts: retry.max_attempts().max(1),
-            initial_backoff: retry.initial_backoff(),
-            max_backoff: retry.max_backoff(),
+            backoff: Backoff::standard(retry.initial_backoff(), retry.max_backoff()),
+            quota: RetryQuota::default(),
         })
     }
 
@@ -119,6 +156,7 @@ impl DirectInvoke {
         deadline: tokio::time::Instant,
     ) -> Result<(u16, Answer), Failure> {
         let mut attempt = 1;
+        let mut spent = 0;
         loop {
             let result = self.attempt(target, payload.clone()).await;
             let retry = match &result {
@@ -129,21 +167,19 @@ impl DirectInvoke {
                 _ => false,
             };
             if !retry || attempt >= self.max_attempts {
+                if result.is_ok() {
+                    self.quota.succeeded(spent);
+                }
                 return result;
             }
-            let backoff = self.backoff(attempt);
-            if tokio::time::Instant::now() + backoff >= deadline {
+            let backoff = self.backoff.delay(attempt);
+            if tokio::time::Instant::now() + backoff >= deadline || !self.quota.take(RETRY_COST) {
                 return result;
             }
+            spent += RETRY_COST;
             tokio::time::sleep(backoff).await;
             attempt += 1;
         }
-    }
-
-    /// Full jitter: a random wait up to `initial_backoff * 2^(attempt-1)`, capped.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self.initial_backoff.saturating_mul(1 << (attempt - 1).min(16)).min(self.max_backoff);
-        ceiling.mul_f64(fastrand::f64())
     }
 
     fn http(&self) -> Result<&HttpClient, Failure> {
@@ -300,6 +336,20 @@ pub fn error_code_and_message(header: Option<&str>, body: &[u8]) -> (Option<Stri
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_retry_quota_runs_dry_and_refills_on_success() {
+        let quota = super::RetryQuota::default();
+        let retries = std::iter::from_fn(|| quota.take(super::RETRY_COST).then_some(())).count();
+        assert_eq!(retries, 100, "500 tokens, 5 a retry");
+        assert!(!quota.take(super::RETRY_COST));
+        quota.succeeded(10);
+        assert!(quota.take(super::RETRY_COST) && quota.take(super::RETRY_COST) && !quota.take(super::RETRY_COST));
+        for _ in 0..1_000 {
+            quota.succeeded(0);
+        }
+        assert_eq!(quota.tokens.load(Ordering::Relaxed), super::RETRY_TOKENS, "never past the bucket's size");
+    }
 
     use aws_config::{BehaviorVersion, Region};
     use aws_credential_types::provider::{ProvideCredentials, future};

@@ -22,6 +22,8 @@ use lambda_runtime_api_client::body::Body;
 use lambda_runtime_api_client::{PooledClient, build_request};
 use serde::{Deserialize, Serialize};
 
+use crate::backoff::Backoff;
+
 /// Consecutive failures of `event/next` before lamux gives up.
 const MAX_FAILURES: u32 = 10;
 /// Lambda gives external extensions up to 2 s after SHUTDOWN; used when the event's deadline
@@ -125,8 +127,12 @@ impl ExtensionsApi {
 }
 
 /// 100 ms, 200 ms, 400 ms … capped at 5 s.
+/// Between failed `event/next` calls: 100 ms, doubling, at most 5 s.
+const NEXT_BACKOFF: Backoff =
+    Backoff { initial: Duration::from_millis(100), factor: 2.0, max: Duration::from_secs(5), jitter: false };
+
 fn backoff(failures: u32) -> Duration {
-    Duration::from_millis(100u64.saturating_mul(1 << failures.saturating_sub(1).min(6))).min(Duration::from_secs(5))
+    NEXT_BACKOFF.delay(failures)
 }
 
 /// Time from `now` to the SHUTDOWN deadline, less a margin for the exit itself.

@@ -19,6 +19,7 @@
 //! URL) and [`extension`] (a Lambda extension serving its function on a local port).
 
 pub mod access;
+pub mod backoff;
 pub mod config;
 pub mod direct_invoke;
 pub mod error;
