@@ -48,9 +48,9 @@ fn committed_templates_are_current() {
     }
 }
 
-/// The JSON of every snapshot of the stack (deployer/src/snapshots), written out for cfn-lint.
+/// The JSON of every snapshot of the stack (deployer/src/stack/snapshots), written out for cfn-lint.
 fn snapshot_templates(dir: &Path) -> Vec<PathBuf> {
-    let snapshots = root().join("deployer/src/snapshots");
+    let snapshots = root().join("deployer/src/stack/snapshots");
     let mut files = Vec::new();
     for entry in std::fs::read_dir(&snapshots).expect("snapshots") {
         let path = entry.expect("entry").path();
