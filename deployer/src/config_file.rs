@@ -55,11 +55,10 @@ fn file_arguments(command: &clap::Command, matches: &ArgMatches) -> anyhow::Resu
         let Some(arg) = leaf.get_arguments().find(|arg| arg.get_long() == Some(key.as_str())) else {
             continue;
         };
-        let given = leaf_matches.try_get_raw(arg.get_id().as_str()).ok().flatten().is_some()
-            && matches!(
-                leaf_matches.value_source(arg.get_id().as_str()),
-                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-            );
+        let given = matches!(
+            leaf_matches.value_source(arg.get_id().as_str()),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        );
         if given {
             continue;
         }

@@ -295,13 +295,18 @@ async fn follow(cf: &Client, stack: &str, marker: Option<&str>, started: Instant
 /// The stack's outputs, sorted by key.
 pub async fn outputs(cf: &Client, stack: &str) -> anyhow::Result<Vec<(String, String)>> {
     let described = describe(cf, stack).await?.with_context(|| format!("there is no stack {stack}"))?;
+    Ok(outputs_of(&described))
+}
+
+/// The outputs of a stack already described, sorted by key.
+pub fn outputs_of(described: &Stack) -> Vec<(String, String)> {
     let mut outputs: Vec<(String, String)> = described
         .outputs()
         .iter()
         .map(|o| (o.output_key().unwrap_or_default().to_owned(), o.output_value().unwrap_or_default().to_owned()))
         .collect();
     outputs.sort();
-    Ok(outputs)
+    outputs
 }
 
 /// The template the stack runs now, as CloudFormation stored it.

@@ -259,7 +259,7 @@ pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>,
     let hint = described.stack_status().filter(|s| deploy::is_dead(s)).map(|_| {
         "this stack can only be deleted: `lamux-deploy up` replaces it, `lamux-deploy down` deletes it".to_owned()
     });
-    let outputs = deploy::outputs(cf, stack_name).await?;
+    let outputs = deploy::outputs_of(&described);
     let code = match binary_path {
         Some(path) => Some(code_status(&clients, stack_name, path).await?),
         None => None,

@@ -12,11 +12,11 @@ use support::{
     tempdir,
 };
 
+/// `up` of a stack that may invoke `app`, with these flags.
 fn up_args<'a>(stack: &'a str, binary: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["up", "--stack-name", stack, "--domain-suffix", "example.com", "--allow-function", "app"];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["--binary", binary]);
-    args
+    let mut flags = vec!["--allow-function", "app"];
+    flags.extend_from_slice(extra);
+    support::up_args(stack, binary, &flags)
 }
 
 #[tokio::test]
@@ -78,21 +78,7 @@ async fn the_origin_secret_is_made_once_kept_and_rotated_and_never_shown() {
     assert_eq!(new_secret.len(), 64);
     assert!(!printed.contains(&new_secret) && !String::from_utf8_lossy(&rotated.stderr).contains(&new_secret));
 
-    stdout(&deploy(&[
-        "up",
-        "--stack-name",
-        stack,
-        "--domain-suffix",
-        "example.com",
-        "--allow-function",
-        "app",
-        "--memory",
-        "256",
-        "--termination-protection",
-        "false",
-        "--binary",
-        &binary,
-    ]));
+    stdout(&deploy(&up_args(stack, &binary, &["--memory", "256", "--termination-protection", "false"])));
     stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
 }
 

@@ -7,7 +7,7 @@ mod support;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use support::{ACCOUNT, binary, deploy, sdk_config, stdout, tempdir};
+use support::{ACCOUNT, binary, deploy, sdk_config, stdout, tempdir, up_args};
 
 /// A function with a published version and these aliases pointing at it.
 async fn function_with_aliases(lambda: &aws_sdk_lambda::Client, role: &str, name: &str, aliases: &[&str]) {
@@ -35,20 +35,11 @@ async fn urls_lists_the_aliases_the_stack_allows() {
     let dir = tempdir("urls");
     let binary = binary(&dir, "urls").display().to_string();
     let stack = "lamux-urls";
-    stdout(&deploy(&[
-        "up",
-        "--stack-name",
+    stdout(&deploy(&up_args(
         stack,
-        "--domain-suffix",
-        "example.com",
-        "--allow-function",
-        "urls-web,urls-api",
-        "--allow-alias",
-        "live,pr*",
-        "--yes",
-        "--binary",
         &binary,
-    ]));
+        &["--allow-function", "urls-web,urls-api", "--allow-alias", "live,pr*", "--yes"],
+    )));
     let config = sdk_config();
     let cloudformation = aws_sdk_cloudformation::Client::new(&config);
     let role = cloudformation.describe_stack_resource().stack_name(stack).logical_resource_id("LamuxRole").send().await;
@@ -79,20 +70,7 @@ async fn urls_lists_the_aliases_the_stack_allows() {
     assert!(text.contains("https://pr42-urls-web.example.com/  (urls-web:pr42 -> version 1)"), "{text}");
 
     // A fixed function: ALIAS.SUFFIX.
-    stdout(&deploy(&[
-        "up",
-        "--stack-name",
-        stack,
-        "--domain-suffix",
-        "example.com",
-        "--function-name",
-        "urls-web",
-        "--allow-alias",
-        "live,pr*",
-        "--yes",
-        "--binary",
-        &binary,
-    ]));
+    stdout(&deploy(&up_args(stack, &binary, &["--function-name", "urls-web", "--allow-alias", "live,pr*", "--yes"])));
     let fixed = stdout(&deploy(&["urls", "--stack-name", stack, "--json"]));
     let fixed: serde_json::Value = serde_json::from_str(&fixed).expect("JSON");
     let urls: Vec<&str> = fixed.as_array().expect("array").iter().filter_map(|r| r["url"].as_str()).collect();

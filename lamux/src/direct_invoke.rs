@@ -100,6 +100,12 @@ pub enum Failure {
     Failed(InvokeFailure),
 }
 
+impl From<InvokeFailure> for Failure {
+    fn from(failure: InvokeFailure) -> Self {
+        Self::Failed(failure)
+    }
+}
+
 #[derive(Debug)]
 pub struct DirectInvoke {
     /// Built on the first call: loading the system's TLS roots takes milliseconds, which
@@ -195,11 +201,7 @@ impl DirectInvoke {
 
     async fn attempt(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
         let request = self.signed(target, payload).await?;
-        let response = self
-            .http()?
-            .request(request)
-            .await
-            .map_err(|err| Failure::Failed(InvokeFailure::Unreachable(err.into())))?;
+        let response = self.http()?.request(request).await.map_err(|err| InvokeFailure::Unreachable(err.into()))?;
         let (parts, body) = response.into_parts();
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         // An Invoke answer is at most 6 MB; reading stops just past that.
@@ -238,11 +240,11 @@ impl DirectInvoke {
             .header(http::header::USER_AGENT, concat!("lamux/", env!("CARGO_PKG_VERSION")))
             .header(http::header::CONTENT_TYPE, "application/octet-stream")
             .body(Full::new(payload.clone()))
-            .map_err(|err| Failure::Failed(InvokeFailure::Request(err.into())))?;
+            .map_err(|err| InvokeFailure::Request(err.into()))?;
         let host = request.uri().authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
         request.headers_mut().insert(
             http::header::HOST,
-            http::HeaderValue::from_str(&host).map_err(|err| Failure::Failed(InvokeFailure::Request(err.into())))?,
+            http::HeaderValue::from_str(&host).map_err(|err| InvokeFailure::Request(err.into()))?,
         );
         let identity: Identity = credentials.into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
@@ -252,13 +254,13 @@ impl DirectInvoke {
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
-            .map_err(|err| Failure::Failed(InvokeFailure::Signing(err.into())))?
+            .map_err(|err| InvokeFailure::Signing(err.into()))?
             .into();
         let headers = request.headers().iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
         let signable = SignableRequest::new("POST", uri.as_str(), headers, SignableBody::Bytes(&payload))
-            .map_err(|err| Failure::Failed(InvokeFailure::Signing(err.into())))?;
+            .map_err(|err| InvokeFailure::Signing(err.into()))?;
         let (instructions, _signature) =
-            sign(signable, &params).map_err(|err| Failure::Failed(InvokeFailure::Signing(err.into())))?.into_parts();
+            sign(signable, &params).map_err(|err| InvokeFailure::Signing(err.into()))?.into_parts();
         instructions.apply_to_request_http1x(&mut request);
         Ok(request)
     }
@@ -275,11 +277,8 @@ impl DirectInvoke {
         if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
             return Ok(credentials.clone());
         }
-        let credentials = self
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(|err| Failure::Failed(InvokeFailure::Credentials(err.into())))?;
+        let credentials =
+            self.credentials.provide_credentials().await.map_err(|err| InvokeFailure::Credentials(err.into()))?;
         *cached = Some(credentials.clone());
         Ok(credentials)
     }

@@ -63,6 +63,14 @@ pub fn deploy(args: &[&str]) -> Output {
     deploy_with(args, None, &[])
 }
 
+/// `up` of `stack` under example.com with `binary`, and these flags between.
+pub fn up_args<'a>(stack: &'a str, binary: &'a str, flags: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["up", "--stack-name", stack, "--domain-suffix", "example.com"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["--binary", binary]);
+    args
+}
+
 pub fn stdout(output: &Output) -> String {
     assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
