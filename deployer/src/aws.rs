@@ -14,13 +14,19 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// From `--region` and `--profile`.
     pub async fn new(aws: &AwsArgs) -> anyhow::Result<Self> {
+        Self::from_env(aws.region.as_deref(), aws.profile.as_deref()).await
+    }
+
+    /// From the standard chain, with a region and a profile over it when given.
+    pub async fn from_env(region: Option<&str>, profile: Option<&str>) -> anyhow::Result<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(profile) = &aws.profile {
+        if let Some(profile) = profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(region) = &aws.region {
-            loader = loader.region(Region::new(region.clone()));
+        if let Some(region) = region {
+            loader = loader.region(Region::new(region.to_owned()));
         }
         let config = loader.load().await;
         anyhow::ensure!(

@@ -8,6 +8,9 @@ use anyhow::{Context as _, bail};
 use crate::options::Arch;
 use crate::package;
 
+/// Where `cargo lambda build` puts lamux's bootstrap.
+pub const DEFAULT_BUILD: &str = "target/lambda/lamux/bootstrap";
+
 /// A binary's bytes and the architecture its ELF header names.
 pub struct Binary {
     pub bytes: Vec<u8>,
@@ -49,5 +52,5 @@ fn build(arch: Arch) -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("cargo lambda build failed ({status}); run it from the lamux source tree, or pass --binary");
     }
-    Ok(PathBuf::from("target/lambda/lamux/bootstrap"))
+    Ok(PathBuf::from(DEFAULT_BUILD))
 }

@@ -14,6 +14,8 @@ pub mod cli;
 pub mod config_file;
 pub mod constructs;
 pub mod deploy;
+pub mod engine;
+pub mod lamux_construct;
 pub mod local;
 pub mod options;
 pub mod package;
@@ -21,7 +23,11 @@ pub mod remote;
 pub mod review;
 pub mod stack;
 pub mod template;
+pub mod tree;
 pub mod urls;
+
+pub use lamux_construct::{Lamux, LamuxProps};
+pub use tree::{Construct, Stack};
 
 use cli::{Cli, Command, LayerCommand};
 

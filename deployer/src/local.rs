@@ -9,6 +9,7 @@ use crate::binary::{self, Binary};
 use crate::options::{Arch, StackArgs};
 use crate::package::{self, Archive};
 use crate::stack;
+use crate::tree::AssetSource;
 
 /// One zip of the asset manifest.
 #[derive(Debug, Serialize)]
@@ -36,7 +37,8 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
         };
         let options = args.validate(binary_arch)?;
         warn(&options);
-        print!("{}", stack::template(&options).to_json());
+        let code = AssetSource::Bootstrap(args.binary.clone().unwrap_or_else(|| binary::DEFAULT_BUILD.into()));
+        print!("{}", stack::template(&options, code)?.to_json());
         return Ok(());
     };
     let binary = binary::load(args.binary.as_deref(), args.arch)?;
@@ -44,7 +46,8 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
     warn(&options);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let manifest = write_zips(&binary, out)?;
-    write(&out.join("template.json"), stack::template(&options).to_json().as_bytes())?;
+    let code = AssetSource::Archive(package::function_zip(&binary.bytes)?);
+    write(&out.join("template.json"), stack::template(&options, code)?.to_json().as_bytes())?;
     let manifest_json = serde_json::to_string_pretty(&manifest).context("manifest")? + "\n";
     write(&out.join("assets.json"), manifest_json.as_bytes())?;
     eprintln!(

@@ -9,6 +9,10 @@ use anyhow::{Context as _, bail, ensure};
 use clap::{Args, ValueEnum};
 use lamux::config::InvokeMode;
 
+use crate::binary;
+use crate::lamux_construct::LamuxProps;
+use crate::tree::AssetSource;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Arch {
     #[value(name = "x86_64")]
@@ -144,6 +148,19 @@ pub enum InvokeScope {
 }
 
 impl InvokeScope {
+    /// Every function with `allow_all`, else the allow-list, else the fixed function.
+    pub fn of(allow_all: bool, allow_function: &[String], function_name: &str) -> Self {
+        if allow_all {
+            Self::All
+        } else if !allow_function.is_empty() {
+            Self::Functions(allow_function.to_vec())
+        } else if function_name != "*" {
+            Self::Functions(vec![function_name.to_owned()])
+        } else {
+            Self::Nothing
+        }
+    }
+
     /// What the user should hear about this scope before deploying it.
     pub fn warning(&self) -> Option<&'static str> {
         match self {
@@ -243,15 +260,7 @@ impl StackArgs {
                 "--allow-alias {alias:?} is not an alias or glob (lamux routes aliases of letters and digits)"
             );
         }
-        let scope = if self.allow_all_functions {
-            InvokeScope::All
-        } else if !self.allow_function.is_empty() {
-            InvokeScope::Functions(self.allow_function.clone())
-        } else if self.function_name != "*" {
-            InvokeScope::Functions(vec![self.function_name.clone()])
-        } else {
-            InvokeScope::Nothing
-        };
+        let scope = InvokeScope::of(self.allow_all_functions, &self.allow_function, &self.function_name);
         let upstream = self.upstream_timeout;
         ensure!(!upstream.is_zero(), "--upstream-timeout must be longer than zero");
         let timeout = self.timeout.unwrap_or(upstream + Duration::from_secs(5));
@@ -290,25 +299,44 @@ impl StackArgs {
             error_details: self.error_details,
         };
         // The environment the function will get must be one lamux starts with.
-        let environment = crate::stack::environment(&options);
-        // A value taken from a parameter (the origin secret) stands in as a placeholder.
-        let literal =
-            environment.iter().map(|(name, value)| (name.as_str(), value.as_literal().unwrap_or("parameter")));
-        lamux::config::Cli::from_environment(literal)
-            .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))
-            .context("lamux would not start with this configuration")?;
+        crate::stack::template(&options, AssetSource::Bootstrap(binary::DEFAULT_BUILD.into()))?;
         Ok(options)
     }
 }
 
-fn whole_seconds(duration: Duration) -> u32 {
+impl StackOptions {
+    /// The [`Lamux`](crate::Lamux) construct's props for these options.
+    pub fn lamux_props(&self, code: AssetSource) -> LamuxProps {
+        LamuxProps {
+            domain_suffix: self.domain_suffix.clone(),
+            function_name: self.function_name.clone(),
+            code,
+            allow_functions: self.allow_function.clone(),
+            allow_all_functions: self.scope == InvokeScope::All,
+            allow_aliases: self.aliases.clone(),
+            arch: self.arch,
+            memory_size: self.memory,
+            upstream_timeout: self.upstream_timeout,
+            timeout_secs: Some(self.timeout_secs),
+            origin_read_timeout_secs: Some(self.origin_read_timeout_secs),
+            log_retention_days: self.log_retention_days,
+            certificate_arn: self.certificate_arn.clone(),
+            hosted_zone_id: self.hosted_zone_id.clone(),
+            origin_auth: self.origin_auth,
+            invoke_mode: self.invoke_mode,
+            error_details: self.error_details,
+        }
+    }
+}
+
+pub(crate) fn whole_seconds(duration: Duration) -> u32 {
     u32::try_from(duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).unwrap_or(u32::MAX)
 }
 
 /// CloudFront must wait for lamux's own answer, a 504 included, which comes at most the
 /// upstream timeout after the request: a second more. Past CloudFront's default limit the
 /// user must say that the account's quota allows it.
-fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
+pub(crate) fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
     let needed = whole_seconds(upstream).saturating_add(1);
     match flag {
         Some(given) => {

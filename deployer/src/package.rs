@@ -17,6 +17,12 @@ pub struct Archive {
 }
 
 impl Archive {
+    /// A zip's bytes, with their digest.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        let sha256 = hex(&Sha256::digest(&bytes));
+        Self { bytes, sha256 }
+    }
+
     /// The S3 key under which this exact content is stored.
     pub fn key(&self, kind: &str) -> String {
         format!("lamux/{kind}-{}.zip", self.sha256)
@@ -50,9 +56,7 @@ fn zip_one(path: &str, binary: &[u8]) -> anyhow::Result<Archive> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     writer.start_file(path, options).context("zip entry")?;
     writer.write_all(binary).context("zip write")?;
-    let bytes = writer.finish().context("zip finish")?.into_inner();
-    let sha256 = hex(&Sha256::digest(&bytes));
-    Ok(Archive { bytes, sha256 })
+    Ok(Archive::new(writer.finish().context("zip finish")?.into_inner()))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

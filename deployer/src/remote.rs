@@ -5,7 +5,6 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
 use anyhow::{Context as _, bail, ensure};
-use aws_sdk_cloudformation::types::{Parameter, Stack, StackStatus, Tag};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionContentInput, Runtime};
 use serde_json::{Value, json};
@@ -13,148 +12,32 @@ use serde_json::{Value, json};
 use crate::aws::Clients;
 use crate::cli::{AwsArgs, BinaryArgs, Confirm, DeployArgs};
 use crate::deploy::{self, Plan, ResourceChange};
+use crate::engine::{self, Deployment, Intent, Prepared};
 use crate::local::warn;
-use crate::options::{Arch, OriginAuth, StackArgs};
-use crate::review::{self, PropertyChange, Risks};
-use crate::{assets, binary, package, stack, urls};
+use crate::options::{Arch, StackArgs};
+use crate::tree::AssetSource;
+use crate::{binary, package, review, stack, urls};
 
-/// CloudFormation's limit for a template passed in the request body.
-const TEMPLATE_BODY_LIMIT: usize = 51_200;
-
-/// What `diff` and `up` share: the change set and what it means.
-struct Prepared {
-    clients: Clients,
-    stack_name: String,
-    plan: Plan,
-    properties: Vec<PropertyChange>,
-    parameters: Vec<String>,
-    risks: Risks,
-}
-
-/// Whether this run may write: `diff` only creates (and deletes) its own change set.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Intent {
-    Preview,
-    Deploy { rotate_secret: bool },
-}
-
+/// `diff` and `up`: the stack from the options, and its change set.
 async fn prepare(
     aws: &AwsArgs,
     args: &StackArgs,
     intent: Intent,
-    tags: &[(String, String)],
-) -> anyhow::Result<Prepared> {
+    deploy_args: Option<&DeployArgs>,
+) -> anyhow::Result<(Clients, Prepared)> {
     let binary = binary::load(args.binary.as_deref(), args.arch)?;
     let options = args.validate(Some(binary.arch))?;
     warn(&options);
-    let template = stack::template(&options);
-    let template_json = template.to_json();
-    ensure!(
-        template_json.len() <= TEMPLATE_BODY_LIMIT,
-        "the template is {} bytes; CloudFormation takes at most {TEMPLATE_BODY_LIMIT}",
-        template_json.len()
-    );
-    let archive = package::function_zip(&binary.bytes)?;
+    let code = AssetSource::Archive(package::function_zip(&binary.bytes)?);
+    let synthesized = stack::synthesize(&options, code)?;
     let clients = Clients::new(aws).await?;
-    let cf = &clients.cloudformation;
-    let stack_name = options.stack_name.clone();
-    let mut existing = deploy::describe(cf, &stack_name).await?;
-    if let Some(status) = existing.as_ref().and_then(|s| s.stack_status()).filter(|s| deploy::is_dead(s)) {
-        match intent {
-            Intent::Preview => bail!(
-                "stack {stack_name} is in {} and can only be deleted: `lamux-deploy up` replaces it, \
-                 `lamux-deploy down` deletes it",
-                status.as_str()
-            ),
-            Intent::Deploy { .. } => {
-                eprintln!("stack {stack_name} is in {}; deleting it to start again", status.as_str());
-                deploy::delete(cf, &stack_name).await?;
-                existing = None;
-            }
-        }
+    let mut deployment = Deployment::new(&options.stack_name, &synthesized);
+    if let Some(deploy_args) = deploy_args {
+        deployment.tags.clone_from(&deploy_args.tags);
+        deployment.rotate_secrets = deploy_args.rotate_origin_secret;
     }
-    let creates_stack = existing.as_ref().is_none_or(|s| s.stack_status() == Some(&StackStatus::ReviewInProgress));
-    let bucket = assets::bucket(&clients).await?;
-    let key = match intent {
-        Intent::Deploy { .. } => {
-            assets::ensure_bucket(&clients, &bucket).await?;
-            // The code a rollback would return to stays as long as the new code.
-            if let Some(previous) = existing.as_ref().and_then(|s| parameter(s, stack::CODE_KEY)) {
-                assets::refresh(&clients, &bucket, &previous).await?;
-            }
-            assets::upload(&clients, &bucket, "bootstrap", &archive).await?
-        }
-        Intent::Preview => archive.key("bootstrap"),
-    };
-    let mut parameters =
-        vec![value_parameter(stack::CODE_BUCKET, &bucket.name), value_parameter(stack::CODE_KEY, &key)];
-    let mut parameter_notes = Vec::new();
-    if options.origin_auth == OriginAuth::Secret {
-        let kept = existing.as_ref().is_some_and(|s| has_parameter(s, stack::ORIGIN_SECRET));
-        match intent {
-            Intent::Deploy { rotate_secret: false } | Intent::Preview if kept => parameters
-                .push(Parameter::builder().parameter_key(stack::ORIGIN_SECRET).use_previous_value(true).build()),
-            _ => {
-                parameters.push(value_parameter(stack::ORIGIN_SECRET, &new_secret()?));
-                parameter_notes.push(format!(
-                    "    {}: {}",
-                    stack::ORIGIN_SECRET,
-                    if kept { "a new secret (rotated)" } else { "a new secret" }
-                ));
-            }
-        }
-    }
-    if let Some(existing) = &existing {
-        for new in &parameters {
-            let (Some(name), Some(value)) = (new.parameter_key(), new.parameter_value()) else { continue };
-            // A NoEcho value is never shown, old or new.
-            if template.no_echo_parameters().any(|id| id == name) {
-                continue;
-            }
-            match parameter(existing, name) {
-                Some(old) if old != value && old != "****" => {
-                    parameter_notes.push(format!("    {name}: {old} -> {value}"))
-                }
-                _ => {}
-            }
-        }
-    }
-    let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-    let request = deploy::Request { template: &template_json, parameters, tags, creates_stack };
-    let plan = deploy::plan(cf, &stack_name, request).await?;
-    let new: Value = serde_json::from_str(&template_json).context("the template is not JSON")?;
-    let old = if creates_stack { None } else { Some(deploy::deployed_template(cf, &stack_name).await?) };
-    let properties = old.as_ref().map(|old| review::property_changes(old, &new)).unwrap_or_default();
-    let changes = match &plan {
-        Plan::ChangeSet { changes, .. } => changes.as_slice(),
-        Plan::NoChanges => &[],
-    };
-    let risks = Risks::assess(old.as_ref(), &new, changes);
-    Ok(Prepared { clients, stack_name, plan, properties, parameters: parameter_notes, risks })
-}
-
-fn value_parameter(key: &str, value: &str) -> Parameter {
-    Parameter::builder().parameter_key(key).parameter_value(value).build()
-}
-
-fn parameter(stack: &Stack, key: &str) -> Option<String> {
-    stack
-        .parameters()
-        .iter()
-        .find(|p| p.parameter_key() == Some(key))
-        .and_then(|p| p.parameter_value())
-        .map(str::to_owned)
-}
-
-fn has_parameter(stack: &Stack, key: &str) -> bool {
-    stack.parameters().iter().any(|p| p.parameter_key() == Some(key))
-}
-
-/// 32 bytes from the operating system's generator, as 64 hex digits.
-fn new_secret() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("cannot generate the origin secret: {err}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    let prepared = engine::prepare(&clients, &deployment, intent).await?;
+    Ok((clients, prepared))
 }
 
 fn show(prepared: &Prepared, changes: &[ResourceChange]) {
@@ -180,26 +63,24 @@ fn show(prepared: &Prepared, changes: &[ResourceChange]) {
 }
 
 pub async fn diff(aws: &AwsArgs, args: &StackArgs) -> anyhow::Result<()> {
-    let prepared = prepare(aws, args, Intent::Preview, &[]).await?;
+    let (clients, prepared) = prepare(aws, args, Intent::Preview, None).await?;
     match &prepared.plan {
         Plan::NoChanges => println!("no changes to stack {}", prepared.stack_name),
-        Plan::ChangeSet { id, creates_stack, changes } => {
+        Plan::ChangeSet { changes, .. } => {
             show(&prepared, changes);
-            let cf = &prepared.clients.cloudformation;
-            deploy::discard(cf, &prepared.stack_name, id, *creates_stack).await?;
+            engine::discard(&clients, &prepared).await?;
         }
     }
     Ok(())
 }
 
 pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confirm: Confirm) -> anyhow::Result<()> {
-    let intent = Intent::Deploy { rotate_secret: deploy_args.rotate_origin_secret };
-    let prepared = prepare(aws, args, intent, &deploy_args.tags).await?;
-    let cf = &prepared.clients.cloudformation;
+    let (clients, prepared) = prepare(aws, args, Intent::Deploy, Some(deploy_args)).await?;
+    let cf = &clients.cloudformation;
     let stack_name = &prepared.stack_name;
     match &prepared.plan {
         Plan::NoChanges => println!("no changes to stack {stack_name}"),
-        Plan::ChangeSet { id, creates_stack, changes } => {
+        Plan::ChangeSet { changes, .. } => {
             show(&prepared, changes);
             let reasons = review::approval_reasons(deploy_args.require_approval, &prepared.risks, changes);
             let answer = if reasons.is_empty() {
@@ -209,13 +90,13 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
             };
             if !matches!(answer, Ok(true)) {
                 // Refused or not asked: nothing of this change set stays behind.
-                deploy::discard(cf, stack_name, id, *creates_stack).await?;
+                engine::discard(&clients, &prepared).await?;
                 answer?;
                 bail!("not deployed");
             }
-            deploy::execute(cf, stack_name, id).await?;
         }
     }
+    let outputs = engine::execute(&clients, &prepared).await?;
     if let Some(on) = deploy_args.termination_protection {
         cf.update_termination_protection()
             .stack_name(stack_name)
@@ -225,7 +106,6 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
             .context("cannot set termination protection")?;
         eprintln!("termination protection {}", if on { "on" } else { "off" });
     }
-    let outputs = deploy::outputs(cf, stack_name).await?;
     print_outputs(&outputs);
     if let Some(path) = &deploy_args.outputs_file {
         let json = serde_json::to_string_pretty(&outputs_json(&outputs)).context("outputs")? + "\n";

@@ -1,6 +1,13 @@
+//! CloudFront: a viewer-request [`Function`], an [`OriginAccessControl`], and a
+//! [`Distribution`] (`AWS::CloudFront::*`).
+
+use bon::Builder;
 use serde::Serialize;
 
 use crate::template::{Expr, Resource};
+use crate::tree::{
+    CfnResource, CloudFrontFunctionArn, Construct, DistributionId, DomainName, Error, OriginAccessControlId, Ref,
+};
 
 /// Managed cache policy CachingDisabled.
 pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -8,74 +15,134 @@ pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 /// so the viewer's Host must not reach it.
 pub const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
-/// `AWS::CloudFront::Function`: the viewer-request function that sets X-Forwarded-Host.
-#[derive(Debug, Serialize)]
+/// `AWS::CloudFront::Function` properties.
+#[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-pub struct Function {
+pub struct FunctionProps {
+    /// `Name`: unique in the account (every region).
+    #[builder(into)]
     pub name: Expr,
+    /// `AutoPublish`: publish to LIVE on every change.
+    #[builder(default = true)]
     pub auto_publish: bool,
+    /// `FunctionCode`: the JavaScript source.
+    #[builder(into)]
     pub function_code: String,
+    /// `FunctionConfig`
     pub function_config: FunctionConfig,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionConfig {
     pub comment: String,
-    pub runtime: &'static str,
+    /// `cloudfront-js-1.0` or `cloudfront-js-2.0`.
+    pub runtime: String,
 }
 
-impl Resource for Function {
+impl Resource for FunctionProps {
     const TYPE: &'static str = "AWS::CloudFront::Function";
 }
 
-#[derive(Debug, Serialize)]
+/// A CloudFront Function.
+#[derive(Clone)]
+pub struct Function {
+    resource: CfnResource<FunctionProps>,
+}
+
+impl Function {
+    pub fn new(scope: &impl Construct, id: &str, props: FunctionProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    /// `Fn::GetAtt FunctionARN`
+    pub fn arn(&self) -> Ref<CloudFrontFunctionArn> {
+        Ref::unchecked(self.resource.get_att("FunctionARN"))
+    }
+
+    pub fn resource(&self) -> &CfnResource<FunctionProps> {
+        &self.resource
+    }
+}
+
+/// `AWS::CloudFront::OriginAccessControl` properties.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct OriginAccessControl {
+pub struct OriginAccessControlProps {
     pub origin_access_control_config: OriginAccessControlConfig,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OriginAccessControlConfig {
     pub name: Expr,
     pub description: String,
-    pub origin_access_control_origin_type: &'static str,
-    pub signing_behavior: &'static str,
-    pub signing_protocol: &'static str,
+    /// `lambda`, `s3`, `mediastore` or `mediapackagev2`.
+    pub origin_access_control_origin_type: String,
+    /// `always`, `never` or `no-override`.
+    pub signing_behavior: String,
+    pub signing_protocol: String,
 }
 
-impl Resource for OriginAccessControl {
+impl Resource for OriginAccessControlProps {
     const TYPE: &'static str = "AWS::CloudFront::OriginAccessControl";
 }
 
-#[derive(Debug, Serialize)]
+/// Lets CloudFront sign its requests to an origin (here a Function URL with `AWS_IAM`).
+#[derive(Clone)]
+pub struct OriginAccessControl {
+    resource: CfnResource<OriginAccessControlProps>,
+}
+
+impl OriginAccessControl {
+    pub fn new(scope: &impl Construct, id: &str, props: OriginAccessControlProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    /// `Fn::GetAtt Id`
+    pub fn id(&self) -> Ref<OriginAccessControlId> {
+        Ref::unchecked(self.resource.get_att("Id"))
+    }
+}
+
+/// `AWS::CloudFront::Distribution` properties.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Distribution {
+pub struct DistributionProps {
     pub distribution_config: DistributionConfig,
 }
 
-impl Resource for Distribution {
+impl Resource for DistributionProps {
     const TYPE: &'static str = "AWS::CloudFront::Distribution";
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
+#[builder(on(String, into))]
 pub struct DistributionConfig {
     pub comment: String,
+    #[builder(default = true)]
     pub enabled: bool,
-    pub http_version: &'static str,
+    /// `http1.1`, `http2`, `http3` or `http2and3`.
+    #[builder(default = "http2and3".to_owned())]
+    pub http_version: String,
     #[serde(rename = "IPV6Enabled")]
+    #[builder(default = true)]
     pub ipv6_enabled: bool,
-    pub price_class: &'static str,
+    /// `PriceClass_100`, `PriceClass_200` or `PriceClass_All`.
+    #[builder(default = "PriceClass_All".to_owned())]
+    pub price_class: String,
+    /// `Aliases`: the domain names the distribution answers for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[builder(default)]
     pub aliases: Vec<String>,
+    #[builder(default = ViewerCertificate::default_certificate())]
     pub viewer_certificate: ViewerCertificate,
     pub origins: Vec<Origin>,
     pub default_cache_behavior: CacheBehavior,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ViewerCertificate {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,12 +150,13 @@ pub struct ViewerCertificate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acm_certificate_arn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssl_support_method: Option<&'static str>,
+    pub ssl_support_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub minimum_protocol_version: Option<&'static str>,
+    pub minimum_protocol_version: Option<String>,
 }
 
 impl ViewerCertificate {
+    /// `*.cloudfront.net`'s certificate: the distribution answers on its own domain only.
     pub fn default_certificate() -> Self {
         Self {
             cloud_front_default_certificate: Some(true),
@@ -98,65 +166,103 @@ impl ViewerCertificate {
         }
     }
 
+    /// An ACM certificate (in us-east-1), SNI only, TLS 1.2 or later.
     pub fn acm(certificate_arn: &str) -> Self {
         Self {
             cloud_front_default_certificate: None,
             acm_certificate_arn: Some(certificate_arn.to_owned()),
-            ssl_support_method: Some("sni-only"),
-            minimum_protocol_version: Some("TLSv1.2_2021"),
+            ssl_support_method: Some("sni-only".to_owned()),
+            minimum_protocol_version: Some("TLSv1.2_2021".to_owned()),
         }
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Origin {
-    pub id: &'static str,
+    pub id: String,
     pub domain_name: Expr,
     pub custom_origin_config: CustomOriginConfig,
     /// Headers CloudFront adds to every origin request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub origin_custom_headers: Vec<OriginCustomHeader>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin_access_control_id: Option<Expr>,
+    pub origin_access_control_id: Option<Ref<OriginAccessControlId>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OriginCustomHeader {
     pub header_name: String,
     pub header_value: Expr,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CustomOriginConfig {
-    pub origin_protocol_policy: &'static str,
+    /// `http-only`, `match-viewer` or `https-only`.
+    pub origin_protocol_policy: String,
     #[serde(rename = "OriginSSLProtocols")]
-    pub origin_ssl_protocols: Vec<&'static str>,
+    pub origin_ssl_protocols: Vec<String>,
     /// Seconds CloudFront waits for the origin's answer (1-60, up to 180 with a quota increase).
     pub origin_read_timeout: u32,
     /// Seconds CloudFront keeps an idle connection to the origin open for reuse (1-60).
     pub origin_keepalive_timeout: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CacheBehavior {
-    pub target_origin_id: &'static str,
-    pub viewer_protocol_policy: &'static str,
-    pub allowed_methods: Vec<&'static str>,
-    pub cached_methods: Vec<&'static str>,
-    pub cache_policy_id: &'static str,
-    pub origin_request_policy_id: &'static str,
+    pub target_origin_id: String,
+    /// `allow-all`, `redirect-to-https` or `https-only`.
+    pub viewer_protocol_policy: String,
+    pub allowed_methods: Vec<String>,
+    pub cached_methods: Vec<String>,
+    pub cache_policy_id: String,
+    pub origin_request_policy_id: String,
     pub compress: bool,
     pub function_associations: Vec<FunctionAssociation>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionAssociation {
-    pub event_type: &'static str,
+    /// `viewer-request` or `viewer-response`.
+    pub event_type: String,
     #[serde(rename = "FunctionARN")]
-    pub function_arn: Expr,
+    pub function_arn: Ref<CloudFrontFunctionArn>,
+}
+
+/// A CloudFront distribution.
+#[derive(Clone)]
+pub struct Distribution {
+    resource: CfnResource<DistributionProps>,
+}
+
+impl Distribution {
+    pub fn new(scope: &impl Construct, id: &str, config: DistributionConfig) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, DistributionProps { distribution_config: config })? })
+    }
+
+    /// `Ref`: the distribution's id.
+    pub fn id(&self) -> Ref<DistributionId> {
+        Ref::unchecked(self.resource.reference())
+    }
+
+    /// `Fn::GetAtt DomainName`: `dxxxx.cloudfront.net`.
+    pub fn domain_name(&self) -> Ref<DomainName> {
+        Ref::unchecked(self.resource.get_att("DomainName"))
+    }
+
+    /// `arn:…:cloudfront::ACCOUNT:distribution/ID`, as a `SourceArn` takes it.
+    pub fn arn(&self) -> Expr {
+        Expr::sub(format!(
+            "arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{}}}",
+            self.resource.logical_id()
+        ))
+    }
+
+    pub fn resource(&self) -> &CfnResource<DistributionProps> {
+        &self.resource
+    }
 }

@@ -1,76 +1,393 @@
+//! Lambda: [`Function`], its [`Version`]s and [`Alias`]es, its [`FunctionUrl`], and
+//! [`Permission`]s (resource-based policy statements). Property names are those of the
+//! CloudFormation resource reference (`AWS::Lambda::*`).
+
 use std::collections::BTreeMap;
 
+use bon::Builder;
 use serde::Serialize;
 
+use super::iam::{Role, RoleProps, Statement};
 use crate::template::{Expr, Resource};
+use crate::tree::{
+    Asset, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress, LogGroupName,
+    ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber, check_same_stack,
+};
 
-#[derive(Debug, Serialize)]
+/// `AWS::Lambda::Function` properties.
+#[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-pub struct Function {
-    pub description: String,
-    pub runtime: &'static str,
-    pub handler: &'static str,
-    pub architectures: Vec<&'static str>,
+#[builder(on(String, into))]
+pub struct FunctionProps {
+    /// `Description`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Runtime`: `provided.al2023` unless given, the runtime of a Rust `bootstrap`.
+    #[builder(default = "provided.al2023".to_owned())]
+    pub runtime: String,
+    /// `Handler`
+    #[builder(default = "bootstrap".to_owned())]
+    pub handler: String,
+    /// `Architectures`: `x86_64` or `arm64`.
+    #[builder(default = vec!["x86_64".to_owned()])]
+    pub architectures: Vec<String>,
+    /// `Code`
     pub code: Code,
-    pub role: Expr,
-    pub memory_size: u32,
-    pub timeout: u32,
-    pub environment: Environment,
-    pub logging_config: LoggingConfig,
+    /// `Role`: the execution role. Without one, [`Function::new`] adds a role with
+    /// `AWSLambdaBasicExecutionRole` as the child `ServiceRole`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Ref<RoleArn>>,
+    /// `MemorySize` in MB (128 to 10,240); Lambda's default is 128.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_size: Option<u32>,
+    /// `Timeout` in seconds (at most 900); Lambda's default is 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    /// `Environment`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// `LoggingConfig`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<LoggingConfig>,
+    /// `FunctionName`: CloudFormation makes one from the stack and logical ID when unset,
+    /// which lets the stack be deployed twice in one region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<Expr>,
 }
 
-#[derive(Debug, Serialize)]
+/// `Code`: a zip in S3.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Code {
-    pub s3_bucket: Expr,
-    pub s3_key: Expr,
+    pub s3_bucket: Ref<BucketName>,
+    pub s3_key: Ref<ObjectKey>,
 }
 
-#[derive(Debug, Serialize)]
+impl Code {
+    /// The zip of an [`Asset`], uploaded by the deploy engine.
+    pub fn from_asset(asset: &Asset) -> Self {
+        Self { s3_bucket: asset.bucket(), s3_key: asset.key() }
+    }
+}
+
+/// `Environment`
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Environment {
     pub variables: BTreeMap<String, Expr>,
 }
 
-#[derive(Debug, Serialize)]
+/// `LoggingConfig`
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoggingConfig {
-    pub log_group: Expr,
-    pub log_format: &'static str,
+    pub log_group: Ref<LogGroupName>,
+    /// `Text` or `JSON`.
+    pub log_format: String,
 }
 
-impl Resource for Function {
+impl Resource for FunctionProps {
     const TYPE: &'static str = "AWS::Lambda::Function";
 }
 
-/// `AWS::Lambda::Url`: the function's HTTPS endpoint.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Url {
-    pub target_function_arn: Expr,
-    pub auth_type: &'static str,
-    pub invoke_mode: &'static str,
+/// A Lambda function.
+///
+/// ```
+/// use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
+/// use lamux_deploy::tree::{Asset, AssetSource, Construct as _, Stack};
+///
+/// let stack = Stack::new("demo");
+/// let asset = Asset::new(&stack, "EchoCode", "echo", AssetSource::Bootstrap("bootstrap".into()))?;
+/// let echo = Function::new(&stack, "Echo", FunctionProps::builder().code(Code::from_asset(&asset)).build())?;
+/// let live = echo.add_alias("live", &echo.add_version("V1")?)?;
+/// assert_eq!(echo.path(), "Echo");
+/// let template = stack.synth()?.template;
+/// assert_eq!(template.resource("EchoAliaslive").map(|r| r.kind), Some("AWS::Lambda::Alias"));
+/// assert!(template.resource("EchoServiceRole").is_some(), "a role is made when none is given");
+/// # let _ = live;
+/// # Ok::<(), lamux_deploy::tree::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Function {
+    resource: CfnResource<FunctionProps>,
+    role: Option<Role>,
 }
 
-impl Resource for Url {
+impl Construct for Function {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
+}
+
+impl Function {
+    pub fn new(scope: &impl Construct, id: &str, mut props: FunctionProps) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let role = match &props.role {
+            Some(_) => None,
+            None => {
+                let role = Role::new(&scope, "ServiceRole", RoleProps::for_lambda())?;
+                role.add_managed_policy(Expr::sub(
+                    "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                ));
+                props.role = Some(role.arn());
+                Some(role)
+            }
+        };
+        Ok(Self { resource: CfnResource::at(scope, props)?, role })
+    }
+
+    /// `Fn::GetAtt Arn`
+    pub fn arn(&self) -> Ref<FunctionArn> {
+        Ref::unchecked(self.resource.get_att("Arn"))
+    }
+
+    /// `Ref`: the function's name.
+    pub fn name(&self) -> Ref<FunctionName> {
+        Ref::unchecked(self.resource.reference())
+    }
+
+    /// The role [`Function::new`] made, when the props named none.
+    pub fn role(&self) -> Option<&Role> {
+        self.role.as_ref()
+    }
+
+    /// The `AWS::Lambda::Function` itself, for properties this construct does not cover.
+    pub fn resource(&self) -> &CfnResource<FunctionProps> {
+        &self.resource
+    }
+
+    /// Set an environment variable.
+    pub fn add_environment(&self, name: &str, value: impl Into<Expr>) {
+        let value = value.into();
+        self.resource.update(|props| {
+            props.environment.get_or_insert_with(Environment::default).variables.insert(name.to_owned(), value);
+        });
+    }
+
+    /// Publish a version of the function's current code and configuration (the child `id`).
+    /// CloudFormation publishes a version when the resource is created; change `id` to
+    /// publish another.
+    pub fn add_version(&self, id: &str) -> Result<Version, Error> {
+        Version::new(self, id, VersionProps::builder().function_name(self.name()).build())
+    }
+
+    /// An alias `name` pointing at `version` (the child `Alias{name}`).
+    pub fn add_alias(&self, name: &str, version: &Version) -> Result<Alias, Error> {
+        let props =
+            AliasProps::builder().function_name(self.name()).function_version(version.version()).name(name).build();
+        Alias::new(self, &format!("Alias{name}"), props)
+    }
+
+    /// A Function URL for the function (the child `Url`).
+    pub fn add_function_url(&self, auth_type: UrlAuthType) -> Result<FunctionUrl, Error> {
+        FunctionUrl::new(self, "Url", UrlProps::builder().target_function_arn(self.arn()).auth_type(auth_type).build())
+    }
+
+    /// Let `role` invoke this function, every version and alias included. The role must be
+    /// in the same stack.
+    pub fn grant_invoke(&self, role: &Role) -> Result<(), Error> {
+        check_same_stack(self.scope(), role.scope())?;
+        let arn = Expr::from(self.arn());
+        let qualified = Expr::join("", vec![arn.clone(), Expr::str(":*")]);
+        role.add_to_policy(Statement::allow(["lambda:InvokeFunction"], [arn, qualified]));
+        Ok(())
+    }
+}
+
+/// `AWS::Lambda::Version` properties.
+#[derive(Debug, Clone, Serialize, Builder)]
+#[serde(rename_all = "PascalCase")]
+#[builder(on(String, into))]
+pub struct VersionProps {
+    /// `FunctionName`: a name or an ARN.
+    #[builder(into)]
+    pub function_name: Ref<FunctionName>,
+    /// `Description`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Resource for VersionProps {
+    const TYPE: &'static str = "AWS::Lambda::Version";
+}
+
+/// A published, immutable version of a function.
+#[derive(Clone)]
+pub struct Version {
+    resource: CfnResource<VersionProps>,
+}
+
+impl Version {
+    pub fn new(scope: &impl Construct, id: &str, props: VersionProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    /// `Ref`: the version's ARN, qualifier included.
+    pub fn arn(&self) -> Ref<QualifiedArn> {
+        Ref::unchecked(self.resource.reference())
+    }
+
+    /// `Fn::GetAtt Version`: the version's number.
+    pub fn version(&self) -> Ref<VersionNumber> {
+        Ref::unchecked(self.resource.get_att("Version"))
+    }
+
+    pub fn resource(&self) -> &CfnResource<VersionProps> {
+        &self.resource
+    }
+}
+
+/// `AWS::Lambda::Alias` properties.
+#[derive(Debug, Clone, Serialize, Builder)]
+#[serde(rename_all = "PascalCase")]
+#[builder(on(String, into))]
+pub struct AliasProps {
+    /// `FunctionName`: a name or an ARN.
+    #[builder(into)]
+    pub function_name: Ref<FunctionName>,
+    /// `FunctionVersion`: a version number, or `$LATEST`.
+    pub function_version: Ref<VersionNumber>,
+    /// `Name`: lamux routes aliases of letters and digits (`live`, `pr42`).
+    pub name: String,
+    /// `Description`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Resource for AliasProps {
+    const TYPE: &'static str = "AWS::Lambda::Alias";
+}
+
+/// A name for a version of a function: what lamux puts first in the host name.
+#[derive(Clone)]
+pub struct Alias {
+    resource: CfnResource<AliasProps>,
+}
+
+impl Alias {
+    pub fn new(scope: &impl Construct, id: &str, props: AliasProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    /// `Ref`: the alias's ARN.
+    pub fn arn(&self) -> Ref<QualifiedArn> {
+        Ref::unchecked(self.resource.reference())
+    }
+
+    pub fn name(&self) -> String {
+        self.resource.read(|props| props.name.clone())
+    }
+
+    pub fn resource(&self) -> &CfnResource<AliasProps> {
+        &self.resource
+    }
+}
+
+/// `AuthType` of a Function URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UrlAuthType {
+    /// Anyone can call the URL (the function checks who calls, as lamux checks its origin
+    /// secret).
+    #[serde(rename = "NONE")]
+    None,
+    /// Callers sign with SigV4, as CloudFront does with an origin access control.
+    #[serde(rename = "AWS_IAM")]
+    AwsIam,
+}
+
+/// `AWS::Lambda::Url` properties.
+#[derive(Debug, Clone, Serialize, Builder)]
+#[serde(rename_all = "PascalCase")]
+pub struct UrlProps {
+    /// `TargetFunctionArn`
+    pub target_function_arn: Ref<FunctionArn>,
+    /// `AuthType`
+    pub auth_type: UrlAuthType,
+    /// `InvokeMode`: `BUFFERED` (Lambda's default) or `RESPONSE_STREAM`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[builder(into)]
+    pub invoke_mode: Option<String>,
+    /// `Qualifier`: an alias the URL invokes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[builder(into)]
+    pub qualifier: Option<String>,
+}
+
+impl Resource for UrlProps {
     const TYPE: &'static str = "AWS::Lambda::Url";
 }
 
-/// `AWS::Lambda::Permission`: a resource-based policy statement on the function.
-#[derive(Debug, Serialize)]
+/// A function's HTTPS endpoint.
+#[derive(Clone)]
+pub struct FunctionUrl {
+    resource: CfnResource<UrlProps>,
+}
+
+impl FunctionUrl {
+    pub fn new(scope: &impl Construct, id: &str, props: UrlProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    /// Where [`FunctionUrl::new`] puts the URL's resource: at `scope` itself.
+    pub fn at(scope: Scope, props: UrlProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::at(scope, props)? })
+    }
+
+    /// `Fn::GetAtt FunctionUrl`: `https://ID.lambda-url.REGION.on.aws/`.
+    pub fn url(&self) -> Ref<FunctionUrlAddress> {
+        Ref::unchecked(self.resource.get_att("FunctionUrl"))
+    }
+
+    /// The URL's host, as a CloudFront origin's `DomainName` takes it.
+    pub fn host(&self) -> Expr {
+        Expr::url_host(self.url().into())
+    }
+
+    pub fn resource(&self) -> &CfnResource<UrlProps> {
+        &self.resource
+    }
+}
+
+/// `AWS::Lambda::Permission` properties: a statement of the function's resource-based policy.
+#[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-pub struct Permission {
-    pub action: &'static str,
-    pub function_name: Expr,
-    pub principal: &'static str,
+#[builder(on(String, into))]
+pub struct PermissionProps {
+    /// `Action`, e.g. `lambda:InvokeFunction`.
+    pub action: String,
+    /// `FunctionName`: a name or an ARN.
+    #[builder(into)]
+    pub function_name: Ref<FunctionName>,
+    /// `Principal`: a service, an account, or `*`.
+    pub principal: String,
+    /// `SourceArn`
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[builder(into)]
     pub source_arn: Option<Expr>,
+    /// `FunctionUrlAuthType`, with `lambda:InvokeFunctionUrl`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub function_url_auth_type: Option<&'static str>,
+    pub function_url_auth_type: Option<UrlAuthType>,
+    /// `InvokedViaFunctionUrl`: with `lambda:InvokeFunction`, only through the URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_via_function_url: Option<bool>,
 }
 
-impl Resource for Permission {
+impl Resource for PermissionProps {
     const TYPE: &'static str = "AWS::Lambda::Permission";
+}
+
+/// A statement of a function's resource-based policy.
+#[derive(Clone)]
+pub struct Permission {
+    resource: CfnResource<PermissionProps>,
+}
+
+impl Permission {
+    pub fn new(scope: &impl Construct, id: &str, props: PermissionProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    pub fn resource(&self) -> &CfnResource<PermissionProps> {
+        &self.resource
+    }
 }

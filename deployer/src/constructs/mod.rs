@@ -1,5 +1,6 @@
-//! One construct per AWS resource type the stack uses, with the property names of the
-//! CloudFormation resource reference. Optional properties are skipped when unset.
+//! Constructs, one module per AWS service: each resource's properties with the names of the
+//! CloudFormation resource reference (optional ones skipped when unset), builders with
+//! defaults, and typed references to what the resource returns.
 
 pub mod cloudfront;
 pub mod iam;

@@ -1,30 +1,75 @@
+//! Route 53: [`RecordSet`] (`AWS::Route53::RecordSet`), with alias records to a distribution.
+
 use serde::Serialize;
 
-use crate::template::{Expr, Resource};
+use super::cloudfront::Distribution;
+use crate::template::Resource;
+use crate::tree::{CfnResource, Construct, DomainName, Error, Ref};
 
 /// The hosted zone of every CloudFront distribution, for alias records (AWS docs,
 /// "AliasTarget", HostedZoneId).
 pub const CLOUDFRONT_HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 
-#[derive(Debug, Serialize)]
+/// `AWS::Route53::RecordSet` properties (alias records).
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct RecordSet {
+pub struct RecordSetProps {
     pub hosted_zone_id: String,
+    /// `Name`: the fully qualified name, with the trailing dot.
     pub name: String,
+    /// `Type`: `A`, `AAAA`, `CNAME`, …
     #[serde(rename = "Type")]
-    pub kind: &'static str,
+    pub kind: String,
     pub alias_target: AliasTarget,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AliasTarget {
     #[serde(rename = "DNSName")]
-    pub dns_name: Expr,
-    pub hosted_zone_id: &'static str,
+    pub dns_name: Ref<DomainName>,
+    pub hosted_zone_id: String,
     pub evaluate_target_health: bool,
 }
 
-impl Resource for RecordSet {
+impl Resource for RecordSetProps {
     const TYPE: &'static str = "AWS::Route53::RecordSet";
+}
+
+/// A DNS record set.
+#[derive(Clone)]
+pub struct RecordSet {
+    resource: CfnResource<RecordSetProps>,
+}
+
+impl RecordSet {
+    pub fn new(scope: &impl Construct, id: &str, props: RecordSetProps) -> Result<Self, Error> {
+        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+    }
+
+    /// An `A` or `AAAA` alias record for `name` in `zone` that points at `distribution`.
+    pub fn alias_to(
+        scope: &impl Construct,
+        id: &str,
+        zone: &str,
+        name: &str,
+        kind: &str,
+        distribution: &Distribution,
+    ) -> Result<Self, Error> {
+        let props = RecordSetProps {
+            hosted_zone_id: zone.to_owned(),
+            name: name.to_owned(),
+            kind: kind.to_owned(),
+            alias_target: AliasTarget {
+                dns_name: distribution.domain_name(),
+                hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.to_owned(),
+                evaluate_target_health: false,
+            },
+        };
+        Self::new(scope, id, props)
+    }
+
+    pub fn resource(&self) -> &CfnResource<RecordSetProps> {
+        &self.resource
+    }
 }

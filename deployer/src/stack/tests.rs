@@ -2,6 +2,16 @@ use clap::Parser as _;
 use serde_json::json;
 
 use super::*;
+use crate::constructs::{cloudfront, route53};
+use crate::lamux_construct::{ORIGIN_KEEPALIVE_SECS, VIEWER_REQUEST_JS};
+
+const ROLE: &str = "LamuxRole";
+const LOG_GROUP: &str = "LamuxLogGroup";
+const URL: &str = "LamuxFunctionUrl";
+const URL_PERMISSION: &str = "LamuxFunctionUrlPermission";
+const INVOKE_PERMISSION: &str = "LamuxInvokeViaUrlPermission";
+const OAC: &str = "LamuxOriginAccessControl";
+const DISTRIBUTION: &str = "LamuxDistribution";
 use crate::options::StackArgs;
 
 #[derive(clap::Parser)]
@@ -12,7 +22,8 @@ struct Args {
 
 fn render(args: &[&str]) -> Template {
     let args = Args::try_parse_from(std::iter::once("synth").chain(args.iter().copied())).expect("flags");
-    template(&args.stack.validate(None).expect("valid options"))
+    template(&args.stack.validate(None).expect("valid options"), AssetSource::Bootstrap("bootstrap".into()))
+        .expect("a stack")
 }
 
 #[test]

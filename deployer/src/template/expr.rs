@@ -18,6 +18,13 @@ pub enum Expr {
     Split(String, Box<Expr>),
     If(String, Box<Expr>, Box<Expr>),
     Equals(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    /// `Fn::FindInMap`: a value of a mapping, by its two keys.
+    FindInMap(String, Box<Expr>, Box<Expr>),
+    /// `Fn::ImportValue`: an output another stack exports.
+    ImportValue(Box<Expr>),
 }
 
 impl Expr {
@@ -53,6 +60,23 @@ impl Expr {
         Self::Equals(Box::new(left), Box::new(right))
     }
 
+    pub fn negation(condition: Expr) -> Self {
+        Self::Not(Box::new(condition))
+    }
+
+    pub fn find_in_map(mapping: impl Into<String>, top: Expr, second: Expr) -> Self {
+        Self::FindInMap(mapping.into(), Box::new(top), Box::new(second))
+    }
+
+    pub fn import_value(export_name: Expr) -> Self {
+        Self::ImportValue(Box::new(export_name))
+    }
+
+    /// `Ref AWS::NoValue`: the property is left out where this is the value (inside `Fn::If`).
+    pub fn no_value() -> Self {
+        Self::reference("AWS::NoValue")
+    }
+
     /// The string, when this is a literal one.
     pub fn as_literal(&self) -> Option<&str> {
         match self {
@@ -70,6 +94,24 @@ impl Expr {
 impl From<&str> for Expr {
     fn from(value: &str) -> Self {
         Self::Str(value.to_owned())
+    }
+}
+
+impl From<&String> for Expr {
+    fn from(value: &String) -> Self {
+        Self::Str(value.clone())
+    }
+}
+
+impl From<i64> for Expr {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<bool> for Expr {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
     }
 }
 
@@ -100,6 +142,11 @@ impl Serialize for Expr {
             Self::Split(separator, value) => single(serializer, "Fn::Split", &(separator, value)),
             Self::If(condition, then, otherwise) => single(serializer, "Fn::If", &(condition, then, otherwise)),
             Self::Equals(left, right) => single(serializer, "Fn::Equals", &(left, right)),
+            Self::Not(condition) => single(serializer, "Fn::Not", &[condition]),
+            Self::And(conditions) => single(serializer, "Fn::And", conditions),
+            Self::Or(conditions) => single(serializer, "Fn::Or", conditions),
+            Self::FindInMap(mapping, top, second) => single(serializer, "Fn::FindInMap", &(mapping, top, second)),
+            Self::ImportValue(name) => single(serializer, "Fn::ImportValue", name),
         }
     }
 }
@@ -131,6 +178,16 @@ mod tests {
                 Expr::If("HasDomain".into(), Box::new(Expr::str("a")), Box::new(Expr::reference("AWS::NoValue"))),
                 json!({"Fn::If": ["HasDomain", "a", {"Ref": "AWS::NoValue"}]}),
             ),
+            (
+                Expr::negation(Expr::equals(Expr::reference("Stage"), Expr::str("prod"))),
+                json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "Stage"}, "prod"]}]}),
+            ),
+            (
+                Expr::find_in_map("Sizes", Expr::reference("Stage"), Expr::str("Memory")),
+                json!({"Fn::FindInMap": ["Sizes", {"Ref": "Stage"}, "Memory"]}),
+            ),
+            (Expr::import_value(Expr::str("shared-vpc")), json!({"Fn::ImportValue": "shared-vpc"})),
+            (Expr::Or(vec![Expr::Bool(true)]), json!({"Fn::Or": [true]})),
         ];
         for (expr, want) in cases {
             assert_eq!(serde_json::to_value(&expr).expect("serializes"), want, "{expr:?}");

@@ -1,0 +1,198 @@
+//! The deploy engine: what `lamux-deploy up` and `diff` run, for any synthesized stack.
+//! Package and upload the assets, create the change set, review it, execute it while
+//! following the stack's events, and return the outputs.
+//!
+//! ```no_run
+//! # async fn example(stack: lamux_deploy::tree::Stack) -> anyhow::Result<()> {
+//! use lamux_deploy::aws::Clients;
+//! use lamux_deploy::engine::{self, Deployment};
+//!
+//! let clients = Clients::from_env(None, None).await?;
+//! let synthesized = stack.synth()?;
+//! let outputs = engine::deploy(&clients, &Deployment::new("preview-pr42", &synthesized)).await?;
+//! for (key, value) in outputs {
+//!     println!("{key}: {value}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use anyhow::{Context as _, bail, ensure};
+use aws_sdk_cloudformation::types::{Parameter, Stack as DescribedStack, StackStatus, Tag};
+use serde_json::Value;
+
+use crate::assets;
+use crate::aws::Clients;
+use crate::deploy::{self, Plan};
+use crate::review::{self, PropertyChange, Risks};
+use crate::tree::Synthesized;
+
+/// CloudFormation's limit for a template passed in the request body.
+const TEMPLATE_BODY_LIMIT: usize = 51_200;
+
+/// A stack to deploy.
+pub struct Deployment<'a> {
+    pub stack_name: &'a str,
+    pub synthesized: &'a Synthesized,
+    /// Stack tags, which CloudFormation puts on every resource that takes tags.
+    pub tags: Vec<(String, String)>,
+    /// Replace the generated secrets instead of keeping them.
+    pub rotate_secrets: bool,
+}
+
+impl<'a> Deployment<'a> {
+    pub fn new(stack_name: &'a str, synthesized: &'a Synthesized) -> Self {
+        Self { stack_name, synthesized, tags: Vec::new(), rotate_secrets: false }
+    }
+}
+
+/// Whether this run may write: a preview only creates (and deletes) its own change set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    Preview,
+    Deploy,
+}
+
+/// A change set and what it means, before it is executed or discarded.
+pub struct Prepared {
+    pub stack_name: String,
+    pub plan: Plan,
+    /// Property by property, for resources the stack already has.
+    pub properties: Vec<PropertyChange>,
+    /// Parameters that change, one line each; NoEcho values never shown.
+    pub parameters: Vec<String>,
+    pub risks: Risks,
+}
+
+/// Deploy without asking: prepare, execute, return the outputs.
+pub async fn deploy(clients: &Clients, deployment: &Deployment<'_>) -> anyhow::Result<Vec<(String, String)>> {
+    let prepared = prepare(clients, deployment, Intent::Deploy).await?;
+    execute(clients, &prepared).await
+}
+
+/// Execute the change set, if there is one, and read the outputs.
+pub async fn execute(clients: &Clients, prepared: &Prepared) -> anyhow::Result<Vec<(String, String)>> {
+    let cf = &clients.cloudformation;
+    if let Plan::ChangeSet { id, .. } = &prepared.plan {
+        deploy::execute(cf, &prepared.stack_name, id).await?;
+    }
+    deploy::outputs(cf, &prepared.stack_name).await
+}
+
+/// Delete the change set (and the empty stack a first change set made).
+pub async fn discard(clients: &Clients, prepared: &Prepared) -> anyhow::Result<()> {
+    if let Plan::ChangeSet { id, creates_stack, .. } = &prepared.plan {
+        deploy::discard(&clients.cloudformation, &prepared.stack_name, id, *creates_stack).await?;
+    }
+    Ok(())
+}
+
+/// Upload the assets (for a deploy) and create the change set.
+pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Intent) -> anyhow::Result<Prepared> {
+    let Deployment { stack_name, synthesized, tags, rotate_secrets } = deployment;
+    let template = &synthesized.template;
+    let template_json = template.to_json();
+    ensure!(
+        template_json.len() <= TEMPLATE_BODY_LIMIT,
+        "the template is {} bytes; CloudFormation takes at most {TEMPLATE_BODY_LIMIT}",
+        template_json.len()
+    );
+    let cf = &clients.cloudformation;
+    let mut existing = deploy::describe(cf, stack_name).await?;
+    if let Some(status) = existing.as_ref().and_then(|s| s.stack_status()).filter(|s| deploy::is_dead(s)) {
+        match intent {
+            Intent::Preview => bail!(
+                "stack {stack_name} is in {} and can only be deleted: `lamux-deploy up` replaces it, \
+                 `lamux-deploy down` deletes it",
+                status.as_str()
+            ),
+            Intent::Deploy => {
+                eprintln!("stack {stack_name} is in {}; deleting it to start again", status.as_str());
+                deploy::delete(cf, stack_name).await?;
+                existing = None;
+            }
+        }
+    }
+    let creates_stack = existing.as_ref().is_none_or(|s| s.stack_status() == Some(&StackStatus::ReviewInProgress));
+    let mut parameters = Vec::new();
+    if !synthesized.assets.is_empty() {
+        let bucket = assets::bucket(clients).await?;
+        if intent == Intent::Deploy {
+            assets::ensure_bucket(clients, &bucket).await?;
+        }
+        for asset in &synthesized.assets {
+            let archive = asset.source.archive().with_context(|| format!("cannot package the asset {}", asset.path))?;
+            let key = match intent {
+                Intent::Deploy => {
+                    // The code a rollback would return to stays as long as the new code.
+                    if let Some(previous) = existing.as_ref().and_then(|s| parameter(s, &asset.key_parameter)) {
+                        assets::refresh(clients, &bucket, &previous).await?;
+                    }
+                    assets::upload(clients, &bucket, &asset.name, &archive).await?
+                }
+                Intent::Preview => archive.key(&asset.name),
+            };
+            parameters.push(value_parameter(&asset.bucket_parameter, &bucket.name));
+            parameters.push(value_parameter(&asset.key_parameter, &key));
+        }
+    }
+    let mut notes = Vec::new();
+    for secret in &synthesized.generated_secrets {
+        let kept = existing.as_ref().is_some_and(|s| has_parameter(s, secret));
+        if kept && (intent == Intent::Preview || !rotate_secrets) {
+            parameters.push(Parameter::builder().parameter_key(secret).use_previous_value(true).build());
+        } else {
+            parameters.push(value_parameter(secret, &new_secret()?));
+            notes.push(format!("    {secret}: {}", if kept { "a new secret (rotated)" } else { "a new secret" }));
+        }
+    }
+    if let Some(existing) = &existing {
+        for new in &parameters {
+            let (Some(name), Some(value)) = (new.parameter_key(), new.parameter_value()) else { continue };
+            // A NoEcho value is never shown, old or new.
+            if template.no_echo_parameters().any(|id| id == name) {
+                continue;
+            }
+            match parameter(existing, name) {
+                Some(old) if old != value && old != "****" => notes.push(format!("    {name}: {old} -> {value}")),
+                _ => {}
+            }
+        }
+    }
+    let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+    let request = deploy::Request { template: &template_json, parameters, tags, creates_stack };
+    let plan = deploy::plan(cf, stack_name, request).await?;
+    let new: Value = serde_json::from_str(&template_json).context("the template is not JSON")?;
+    let old = if creates_stack { None } else { Some(deploy::deployed_template(cf, stack_name).await?) };
+    let properties = old.as_ref().map(|old| review::property_changes(old, &new)).unwrap_or_default();
+    let changes = match &plan {
+        Plan::ChangeSet { changes, .. } => changes.as_slice(),
+        Plan::NoChanges => &[],
+    };
+    let risks = Risks::assess(old.as_ref(), &new, changes);
+    Ok(Prepared { stack_name: (*stack_name).to_owned(), plan, properties, parameters: notes, risks })
+}
+
+fn value_parameter(key: &str, value: &str) -> Parameter {
+    Parameter::builder().parameter_key(key).parameter_value(value).build()
+}
+
+fn parameter(stack: &DescribedStack, key: &str) -> Option<String> {
+    stack
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some(key))
+        .and_then(|p| p.parameter_value())
+        .map(str::to_owned)
+}
+
+fn has_parameter(stack: &DescribedStack, key: &str) -> bool {
+    stack.parameters().iter().any(|p| p.parameter_key() == Some(key))
+}
+
+/// 32 bytes from the operating system's generator, as 64 hex digits.
+fn new_secret() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("cannot generate a secret: {err}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

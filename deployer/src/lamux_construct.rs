@@ -1,0 +1,461 @@
+//! [`Lamux`]: lamux's function, its Function URL and permissions, a scoped role, the
+//! X-Forwarded-Host CloudFront Function, the distribution, and optionally the `*.SUFFIX`
+//! records, as one construct. `lamux-deploy`'s own stack is this construct and five outputs.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bon::Builder;
+use lamux::config::InvokeMode;
+
+use crate::constructs::iam::{Role, RoleProps, Statement};
+use crate::constructs::lambda::{
+    Code, Environment, Function, FunctionProps, FunctionUrl, LoggingConfig, PermissionProps, UrlAuthType, UrlProps,
+};
+use crate::constructs::logs::{LogGroup, LogGroupProps};
+use crate::constructs::{cloudfront, lambda, route53};
+use crate::options::{self, Arch, InvokeScope, OriginAuth};
+use crate::template::{Expr, Policy};
+use crate::tree::{Asset, AssetSource, Construct, Error, Parameter, Scope, check_same_stack};
+
+/// The viewer-request function's source, taken from `cloudfront/` at build time.
+pub const VIEWER_REQUEST_JS: &str = include_str!("../../cloudfront/viewer-request.js");
+
+/// The header lamux checks; CloudFront sends it on every origin request.
+pub const ORIGIN_SECRET_HEADER: &str = lamux::origin::SECRET_HEADER;
+
+/// Seconds CloudFront keeps an idle connection to the Function URL for the next request:
+/// long enough that a steady trickle of requests skips the TLS handshake, at most the 60
+/// CloudFront allows without a quota increase.
+pub const ORIGIN_KEEPALIVE_SECS: u32 = 30;
+
+/// The inline policy of lamux's role, and its statement that lists what lamux may invoke.
+const POLICY: &str = "lamux";
+const INVOKE_SID: &str = "InvokeAliases";
+
+/// What lamux is deployed with. The defaults are `lamux-deploy`'s.
+#[derive(Debug, Clone, Builder)]
+#[builder(on(String, into))]
+pub struct LamuxProps {
+    /// The suffix lamux routes under: `ALIAS-FUNCTION.SUFFIX`.
+    pub domain_suffix: String,
+    /// A fixed function (name or ARN), or `*` to take it from the host.
+    #[builder(default = "*".to_owned())]
+    pub function_name: String,
+    /// lamux's `bootstrap`.
+    pub code: AssetSource,
+    /// Functions lamux may invoke (names, globs, ARNs): the role's policy and lamux's own
+    /// allow-list. [`Lamux::serve`] adds functions of the stack.
+    #[builder(default)]
+    pub allow_functions: Vec<String>,
+    /// Every function in the account and region.
+    #[builder(default)]
+    pub allow_all_functions: bool,
+    /// Alias globs lamux may invoke (`live`, `pr*`); empty: any alias or version.
+    #[builder(default)]
+    pub allow_aliases: Vec<String>,
+    #[builder(default = Arch::X86_64)]
+    pub arch: Arch,
+    /// MB; CPU comes in proportion.
+    #[builder(default = 128)]
+    pub memory_size: u32,
+    /// lamux's upstream timeout (`LAMUX_UPSTREAM_TIMEOUT`).
+    #[builder(default = Duration::from_secs(30))]
+    pub upstream_timeout: Duration,
+    /// The function's timeout in seconds; the upstream timeout plus 5 unless given.
+    pub timeout_secs: Option<u32>,
+    /// CloudFront's origin read timeout in seconds; the upstream timeout plus 1 unless given.
+    pub origin_read_timeout_secs: Option<u32>,
+    #[builder(default = 14)]
+    pub log_retention_days: u32,
+    /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it.
+    pub certificate_arn: Option<String>,
+    /// A Route 53 zone for SUFFIX: `*.SUFFIX` A and AAAA records to the distribution.
+    pub hosted_zone_id: Option<String>,
+    #[builder(default = OriginAuth::Secret)]
+    pub origin_auth: OriginAuth,
+    #[builder(default = InvokeMode::Buffered)]
+    pub invoke_mode: InvokeMode,
+    /// Error bodies that name functions and AWS messages: off for a public endpoint.
+    #[builder(default)]
+    pub error_details: bool,
+}
+
+impl LamuxProps {
+    /// Which functions the role may invoke, before [`Lamux::serve`].
+    pub fn scope(&self) -> InvokeScope {
+        if self.allow_all_functions {
+            InvokeScope::All
+        } else if !self.allow_functions.is_empty() {
+            InvokeScope::Functions(self.allow_functions.clone())
+        } else if self.function_name != "*" {
+            InvokeScope::Functions(vec![self.function_name.clone()])
+        } else {
+            InvokeScope::Nothing
+        }
+    }
+}
+
+/// lamux in front of the functions of a stack.
+///
+/// ```
+/// use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
+/// use lamux_deploy::tree::{Asset, AssetSource, Stack};
+/// use lamux_deploy::{Lamux, LamuxProps};
+///
+/// let stack = Stack::new("lamux and an app");
+/// let code = Asset::new(&stack, "AppCode", "app", AssetSource::Bootstrap("target/lambda/app/bootstrap".into()))?;
+/// let app = Function::new(&stack, "App", FunctionProps::builder().code(Code::from_asset(&code)).build())?;
+/// let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
+///     .domain_suffix("example.com")
+///     .code(AssetSource::Bootstrap("target/lambda/lamux/bootstrap".into()))
+///     .build())?;
+/// lamux.serve(&app)?;
+/// let template = stack.synth()?.template;
+/// let variables = &template.properties("LamuxFunction").expect("lamux")["Environment"]["Variables"];
+/// assert_eq!(variables["LAMUX_ALLOW_FUNCTION"], serde_json::json!({"Fn::Join": [",", [{"Ref": "App"}]]}));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Lamux {
+    scope: Scope,
+    function: Function,
+    role: Role,
+    url: FunctionUrl,
+    distribution: cloudfront::Distribution,
+    origin_secret: Option<Parameter>,
+    /// lamux's allow-list (`LAMUX_ALLOW_FUNCTION`): the given globs, then served functions.
+    allowed: std::rc::Rc<std::cell::RefCell<Vec<Expr>>>,
+    qualifiers: Vec<String>,
+}
+
+impl Construct for Lamux {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl Lamux {
+    pub fn new(scope: &impl Construct, id: &str, props: LamuxProps) -> anyhow::Result<Self> {
+        let settings = Settings::check(&props)?;
+        let scope = scope.scope().child(id)?;
+        let suffix = &settings.domain_suffix;
+        let origin_secret = match props.origin_auth {
+            OriginAuth::Secret => Some(Parameter::generated_secret(
+                &scope,
+                "OriginSecret",
+                format!("Secret CloudFront sends as {ORIGIN_SECRET_HEADER}; lamux refuses requests without it"),
+            )?),
+            OriginAuth::None | OriginAuth::Oac => None,
+        };
+        let code = Asset::new(&scope, "Code", "bootstrap", props.code.clone())?;
+        let log_group = LogGroup::new(
+            &scope,
+            "LogGroup",
+            LogGroupProps::builder()
+                .log_group_name(Expr::sub("/aws/lambda/${AWS::StackName}"))
+                .retention_in_days(props.log_retention_days)
+                .build(),
+        )?;
+        // Its name is fixed (/aws/lambda/STACK), so a group kept after the stack is deleted
+        // would make the next create fail: it goes with the stack, said explicitly.
+        log_group.resource().set_policy(Policy::Delete);
+        let role = Role::new(&scope, "Role", RoleProps::for_lambda())?;
+        role.add_to_named_policy(
+            POLICY,
+            Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.arn().into()])
+                .with_sid("WriteLogs"),
+        );
+        let qualifiers =
+            if props.allow_aliases.is_empty() { vec!["*".to_owned()] } else { props.allow_aliases.clone() };
+        let invoke: Vec<Expr> = match props.scope() {
+            InvokeScope::Nothing => Vec::new(),
+            InvokeScope::Functions(names) => {
+                names.iter().flat_map(|name| qualifiers.iter().map(move |q| invoke_arn(name, q))).collect()
+            }
+            InvokeScope::All => vec![invoke_arn("*", "*")],
+        };
+        if !invoke.is_empty() {
+            role.add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], invoke).with_sid(INVOKE_SID));
+        }
+        let variables = environment(&props, &settings, origin_secret.as_ref());
+        let function = Function::new(
+            &scope,
+            "Function",
+            FunctionProps::builder()
+                .description(format!("lamux for *.{suffix}"))
+                .architectures(vec![props.arch.lambda_name().to_owned()])
+                .code(Code::from_asset(&code))
+                .role(role.arn())
+                .memory_size(props.memory_size)
+                .timeout(settings.timeout_secs)
+                .environment(Environment { variables })
+                .logging_config(LoggingConfig { log_group: log_group.name(), log_format: "JSON".to_owned() })
+                .build(),
+        )?;
+        let oac = props.origin_auth == OriginAuth::Oac;
+        let auth_type = if oac { UrlAuthType::AwsIam } else { UrlAuthType::None };
+        let url = FunctionUrl::new(
+            &scope,
+            "FunctionUrl",
+            UrlProps::builder()
+                .target_function_arn(function.arn())
+                .auth_type(auth_type)
+                .invoke_mode(options::url_invoke_mode(props.invoke_mode))
+                .build(),
+        )?;
+        let viewer_function = cloudfront::Function::new(
+            &scope,
+            "ForwardedHostFunction",
+            cloudfront::FunctionProps::builder()
+                // Unique per account, not per region: the region is part of the name.
+                .name(Expr::sub("${AWS::StackName}-${AWS::Region}-fwd-host"))
+                .function_code(VIEWER_REQUEST_JS)
+                .function_config(cloudfront::FunctionConfig {
+                    comment: "Copies the viewer's Host into X-Forwarded-Host for lamux".to_owned(),
+                    runtime: "cloudfront-js-2.0".to_owned(),
+                })
+                .build(),
+        )?;
+        let access_control = if oac {
+            Some(cloudfront::OriginAccessControl::new(
+                &scope,
+                "OriginAccessControl",
+                cloudfront::OriginAccessControlProps {
+                    origin_access_control_config: cloudfront::OriginAccessControlConfig {
+                        name: Expr::sub("${AWS::StackName}-${AWS::Region}-lambda"),
+                        description: "CloudFront signs requests to lamux's Function URL".to_owned(),
+                        origin_access_control_origin_type: "lambda".to_owned(),
+                        signing_behavior: "always".to_owned(),
+                        signing_protocol: "sigv4".to_owned(),
+                    },
+                },
+            )?)
+        } else {
+            None
+        };
+        let origin = cloudfront::Origin {
+            id: "lamux".to_owned(),
+            domain_name: url.host(),
+            custom_origin_config: cloudfront::CustomOriginConfig {
+                origin_protocol_policy: "https-only".to_owned(),
+                origin_ssl_protocols: vec!["TLSv1.2".to_owned()],
+                // Long enough for lamux's own answer, a 504 included (options.rs).
+                origin_read_timeout: settings.origin_read_timeout_secs,
+                origin_keepalive_timeout: ORIGIN_KEEPALIVE_SECS,
+            },
+            origin_custom_headers: origin_secret
+                .iter()
+                .map(|secret| cloudfront::OriginCustomHeader {
+                    header_name: ORIGIN_SECRET_HEADER.to_owned(),
+                    header_value: secret.value(),
+                })
+                .collect(),
+            origin_access_control_id: access_control.as_ref().map(cloudfront::OriginAccessControl::id),
+        };
+        let (aliases, viewer_certificate) = match &props.certificate_arn {
+            Some(arn) => (vec![format!("*.{suffix}")], cloudfront::ViewerCertificate::acm(arn)),
+            None => (Vec::new(), cloudfront::ViewerCertificate::default_certificate()),
+        };
+        let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let distribution = cloudfront::Distribution::new(
+            &scope,
+            "Distribution",
+            cloudfront::DistributionConfig::builder()
+                .comment(format!("lamux for *.{suffix}"))
+                .aliases(aliases)
+                .viewer_certificate(viewer_certificate)
+                .origins(vec![origin])
+                .default_cache_behavior(cloudfront::CacheBehavior {
+                    target_origin_id: "lamux".to_owned(),
+                    viewer_protocol_policy: "redirect-to-https".to_owned(),
+                    allowed_methods: strings(&["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]),
+                    cached_methods: strings(&["GET", "HEAD"]),
+                    cache_policy_id: cloudfront::CACHING_DISABLED.to_owned(),
+                    origin_request_policy_id: cloudfront::ALL_VIEWER_EXCEPT_HOST_HEADER.to_owned(),
+                    compress: true,
+                    function_associations: vec![cloudfront::FunctionAssociation {
+                        event_type: "viewer-request".to_owned(),
+                        function_arn: viewer_function.arn(),
+                    }],
+                })
+                .build(),
+        )?;
+        url_permissions(&scope, &function, oac.then(|| distribution.arn()))?;
+        if let Some(zone) = &props.hosted_zone_id {
+            for kind in ["A", "AAAA"] {
+                let name = format!("*.{suffix}.");
+                route53::RecordSet::alias_to(
+                    &scope,
+                    &format!("WildcardRecord{kind}"),
+                    zone,
+                    &name,
+                    kind,
+                    &distribution,
+                )?;
+            }
+        }
+        let allowed = props.allow_functions.iter().map(Expr::from).collect();
+        Ok(Self {
+            scope,
+            function,
+            role,
+            url,
+            distribution,
+            origin_secret,
+            allowed: std::rc::Rc::new(std::cell::RefCell::new(allowed)),
+            qualifiers,
+        })
+    }
+
+    /// Let lamux invoke `function` (at the allowed aliases): the role's policy, and lamux's
+    /// allow-list, which then names only the allowed and served functions. The function
+    /// must be in lamux's stack.
+    pub fn serve(&self, function: &Function) -> Result<(), Error> {
+        check_same_stack(&self.scope, function.scope())?;
+        let arn = Expr::from(function.arn());
+        let resources = self.qualifiers.iter().map(|q| Expr::join("", vec![arn.clone(), Expr::str(format!(":{q}"))]));
+        self.role
+            .add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], resources).with_sid(INVOKE_SID));
+        let mut allowed = self.allowed.borrow_mut();
+        allowed.push(function.name().into());
+        self.function.add_environment("LAMUX_ALLOW_FUNCTION", Expr::join(",", allowed.clone()));
+        Ok(())
+    }
+
+    /// lamux's own function.
+    pub fn function(&self) -> &Function {
+        &self.function
+    }
+
+    /// lamux's role: what it may invoke.
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+
+    /// lamux's Function URL, CloudFront's origin.
+    pub fn url(&self) -> &FunctionUrl {
+        &self.url
+    }
+
+    pub fn distribution(&self) -> &cloudfront::Distribution {
+        &self.distribution
+    }
+
+    /// The NoEcho parameter with the origin secret (`OriginAuth::Secret`).
+    pub fn origin_secret(&self) -> Option<&Parameter> {
+        self.origin_secret.as_ref()
+    }
+}
+
+/// Since October 2025 a Function URL needs both permissions (AWS docs, "Control access to
+/// Lambda function URLs"): InvokeFunctionUrl, and InvokeFunction via the URL. With an origin
+/// access control only the distribution gets them.
+fn url_permissions(scope: &Scope, function: &Function, distribution: Option<Expr>) -> Result<(), Error> {
+    let principal = if distribution.is_some() { "cloudfront.amazonaws.com" } else { "*" };
+    let auth_type = if distribution.is_some() { UrlAuthType::AwsIam } else { UrlAuthType::None };
+    lambda::Permission::new(
+        scope,
+        "FunctionUrlPermission",
+        PermissionProps::builder()
+            .action("lambda:InvokeFunctionUrl")
+            .function_name(function.name())
+            .principal(principal)
+            .maybe_source_arn(distribution.clone())
+            .function_url_auth_type(auth_type)
+            .build(),
+    )?;
+    lambda::Permission::new(
+        scope,
+        "InvokeViaUrlPermission",
+        PermissionProps::builder()
+            .action("lambda:InvokeFunction")
+            .function_name(function.name())
+            .principal(principal)
+            .maybe_source_arn(distribution)
+            .invoked_via_function_url(true)
+            .build(),
+    )?;
+    Ok(())
+}
+
+/// What [`LamuxProps`] leave to defaults, worked out and checked with lamux's own parsers.
+struct Settings {
+    domain_suffix: String,
+    timeout_secs: u32,
+    origin_read_timeout_secs: u32,
+}
+
+impl Settings {
+    fn check(props: &LamuxProps) -> anyhow::Result<Self> {
+        let domain_suffix = lamux::config::parse_domain_suffix(props.domain_suffix.trim_end_matches('.'))
+            .map_err(anyhow::Error::msg)
+            .context("domain suffix")?;
+        lamux::config::parse_function_name(&props.function_name)
+            .map_err(anyhow::Error::msg)
+            .context("function name")?;
+        let upstream = props.upstream_timeout;
+        anyhow::ensure!(!upstream.is_zero(), "the upstream timeout must be longer than zero");
+        let timeout_secs = props.timeout_secs.unwrap_or(options::whole_seconds(upstream + Duration::from_secs(5)));
+        anyhow::ensure!(
+            u64::from(timeout_secs) > upstream.as_secs() && timeout_secs <= 900,
+            "the function timeout ({timeout_secs} s) must be longer than the upstream timeout ({upstream:?}) and at \
+             most 900 s"
+        );
+        let origin_read_timeout_secs = options::origin_read_timeout(upstream, props.origin_read_timeout_secs)?;
+        anyhow::ensure!((128..=10_240).contains(&props.memory_size), "memory must be from 128 to 10240 MB");
+        let settings = Self { domain_suffix, timeout_secs, origin_read_timeout_secs };
+        // The environment the function will get must be one lamux starts with. A value
+        // taken from a parameter (the origin secret) stands in as a placeholder.
+        let variables = environment(props, &settings, None);
+        let literal = variables.iter().map(|(name, value)| (name.as_str(), value.as_literal().unwrap_or("parameter")));
+        let secret = (props.origin_auth == OriginAuth::Secret).then_some(("LAMUX_ORIGIN_SECRET", "parameter"));
+        lamux::config::Cli::from_environment(literal.chain(secret))
+            .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))
+            .context("lamux would not start with this configuration")?;
+        Ok(settings)
+    }
+}
+
+/// lamux's configuration in the function, as the variables lamux reads.
+fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&Parameter>) -> BTreeMap<String, Expr> {
+    let mut variables = BTreeMap::from([
+        ("LAMUX_MODE", Expr::str("function")),
+        ("LAMUX_DOMAIN_SUFFIX", Expr::str(&settings.domain_suffix)),
+        ("LAMUX_FUNCTION_NAME", Expr::str(&props.function_name)),
+        ("LAMUX_UPSTREAM_TIMEOUT", Expr::str(humantime::format_duration(props.upstream_timeout).to_string())),
+        ("LAMUX_INVOKE_MODE", Expr::str(options::lamux_invoke_mode(props.invoke_mode))),
+        // lamux's own default is true (for local use); a public endpoint says nothing.
+        ("LAMUX_ERROR_DETAILS", Expr::str(props.error_details.to_string())),
+    ]);
+    if !props.allow_functions.is_empty() {
+        variables.insert("LAMUX_ALLOW_FUNCTION", Expr::str(props.allow_functions.join(",")));
+    }
+    if !props.allow_aliases.is_empty() {
+        variables.insert("LAMUX_ALLOW_ALIAS", Expr::str(props.allow_aliases.join(",")));
+    }
+    if let Some(secret) = secret {
+        variables.insert("LAMUX_ORIGIN_SECRET", secret.value());
+    }
+    variables.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
+}
+
+/// The ARN IAM checks when lamux invokes `function` (a name, a glob, an ARN or a partial
+/// ARN) at a qualifier matching `qualifier`: lamux always invokes with a qualifier, so
+/// `NAME:QUALIFIER` is what the policy must allow.
+fn invoke_arn(function: &str, qualifier: &str) -> Expr {
+    if function == "*" && qualifier == "*" {
+        // Every function, qualified or not: `allow_all_functions`.
+        Expr::sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*")
+    } else if function.starts_with("arn:") {
+        Expr::str(format!("{function}:{qualifier}"))
+    } else if function.contains(":function:") {
+        // ACCOUNT:function:NAME
+        Expr::sub(format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:{function}:{qualifier}"))
+    } else {
+        Expr::sub(format!(
+            "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function}:{qualifier}"
+        ))
+    }
+}

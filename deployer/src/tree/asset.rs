@@ -1,0 +1,53 @@
+//! Assets: files a stack deploys that are not in the template (a function's zip). The template
+//! takes each through two parameters, the bucket and the key; the deploy engine packages and
+//! uploads the asset and passes both.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::package::{self, Archive};
+
+/// Where an asset's zip comes from.
+#[derive(Debug, Clone)]
+pub enum AssetSource {
+    /// An executable to run as a `provided.al2023` function: zipped as `bootstrap`
+    /// (`cargo lambda build` writes `target/lambda/NAME/bootstrap`).
+    Bootstrap(PathBuf),
+    /// A zip file as it is (`cargo lambda build --output-format zip`).
+    ZipFile(PathBuf),
+    /// A zip already in memory.
+    Archive(Archive),
+}
+
+impl AssetSource {
+    /// The deterministic zip: the same input gives the same bytes and the same S3 key.
+    pub fn archive(&self) -> anyhow::Result<Archive> {
+        match self {
+            Self::Bootstrap(path) => {
+                let binary = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                package::function_zip(&binary)
+            }
+            Self::ZipFile(path) => {
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                Ok(Archive::new(bytes))
+            }
+            Self::Archive(archive) => Ok(archive.clone()),
+        }
+    }
+}
+
+/// One asset of a synthesized stack: what to upload, and the parameters that take its place.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetEntry {
+    /// The construct path of the asset.
+    pub path: String,
+    /// The file name in the S3 key: `lamux/NAME-SHA256.zip`.
+    pub name: String,
+    pub bucket_parameter: String,
+    pub key_parameter: String,
+    #[serde(skip)]
+    pub source: AssetSource,
+}

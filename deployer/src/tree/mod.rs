@@ -1,0 +1,498 @@
+//! The construct tree: a [`Stack`] owns every construct added under it, names each by its
+//! path (`Lamux/Function`), derives the logical ID from that path, and synthesizes the
+//! template and its asset manifest.
+//!
+//! Logical IDs are the path's components joined (`Lamux/Function` → `LamuxFunction`), so
+//! they are stable as long as the path is. CDK appends a hash of the path to make two paths
+//! that join to the same ID impossible; here such a pair is refused with
+//! [`Error::DuplicateLogicalId`] instead, which keeps IDs readable and lets a stack keep the
+//! IDs it was first deployed with ([`Stack::pin_logical_id`]): a changed logical ID makes
+//! CloudFormation replace the resource.
+
+mod asset;
+mod refs;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+pub use asset::{AssetEntry, AssetSource};
+pub use refs::*;
+
+use crate::template::{self, Expr, Policy, Resource, ResourceEntry, Template};
+
+/// Why a construct could not be added, or a stack not synthesized.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    #[error("construct id {id:?} under {scope:?}: {why}")]
+    InvalidId { scope: String, id: String, why: &'static str },
+    #[error("{path} is already in the stack: a construct id is unique among its siblings")]
+    DuplicatePath { path: String },
+    #[error(
+        "{path} and {other} both have the logical ID {logical_id}: rename one, or pin one with Stack::pin_logical_id"
+    )]
+    DuplicateLogicalId { logical_id: String, path: String, other: String },
+    #[error("the logical ID {logical_id:?} for {path} is not 1-255 letters and digits")]
+    InvalidLogicalId { logical_id: String, path: String },
+    #[error("{path}: {why}")]
+    Invalid { path: String, why: String },
+    #[error("pinned logical ID {logical_id} for {path}, but no construct has that path")]
+    UnusedPin { path: String, logical_id: String },
+    #[error("{path}: the properties do not serialize: {why}")]
+    Serialize { path: String, why: String },
+}
+
+/// Anything with a place in the tree. Constructs take their parent as `&impl Construct`.
+pub trait Construct {
+    fn scope(&self) -> &Scope;
+
+    /// The construct path, e.g. `Lamux/Function`.
+    fn path(&self) -> &str {
+        self.scope().path()
+    }
+}
+
+/// A construct's place in the tree: its path, and a handle to the stack it is in.
+#[derive(Clone)]
+pub struct Scope {
+    tree: Rc<RefCell<Tree>>,
+    path: String,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scope({:?})", self.path)
+    }
+}
+
+impl Construct for Scope {
+    fn scope(&self) -> &Scope {
+        self
+    }
+}
+
+trait Synthesize {
+    fn entry(&self) -> Result<ResourceEntry, String>;
+}
+
+#[derive(Default)]
+struct Tree {
+    description: String,
+    paths: BTreeSet<String>,
+    /// Logical ID -> path, over parameters and resources (one namespace for `Ref`).
+    ids: BTreeMap<String, String>,
+    pins: BTreeMap<String, (String, bool)>,
+    parameters: BTreeMap<String, template::Parameter>,
+    generated_secrets: Vec<String>,
+    mappings: BTreeMap<String, template::Mapping>,
+    conditions: BTreeMap<String, Expr>,
+    resources: BTreeMap<String, (String, Rc<RefCell<dyn Synthesize>>)>,
+    outputs: BTreeMap<String, template::Output>,
+    assets: Vec<AssetEntry>,
+}
+
+impl Tree {
+    /// The logical ID for `path`: pinned, or the path's components joined.
+    fn logical_id(&mut self, path: &str) -> Result<String, Error> {
+        let logical_id = match self.pins.get_mut(path) {
+            Some((pinned, used)) => {
+                *used = true;
+                pinned.clone()
+            }
+            None => path.split('/').flat_map(|part| part.chars().filter(char::is_ascii_alphanumeric)).collect(),
+        };
+        if logical_id.is_empty() || logical_id.len() > 255 || !logical_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::InvalidLogicalId { logical_id, path: path.to_owned() });
+        }
+        Ok(logical_id)
+    }
+
+    /// Take `logical_id` for `path` in the namespace of parameters and resources.
+    fn claim(&mut self, path: &str) -> Result<String, Error> {
+        let logical_id = self.logical_id(path)?;
+        if let Some(other) = self.ids.get(&logical_id) {
+            return Err(Error::DuplicateLogicalId { logical_id, path: path.to_owned(), other: other.clone() });
+        }
+        self.ids.insert(logical_id.clone(), path.to_owned());
+        Ok(logical_id)
+    }
+}
+
+impl Scope {
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A new child scope named `id`, which must be unique among this scope's children.
+    pub fn child(&self, id: &str) -> Result<Scope, Error> {
+        let why = if id.is_empty() {
+            Some("it is empty")
+        } else if id.contains('/') {
+            Some("it contains '/', the path separator")
+        } else if !id.chars().any(|c| c.is_ascii_alphanumeric()) {
+            Some("it has no letter or digit for the logical ID")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::InvalidId { scope: self.path.clone(), id: id.to_owned(), why });
+        }
+        let path = if self.path.is_empty() { id.to_owned() } else { format!("{}/{id}", self.path) };
+        if !self.tree.borrow_mut().paths.insert(path.clone()) {
+            return Err(Error::DuplicatePath { path });
+        }
+        Ok(Scope { tree: Rc::clone(&self.tree), path })
+    }
+
+    fn same_stack(&self, other: &Scope) -> bool {
+        Rc::ptr_eq(&self.tree, &other.tree)
+    }
+}
+
+/// The stack: the root of the tree.
+pub struct Stack {
+    root: Scope,
+}
+
+impl Construct for Stack {
+    fn scope(&self) -> &Scope {
+        &self.root
+    }
+}
+
+/// A synthesized stack: the template, and the assets its parameters stand for.
+#[derive(Debug, Clone)]
+pub struct Synthesized {
+    pub template: Template,
+    pub assets: Vec<AssetEntry>,
+    /// NoEcho parameters the deploy engine generates on the first deploy and keeps after.
+    pub generated_secrets: Vec<String>,
+}
+
+impl Stack {
+    pub fn new(description: impl Into<String>) -> Self {
+        let tree = Tree { description: description.into(), ..Tree::default() };
+        Self { root: Scope { tree: Rc::new(RefCell::new(tree)), path: String::new() } }
+    }
+
+    /// Give the construct at `path` this logical ID instead of the one its path makes: for a
+    /// resource that was deployed under another ID and must not be replaced. Call it before
+    /// the construct is added; synthesis fails if no construct has the path.
+    pub fn pin_logical_id(&self, path: &str, logical_id: &str) {
+        self.root.tree.borrow_mut().pins.insert(path.to_owned(), (logical_id.to_owned(), false));
+    }
+
+    /// The template and the asset manifest.
+    pub fn synth(&self) -> Result<Synthesized, Error> {
+        let tree = self.root.tree.borrow();
+        if let Some((path, (logical_id, _))) = tree.pins.iter().find(|(_, (_, used))| !used) {
+            return Err(Error::UnusedPin { path: path.clone(), logical_id: logical_id.clone() });
+        }
+        let mut template = Template::new(tree.description.clone());
+        template.parameters = tree.parameters.clone();
+        template.mappings = tree.mappings.clone();
+        template.conditions = tree.conditions.clone();
+        template.outputs = tree.outputs.clone();
+        for (logical_id, (path, node)) in &tree.resources {
+            let entry = node.borrow().entry().map_err(|why| Error::Serialize { path: path.clone(), why })?;
+            template.resources.insert(logical_id.clone(), entry);
+        }
+        Ok(Synthesized { template, assets: tree.assets.clone(), generated_secrets: tree.generated_secrets.clone() })
+    }
+}
+
+struct Node<P> {
+    props: P,
+    condition: Option<String>,
+    depends_on: Vec<String>,
+    policy: Option<Policy>,
+}
+
+impl<P: Resource> Synthesize for Node<P> {
+    fn entry(&self) -> Result<ResourceEntry, String> {
+        Ok(ResourceEntry {
+            kind: P::TYPE,
+            condition: self.condition.clone(),
+            depends_on: self.depends_on.clone(),
+            deletion_policy: self.policy,
+            update_replace_policy: self.policy,
+            properties: serde_json::to_value(&self.props).map_err(|err| err.to_string())?,
+        })
+    }
+}
+
+/// A resource in the tree with its properties `P` (the CloudFormation resource as it is:
+/// CDK's L1). Constructs hold one per resource they add, and it is the escape hatch for a
+/// property no construct sets.
+pub struct CfnResource<P> {
+    node: Rc<RefCell<Node<P>>>,
+    scope: Scope,
+    logical_id: String,
+}
+
+impl<P> Clone for CfnResource<P> {
+    fn clone(&self) -> Self {
+        Self { node: Rc::clone(&self.node), scope: self.scope.clone(), logical_id: self.logical_id.clone() }
+    }
+}
+
+impl<P> Construct for CfnResource<P> {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl<P: Resource + 'static> CfnResource<P> {
+    /// Add a resource as the construct `id` under `scope`.
+    pub fn new(scope: &impl Construct, id: &str, props: P) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        Self::at(scope, props)
+    }
+
+    /// Add a resource at a scope already made: a construct whose own path is its main
+    /// resource's (`Lamux/Function` is both the construct and the `AWS::Lambda::Function`).
+    pub fn at(scope: Scope, props: P) -> Result<Self, Error> {
+        let mut tree = scope.tree.borrow_mut();
+        let logical_id = tree.claim(&scope.path)?;
+        let node = Rc::new(RefCell::new(Node { props, condition: None, depends_on: Vec::new(), policy: None }));
+        let erased: Rc<RefCell<dyn Synthesize>> = node.clone();
+        tree.resources.insert(logical_id.clone(), (scope.path.clone(), erased));
+        drop(tree);
+        Ok(Self { node, scope, logical_id })
+    }
+}
+
+impl<P> CfnResource<P> {
+    pub fn logical_id(&self) -> &str {
+        &self.logical_id
+    }
+
+    /// `{"Ref": ID}`: what the resource type documents as its return value.
+    pub fn reference(&self) -> Expr {
+        Expr::reference(&self.logical_id)
+    }
+
+    /// `{"Fn::GetAtt": [ID, attribute]}`.
+    pub fn get_att(&self, attribute: &str) -> Expr {
+        Expr::get_att(&self.logical_id, attribute)
+    }
+
+    /// Change the properties after the fact.
+    pub fn update(&self, change: impl FnOnce(&mut P)) {
+        change(&mut self.node.borrow_mut().props);
+    }
+
+    /// Read the properties.
+    pub fn read<T>(&self, read: impl FnOnce(&P) -> T) -> T {
+        read(&self.node.borrow().props)
+    }
+
+    /// `DependsOn`: create this resource after `other`, which it does not reference.
+    pub fn add_depends_on<Q>(&self, other: &CfnResource<Q>) {
+        let mut node = self.node.borrow_mut();
+        if !node.depends_on.contains(&other.logical_id) {
+            node.depends_on.push(other.logical_id.clone());
+        }
+    }
+
+    /// `DeletionPolicy` and `UpdateReplacePolicy` both: what happens to the physical resource
+    /// when it leaves the stack or is replaced.
+    pub fn set_policy(&self, policy: Policy) {
+        self.node.borrow_mut().policy = Some(policy);
+    }
+
+    /// `Condition`: create the resource only when `condition` holds.
+    pub fn set_condition(&self, condition: &Condition) {
+        self.node.borrow_mut().condition = Some(condition.name.clone());
+    }
+}
+
+/// A template parameter (`Ref` gives its value).
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    scope: Scope,
+    logical_id: String,
+}
+
+impl Construct for Parameter {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl Parameter {
+    pub fn new(scope: &impl Construct, id: &str, parameter: template::Parameter) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let logical_id = scope.tree.borrow_mut().claim(&scope.path)?;
+        scope.tree.borrow_mut().parameters.insert(logical_id.clone(), parameter);
+        Ok(Self { scope, logical_id })
+    }
+
+    /// A NoEcho String parameter (at least 32 characters) whose value the deploy engine
+    /// generates on the first deploy (32 random bytes, hex) and keeps with UsePreviousValue
+    /// after that: a secret in no file and no output.
+    pub fn generated_secret(scope: &impl Construct, id: &str, description: impl Into<String>) -> Result<Self, Error> {
+        let parameter =
+            template::Parameter { no_echo: true, min_length: Some(32), ..template::Parameter::string(description) };
+        let made = Self::new(scope, id, parameter)?;
+        made.scope.tree.borrow_mut().generated_secrets.push(made.logical_id.clone());
+        Ok(made)
+    }
+
+    pub fn logical_id(&self) -> &str {
+        &self.logical_id
+    }
+
+    /// `{"Ref": ID}`: the parameter's value.
+    pub fn value(&self) -> Expr {
+        Expr::reference(&self.logical_id)
+    }
+
+    /// The value as a typed reference, for a parameter that holds e.g. a role ARN.
+    pub fn value_as<K>(&self) -> Ref<K> {
+        Ref::unchecked(self.value())
+    }
+}
+
+/// A condition (`Conditions`), for a resource's `Condition` and `Fn::If`.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    name: String,
+}
+
+impl Condition {
+    pub fn new(scope: &impl Construct, id: &str, test: Expr) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let mut tree = scope.tree.borrow_mut();
+        let name = tree.logical_id(&scope.path)?;
+        tree.conditions.insert(name.clone(), test);
+        Ok(Self { name })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `Fn::If`: `then` where the condition holds, `otherwise` where not.
+    pub fn select(&self, then: impl Into<Expr>, otherwise: impl Into<Expr>) -> Expr {
+        Expr::If(self.name.clone(), Box::new(then.into()), Box::new(otherwise.into()))
+    }
+}
+
+/// A mapping (`Mappings`), read with `Fn::FindInMap`.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    name: String,
+}
+
+impl Mapping {
+    pub fn new(scope: &impl Construct, id: &str, entries: template::Mapping) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let mut tree = scope.tree.borrow_mut();
+        let name = tree.logical_id(&scope.path)?;
+        tree.mappings.insert(name.clone(), entries);
+        Ok(Self { name })
+    }
+
+    /// `Fn::FindInMap [name, top, second]`.
+    pub fn find(&self, top: impl Into<Expr>, second: impl Into<Expr>) -> Expr {
+        Expr::find_in_map(&self.name, top.into(), second.into())
+    }
+}
+
+/// An output (`Outputs`), exported for other stacks when `export_name` is given.
+#[derive(Debug, Clone, Default)]
+pub struct OutputProps {
+    pub description: String,
+    pub value: Option<Expr>,
+    pub export_name: Option<Expr>,
+    pub condition: Option<Condition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    name: String,
+    export_name: Option<Expr>,
+}
+
+impl Output {
+    pub fn new(scope: &impl Construct, id: &str, props: OutputProps) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let mut tree = scope.tree.borrow_mut();
+        let name = tree.logical_id(&scope.path)?;
+        let value = props
+            .value
+            .ok_or_else(|| Error::Invalid { path: scope.path.clone(), why: "an output needs a value".into() })?;
+        tree.outputs.insert(
+            name.clone(),
+            template::Output {
+                description: props.description,
+                condition: props.condition.map(|c| c.name),
+                value,
+                export: props.export_name.clone().map(|name| template::Export { name }),
+            },
+        );
+        Ok(Self { name, export_name: props.export_name })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `Fn::ImportValue` of the export, for another stack's template.
+    pub fn import_value(&self) -> Option<Expr> {
+        self.export_name.clone().map(Expr::import_value)
+    }
+}
+
+/// An asset: a zip the deploy engine uploads, reached in the template through two
+/// parameters, `…S3Bucket` and `…S3Key`.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    bucket: Parameter,
+    key: Parameter,
+}
+
+impl Asset {
+    /// `name` goes into the S3 key (`lamux/NAME-SHA256.zip`) and the parameters'
+    /// descriptions.
+    pub fn new(scope: &impl Construct, id: &str, name: &str, source: AssetSource) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let what = if name == "bootstrap" { "the lamux bootstrap zip".to_owned() } else { format!("the {name} zip") };
+        let bucket =
+            Parameter::new(&scope, "S3Bucket", template::Parameter::string(format!("S3 bucket holding {what}")))?;
+        let key = Parameter::new(&scope, "S3Key", template::Parameter::string(format!("S3 key of {what}")))?;
+        scope.tree.borrow_mut().assets.push(AssetEntry {
+            path: scope.path.clone(),
+            name: name.to_owned(),
+            bucket_parameter: bucket.logical_id.clone(),
+            key_parameter: key.logical_id.clone(),
+            source,
+        });
+        Ok(Self { bucket, key })
+    }
+
+    pub fn bucket(&self) -> Ref<BucketName> {
+        self.bucket.value_as()
+    }
+
+    pub fn key(&self) -> Ref<ObjectKey> {
+        self.key.value_as()
+    }
+}
+
+/// Checks that `other` is in the same stack as `scope`: a reference across stacks would
+/// render as a `Ref` to a logical ID the template does not have.
+pub fn check_same_stack(scope: &Scope, other: &Scope) -> Result<(), Error> {
+    if scope.same_stack(other) {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            path: scope.path.clone(),
+            why: format!("{} is in another stack; pass its value through an export instead", other.path),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

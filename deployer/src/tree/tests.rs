@@ -1,0 +1,183 @@
+use serde::Serialize;
+use serde_json::json;
+
+use super::*;
+use crate::template::ParameterType;
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Topic {
+    topic_name: Expr,
+}
+
+impl Resource for Topic {
+    const TYPE: &'static str = "AWS::SNS::Topic";
+}
+
+fn topic(name: &str) -> Topic {
+    Topic { topic_name: Expr::str(name) }
+}
+
+fn json_of(stack: &Stack) -> serde_json::Value {
+    serde_json::from_str(&stack.synth().expect("synth").template.to_json()).expect("JSON")
+}
+
+#[test]
+fn logical_ids_come_from_construct_paths() {
+    let stack = Stack::new("test");
+    let app = stack.scope().child("App").expect("scope");
+    let alerts = CfnResource::new(&app, "Alerts", topic("a")).expect("added");
+    let audit = CfnResource::new(&stack, "audit-log", topic("b")).expect("added");
+    assert_eq!((alerts.path(), alerts.logical_id()), ("App/Alerts", "AppAlerts"));
+    assert_eq!(audit.logical_id(), "auditlog", "only letters and digits are kept");
+    assert_eq!(alerts.reference(), Expr::reference("AppAlerts"));
+    let json = json_of(&stack);
+    assert_eq!(json["Resources"]["AppAlerts"]["Type"], "AWS::SNS::Topic");
+    assert_eq!(json["Resources"]["auditlog"]["Properties"]["TopicName"], "b");
+}
+
+#[test]
+fn a_duplicate_is_an_error_not_an_overwrite() {
+    let stack = Stack::new("test");
+    CfnResource::new(&stack, "Alerts", topic("a")).expect("added");
+    assert_eq!(
+        CfnResource::new(&stack, "Alerts", topic("b")).err(),
+        Some(Error::DuplicatePath { path: "Alerts".into() })
+    );
+    // Two paths that join to the same ID: CDK would hash them apart; we refuse.
+    let a = stack.scope().child("A").expect("scope");
+    let ab = stack.scope().child("AB").expect("scope");
+    CfnResource::new(&a, "BC", topic("x")).expect("added");
+    let clash = CfnResource::new(&ab, "C", topic("y")).err().expect("refused");
+    assert_eq!(
+        clash,
+        Error::DuplicateLogicalId { logical_id: "ABC".into(), path: "AB/C".into(), other: "A/BC".into() }
+    );
+    assert!(clash.to_string().contains("pin_logical_id"), "{clash}");
+    // A parameter and a resource share the namespace `Ref` reads.
+    Parameter::new(&stack, "Stage", template::Parameter::string("stage")).expect("added");
+    let stage = stack.scope().child("Sta").expect("scope");
+    assert!(matches!(CfnResource::new(&stage, "ge", topic("z")), Err(Error::DuplicateLogicalId { .. })));
+    assert_eq!(json_of(&stack)["Resources"]["Alerts"]["Properties"]["TopicName"], "a", "the first one stays");
+}
+
+#[test]
+fn ids_must_be_usable() {
+    let stack = Stack::new("test");
+    for bad in ["", "a/b", "--"] {
+        assert!(matches!(stack.scope().child(bad), Err(Error::InvalidId { .. })), "{bad:?}");
+    }
+    let long = "x".repeat(256);
+    assert!(matches!(CfnResource::new(&stack, &long, topic("a")), Err(Error::InvalidLogicalId { .. })));
+}
+
+#[test]
+fn pinned_ids_keep_deployed_names_and_a_stray_pin_fails_synthesis() {
+    let stack = Stack::new("test");
+    stack.pin_logical_id("App/Alerts", "Alerts");
+    let app = stack.scope().child("App").expect("scope");
+    assert_eq!(CfnResource::new(&app, "Alerts", topic("a")).expect("added").logical_id(), "Alerts");
+    assert!(stack.synth().is_ok());
+    stack.pin_logical_id("App/Typo", "Typo");
+    assert_eq!(stack.synth().err(), Some(Error::UnusedPin { path: "App/Typo".into(), logical_id: "Typo".into() }));
+}
+
+#[test]
+fn every_template_section_and_resource_attribute() {
+    let stack = Stack::new("test");
+    let stage = Parameter::new(
+        &stack,
+        "Stage",
+        template::Parameter {
+            allowed_values: vec![json!("dev"), json!("prod")],
+            default: Some(json!("dev")),
+            ..template::Parameter::string("deployment stage")
+        },
+    )
+    .expect("parameter");
+    let count = Parameter::new(&stack, "Count", template::Parameter::new(ParameterType::Number, "how many"))
+        .expect("parameter");
+    let subnets = Parameter::new(
+        &stack,
+        "Subnets",
+        template::Parameter::new(ParameterType::Aws("List<AWS::EC2::Subnet::Id>".into()), "subnets"),
+    )
+    .expect("parameter");
+    let sizes =
+        Mapping::new(&stack, "Sizes", [("prod".to_owned(), [("Memory".to_owned(), json!(1024))].into())].into())
+            .expect("mapping");
+    let prod = Condition::new(&stack, "IsProd", Expr::equals(stage.value(), Expr::str("prod"))).expect("condition");
+    let alerts = CfnResource::new(&stack, "Alerts", topic("a")).expect("added");
+    alerts.set_condition(&prod);
+    alerts.set_policy(Policy::Retain);
+    let audit =
+        CfnResource::new(&stack, "Audit", Topic { topic_name: sizes.find(stage.value(), "Memory") }).expect("added");
+    audit.add_depends_on(&alerts);
+    audit.add_depends_on(&alerts);
+    let output = Output::new(
+        &stack,
+        "AlertsArn",
+        OutputProps {
+            description: "alerts".into(),
+            value: Some(prod.select(alerts.reference(), Expr::no_value())),
+            export_name: Some(Expr::sub("${AWS::StackName}-alerts")),
+            condition: Some(prod.clone()),
+        },
+    )
+    .expect("output");
+    assert_eq!(output.import_value(), Some(Expr::import_value(Expr::sub("${AWS::StackName}-alerts"))));
+    assert!(Output::new(&stack, "Empty", OutputProps::default()).is_err(), "an output needs a value");
+    let _ = (count, subnets);
+    assert_eq!(
+        json_of(&stack),
+        json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Description": "test",
+            "Parameters": {
+                "Count": {"Type": "Number", "Description": "how many"},
+                "Stage": {"Type": "String", "Description": "deployment stage", "Default": "dev",
+                          "AllowedValues": ["dev", "prod"]},
+                "Subnets": {"Type": "List<AWS::EC2::Subnet::Id>", "Description": "subnets"}
+            },
+            "Mappings": {"Sizes": {"prod": {"Memory": 1024}}},
+            "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
+            "Resources": {
+                "Alerts": {"Type": "AWS::SNS::Topic", "Condition": "IsProd", "DeletionPolicy": "Retain",
+                           "UpdateReplacePolicy": "Retain", "Properties": {"TopicName": "a"}},
+                "Audit": {"Type": "AWS::SNS::Topic", "DependsOn": ["Alerts"],
+                          "Properties": {"TopicName": {"Fn::FindInMap": ["Sizes", {"Ref": "Stage"}, "Memory"]}}}
+            },
+            "Outputs": {"AlertsArn": {"Description": "alerts", "Condition": "IsProd",
+                "Value": {"Fn::If": ["IsProd", {"Ref": "Alerts"}, {"Ref": "AWS::NoValue"}]},
+                "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-alerts"}}}}
+        })
+    );
+}
+
+#[test]
+fn assets_and_generated_secrets_are_in_the_manifest() {
+    let stack = Stack::new("test");
+    let app = stack.scope().child("App").expect("scope");
+    let asset = Asset::new(&app, "Code", "app", AssetSource::Bootstrap("bootstrap".into())).expect("asset");
+    assert_eq!(Expr::from(asset.bucket()), Expr::reference("AppCodeS3Bucket"));
+    let secret = Parameter::generated_secret(&stack, "Token", "a token").expect("secret");
+    let synthesized = stack.synth().expect("synth");
+    let entry = &synthesized.assets[0];
+    assert_eq!(
+        (entry.path.as_str(), entry.name.as_str(), entry.bucket_parameter.as_str(), entry.key_parameter.as_str()),
+        ("App/Code", "app", "AppCodeS3Bucket", "AppCodeS3Key")
+    );
+    assert_eq!(synthesized.generated_secrets, [secret.logical_id()]);
+    let parameter = synthesized.template.parameter("Token").expect("parameter");
+    assert!(parameter.no_echo && parameter.min_length == Some(32) && parameter.default.is_none());
+    assert_eq!(synthesized.template.no_echo_parameters().collect::<Vec<_>>(), ["Token"]);
+}
+
+#[test]
+fn a_resource_changed_after_it_was_added_synthesizes_as_changed() {
+    let stack = Stack::new("test");
+    let alerts = CfnResource::new(&stack, "Alerts", topic("before")).expect("added");
+    alerts.update(|props| props.topic_name = Expr::str("after"));
+    assert_eq!(alerts.read(|props| props.topic_name.clone()), Expr::str("after"));
+    assert_eq!(json_of(&stack)["Resources"]["Alerts"]["Properties"]["TopicName"], "after");
+}
