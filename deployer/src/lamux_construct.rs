@@ -459,3 +459,78 @@ fn invoke_arn(function: &str, qualifier: &str) -> Expr {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::constructs::iam::RoleProps;
+    use crate::tree::Stack;
+
+    fn props(suffix: &str) -> LamuxProps {
+        LamuxProps::builder().domain_suffix(suffix).code(AssetSource::Bootstrap("lamux".into())).build()
+    }
+
+    fn app(stack: &Stack, id: &str) -> Function {
+        let code = Asset::new(stack, &format!("{id}Code"), id, AssetSource::Bootstrap(id.into())).expect("asset");
+        Function::new(stack, id, FunctionProps::builder().code(Code::from_asset(&code)).build()).expect("function")
+    }
+
+    #[test]
+    fn serve_grants_the_function_at_the_allowed_aliases_and_names_it_in_lamux_allow_list() {
+        let stack = Stack::new("test");
+        let (web, api) = (app(&stack, "Web"), app(&stack, "Api"));
+        let lamux = Lamux::new(
+            &stack,
+            "Lamux",
+            LamuxProps { allow_aliases: vec!["live".into()], allow_functions: vec!["legacy".into()], ..props("x.com") },
+        )
+        .expect("lamux");
+        lamux.serve(&web).expect("served");
+        lamux.serve(&api).expect("served");
+        let template = stack.synth().expect("synth").template;
+        let statement =
+            &template.properties("LamuxRole").expect("role")["Policies"][0]["PolicyDocument"]["Statement"][1];
+        assert_eq!(statement["Sid"], INVOKE_SID);
+        assert_eq!(
+            statement["Resource"],
+            json!([
+                {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:legacy:live"},
+                {"Fn::Join": ["", [{"Fn::GetAtt": ["Web", "Arn"]}, ":live"]]},
+                {"Fn::Join": ["", [{"Fn::GetAtt": ["Api", "Arn"]}, ":live"]]}
+            ])
+        );
+        let variables = &template.properties("LamuxFunction").expect("lamux")["Environment"]["Variables"];
+        assert_eq!(
+            variables["LAMUX_ALLOW_FUNCTION"],
+            json!({"Fn::Join": [",", ["legacy", {"Ref": "Web"}, {"Ref": "Api"}]]})
+        );
+    }
+
+    #[test]
+    fn a_function_of_another_stack_is_refused() {
+        let (ours, theirs) = (Stack::new("ours"), Stack::new("theirs"));
+        let lamux = Lamux::new(&ours, "Lamux", props("x.com")).expect("lamux");
+        let error = lamux.serve(&app(&theirs, "Web")).expect_err("refused");
+        assert!(error.to_string().contains("another stack"), "{error}");
+        let role = Role::new(&theirs, "Role", RoleProps::for_lambda()).expect("role");
+        assert!(lamux.function().grant_invoke(&role).is_err());
+    }
+
+    #[test]
+    fn two_lamuxes_in_one_stack_get_their_own_ids_and_bad_props_are_refused() {
+        let stack = Stack::new("test");
+        Lamux::new(&stack, "Public", props("a.com")).expect("one");
+        Lamux::new(&stack, "Internal", props("b.com")).expect("two");
+        let template = stack.synth().expect("synth").template;
+        for id in ["PublicFunction", "InternalFunction", "PublicOriginSecret", "InternalCodeS3Key"] {
+            assert!(template.resource(id).is_some() || template.parameter(id).is_some(), "{id}");
+        }
+        assert!(Lamux::new(&stack, "Public", props("c.com")).is_err(), "a duplicate path");
+        let bad = Lamux::new(&stack, "Bad", props("bad_suffix.com")).err().expect("refused");
+        assert!(format!("{bad:#}").contains("domain suffix"), "{bad:#}");
+        let slow = LamuxProps { upstream_timeout: Duration::from_secs(120), ..props("x.com") };
+        assert!(Lamux::new(&stack, "Slow", slow).is_err(), "CloudFront would not wait for lamux");
+    }
+}

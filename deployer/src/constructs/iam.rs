@@ -17,6 +17,7 @@ pub struct RoleProps {
     /// `AssumeRolePolicyDocument`: who may assume the role.
     pub assume_role_policy_document: Value,
     /// `Policies`: inline policies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     #[builder(default)]
     pub policies: Vec<Policy>,
     /// `ManagedPolicyArns`

@@ -3,6 +3,8 @@
 moto (AWS-NOTES: no AWS::Lambda::Url, no AWS::CloudFront::*, no Outputs for stacks created
 through change sets) gets, before its server starts:
 - AWS::Lambda::Url backed by moto's own Lambda backend, so `get_function_url_config` sees it;
+- AWS::Lambda::Version and AWS::Lambda::Alias through the same backend (moto's own Version
+  has no physical id, no `Version` attribute and no delete; it has no Alias at all);
 - small stand-ins for the CloudFront function, distribution and origin access control,
   which only mint ids and answer the attributes the lamux template reads;
 - Outputs computed when a change set is executed, as CloudFormation does;
@@ -82,6 +84,110 @@ class LambdaUrl(CloudFormationModel):
     def delete(self, account_id, region_name):
         try:
             lambda_backends[account_id][region_name].delete_function_url_config(self.target)
+        except Exception:  # the function may already be gone
+            pass
+
+
+class LambdaVersion(CloudFormationModel):
+    """AWS::Lambda::Version: publish_version; Ref is the version's ARN, GetAtt Version its number."""
+
+    __module__ = MODULE
+
+    def __init__(self, version_arn, version):
+        self.version_arn = version_arn
+        self.version = str(version)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Lambda::Version"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @property
+    def physical_resource_id(self):
+        return self.version_arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("Version", "FunctionArn")
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.version if attribute_name == "Version" else self.version_arn.rsplit(":", 1)[0]
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        published = lambda_backends[account_id][region_name].publish_version(cloudformation_json["Properties"]["FunctionName"])
+        # The published copy's ARN carries the version: `…:function:NAME:3`.
+        return cls(published.function_arn, published.version)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # Every property of a version is immutable: CloudFormation replaces it.
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
+
+    def delete(self, account_id, region_name):
+        pass  # a version goes with its function
+
+
+class LambdaAlias(CloudFormationModel):
+    """AWS::Lambda::Alias: create/update/delete_alias; Ref is the alias's ARN."""
+
+    __module__ = MODULE
+
+    def __init__(self, function_name, alias):
+        self.function_name = function_name
+        self.alias = alias
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Lambda::Alias"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @property
+    def physical_resource_id(self):
+        return self.alias.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "AliasArn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.alias.arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        backend = lambda_backends[account_id][region_name]
+        alias = backend.create_alias(p["Name"], p["FunctionName"], str(p["FunctionVersion"]), p.get("Description", ""), None)
+        return cls(p["FunctionName"], alias)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        if p["Name"] != original_resource.alias.name or p["FunctionName"] != original_resource.function_name:
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        backend = lambda_backends[account_id][region_name]
+        alias = backend.update_alias(p["Name"], p["FunctionName"], str(p["FunctionVersion"]), p.get("Description", ""), None)
+        return cls(p["FunctionName"], alias)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        lambda_backends[account_id][region_name].delete_alias(p["Name"], p["FunctionName"])
+
+    def delete(self, account_id, region_name):
+        try:
+            lambda_backends[account_id][region_name].delete_alias(self.alias.name, self.function_name)
         except Exception:  # the function may already be gone
             pass
 
