@@ -1,9 +1,42 @@
-//! lamux-deploy: puts lamux on AWS, CDK-style.
+//! lamux-deploy: puts lamux on AWS, CDK-style, and is a construct library for stacks of
+//! your own.
+//!
+//! - [`tree`]: a [`Stack`] owns constructs by path (`Lamux/Function`), derives each logical
+//!   ID from its path, refuses duplicates, and synthesizes the template and the assets.
+//! - [`constructs`]: Lambda (function, version, alias, URL, permission), IAM roles, log
+//!   groups, CloudFront and Route 53, each with builders and typed references
+//!   ([`tree::Ref`]: `function.arn()` is a `Ref<FunctionArn>`).
+//! - [`Lamux`]: lamux's function, URL, role, CloudFront and records as one construct;
+//!   [`Lamux::serve`] lets it invoke a function of your stack.
+//! - [`engine`]: what `lamux-deploy up` runs: upload the assets, create and review the
+//!   change set, execute it, return the outputs.
+//!
+//! ```
+//! use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
+//! use lamux_deploy::tree::{Asset, AssetSource, Stack};
+//! use lamux_deploy::{Lamux, LamuxProps};
+//!
+//! let stack = Stack::new("my app behind lamux");
+//! let code = Asset::new(&stack, "ApiCode", "api", AssetSource::Bootstrap("target/lambda/api/bootstrap".into()))?;
+//! let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&code)).build())?;
+//! api.add_alias("live", &api.add_version("V1")?)?;
+//! let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
+//!     .domain_suffix("example.com")
+//!     .code(AssetSource::Bootstrap("target/lambda/lamux/bootstrap".into()))
+//!     .build())?;
+//! lamux.serve(&api)?;
+//! let synthesized = stack.synth()?;
+//! assert_eq!(synthesized.assets.len(), 2, "api's zip and lamux's");
+//! assert!(synthesized.template.to_json().contains("\"ApiAliaslive\""));
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+//!
+//! The command line is the same pieces:
 //!
 //! ```text
 //! flags + lamux-deploy.toml -> options (checked with lamux's own parser)
-//!   -> stack::template (typed constructs, pure) -> JSON template
-//!   -> package (deterministic zips) -> assets (S3)
+//!   -> stack (the Lamux construct, pure) -> Synthesized { template, assets }
+//!   -> engine: package (deterministic zips) -> assets (S3)
 //!   -> deploy (change set) -> review (property diff, approval) -> events -> outputs
 //! ```
 
