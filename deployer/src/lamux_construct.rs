@@ -85,15 +85,7 @@ pub struct LamuxProps {
 impl LamuxProps {
     /// Which functions the role may invoke, before [`Lamux::serve`].
     pub fn scope(&self) -> InvokeScope {
-        if self.allow_all_functions {
-            InvokeScope::All
-        } else if !self.allow_functions.is_empty() {
-            InvokeScope::Functions(self.allow_functions.clone())
-        } else if self.function_name != "*" {
-            InvokeScope::Functions(vec![self.function_name.clone()])
-        } else {
-            InvokeScope::Nothing
-        }
+        InvokeScope::of(self.allow_all_functions, &self.allow_functions, &self.function_name)
     }
 }
 
