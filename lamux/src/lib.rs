@@ -54,7 +54,7 @@ use crate::telemetry::{Settings, Telemetry};
 /// Load the AWS configuration from the standard chain (region, profile, credentials,
 /// `AWS_ENDPOINT_URL[_LAMBDA]`, `AWS_MAX_ATTEMPTS`).
 pub async fn aws_config() -> aws_config::SdkConfig {
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).http_client(tls::SdkHttpClient::default()).load().await;
     if sdk.region().is_none() {
         tracing::warn!("no AWS region configured (AWS_REGION or a profile); every invoke will fail");
     }

@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use lamux::config::Cli;
+use lamux::mode::Mode;
 
 /// mimalloc: 6% more requests/s than glibc's malloc on one core (bench/run). Built without
 /// transparent huge pages (its `no_thp` feature), which made each touched arena keep 2 MiB
@@ -12,7 +13,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     lamux::logging::init(cli.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Inside Lambda a sandbox handles one request at a time, on a fraction of a core: one
+    // thread does the work without waking another for each step (bench/lambda: CPU per
+    // request and init). The local server serves many connections on every core.
+    let mut builder = match cli.mode() {
+        Mode::Server => tokio::runtime::Builder::new_multi_thread(),
+        Mode::Function | Mode::Extension => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             tracing::error!(%err, "cannot start the async runtime");

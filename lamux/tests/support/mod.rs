@@ -33,6 +33,8 @@ pub fn lambda_client(endpoint: &str, max_attempts: u32) -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
         .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("a tokio sleep"))
         .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        // The SDK's requests go through lamux's own client, as in lamux::aws_config.
+        .http_client(lamux::tls::SdkHttpClient::default())
         .build()
 }
 
