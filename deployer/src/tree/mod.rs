@@ -75,12 +75,23 @@ trait Synthesize {
     fn entry(&self) -> Result<ResourceEntry, String>;
 }
 
+/// The template's namespaces of logical IDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    /// Parameters and resources: `Ref` reads both.
+    Referable,
+    Conditions,
+    Mappings,
+    Outputs,
+}
+
 #[derive(Default)]
 struct Tree {
     description: String,
     paths: BTreeSet<String>,
-    /// Logical ID -> path, over parameters and resources (one namespace for `Ref`).
-    ids: BTreeMap<String, String>,
+    /// (section, logical ID) -> path. Parameters and resources share the section `Ref`
+    /// reads; conditions, mappings and outputs each have their own.
+    ids: BTreeMap<(Section, String), String>,
     pins: BTreeMap<String, (String, bool)>,
     parameters: BTreeMap<String, template::Parameter>,
     generated_secrets: Vec<String>,
@@ -107,13 +118,13 @@ impl Tree {
         Ok(logical_id)
     }
 
-    /// Take `logical_id` for `path` in the namespace of parameters and resources.
-    fn claim(&mut self, path: &str) -> Result<String, Error> {
+    /// Take the logical ID of `path` in `section`: refused when another path has it.
+    fn claim(&mut self, section: Section, path: &str) -> Result<String, Error> {
         let logical_id = self.logical_id(path)?;
-        if let Some(other) = self.ids.get(&logical_id) {
+        if let Some(other) = self.ids.get(&(section, logical_id.clone())) {
             return Err(Error::DuplicateLogicalId { logical_id, path: path.to_owned(), other: other.clone() });
         }
-        self.ids.insert(logical_id.clone(), path.to_owned());
+        self.ids.insert((section, logical_id.clone()), path.to_owned());
         Ok(logical_id)
     }
 }
@@ -253,7 +264,7 @@ impl<P: Resource + 'static> CfnResource<P> {
     /// resource's (`Lamux/Function` is both the construct and the `AWS::Lambda::Function`).
     pub fn at(scope: Scope, props: P) -> Result<Self, Error> {
         let mut tree = scope.tree.borrow_mut();
-        let logical_id = tree.claim(&scope.path)?;
+        let logical_id = tree.claim(Section::Referable, &scope.path)?;
         let node = Rc::new(RefCell::new(Node { props, condition: None, depends_on: Vec::new(), policy: None }));
         let erased: Rc<RefCell<dyn Synthesize>> = node.clone();
         tree.resources.insert(logical_id.clone(), (scope.path.clone(), erased));
@@ -323,7 +334,7 @@ impl Construct for Parameter {
 impl Parameter {
     pub fn new(scope: &impl Construct, id: &str, parameter: template::Parameter) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
-        let logical_id = scope.tree.borrow_mut().claim(&scope.path)?;
+        let logical_id = scope.tree.borrow_mut().claim(Section::Referable, &scope.path)?;
         scope.tree.borrow_mut().parameters.insert(logical_id.clone(), parameter);
         Ok(Self { scope, logical_id })
     }
@@ -364,7 +375,7 @@ impl Condition {
     pub fn new(scope: &impl Construct, id: &str, test: Expr) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
-        let name = tree.logical_id(&scope.path)?;
+        let name = tree.claim(Section::Conditions, &scope.path)?;
         tree.conditions.insert(name.clone(), test);
         Ok(Self { name })
     }
@@ -389,7 +400,7 @@ impl Mapping {
     pub fn new(scope: &impl Construct, id: &str, entries: template::Mapping) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
-        let name = tree.logical_id(&scope.path)?;
+        let name = tree.claim(Section::Mappings, &scope.path)?;
         tree.mappings.insert(name.clone(), entries);
         Ok(Self { name })
     }
@@ -419,7 +430,7 @@ impl Output {
     pub fn new(scope: &impl Construct, id: &str, props: OutputProps) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
-        let name = tree.logical_id(&scope.path)?;
+        let name = tree.claim(Section::Outputs, &scope.path)?;
         let value = props
             .value
             .ok_or_else(|| Error::Invalid { path: scope.path.clone(), why: "an output needs a value".into() })?;

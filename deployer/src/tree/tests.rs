@@ -59,6 +59,17 @@ fn a_duplicate_is_an_error_not_an_overwrite() {
     let stage = stack.scope().child("Sta").expect("scope");
     assert!(matches!(CfnResource::new(&stage, "ge", topic("z")), Err(Error::DuplicateLogicalId { .. })));
     assert_eq!(json_of(&stack)["Resources"]["Alerts"]["Properties"]["TopicName"], "a", "the first one stays");
+    // Conditions, mappings and outputs have their own namespaces, refused alike.
+    let output = |value: &str| OutputProps { value: Some(Expr::str(value)), ..OutputProps::default() };
+    Output::new(&a, "BOut", output("first")).expect("added");
+    assert!(matches!(Output::new(&ab, "Out", output("second")), Err(Error::DuplicateLogicalId { .. })));
+    let aler = stack.scope().child("Aler").expect("scope");
+    let shared = Condition::new(&aler, "ts", Expr::Bool(true)).expect("a condition may share a resource's ID");
+    assert_eq!(shared.name(), "Alerts");
+    let al = stack.scope().child("Al").expect("scope");
+    assert!(matches!(Condition::new(&al, "erts", Expr::Bool(false)), Err(Error::DuplicateLogicalId { .. })));
+    let template = stack.synth().expect("synth").template;
+    assert_eq!(template.output("ABOut").map(|o| o.value.clone()), Some(Expr::str("first")));
 }
 
 #[test]
