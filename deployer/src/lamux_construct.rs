@@ -87,6 +87,12 @@ impl LamuxProps {
     pub fn scope(&self) -> InvokeScope {
         InvokeScope::of(self.allow_all_functions, &self.allow_functions, &self.function_name)
     }
+
+    /// What [`Lamux::new`] refuses, without adding anything to a stack: the suffix, the
+    /// function name, the timeouts and memory, and the environment, with lamux's own parser.
+    pub fn check(&self) -> anyhow::Result<()> {
+        Settings::check(self).map(drop)
+    }
 }
 
 /// lamux in front of the functions of a stack.

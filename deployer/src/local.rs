@@ -73,7 +73,8 @@ pub fn package(binary_path: Option<&Path>, arch: Option<Arch>, out: &Path) -> an
 
 /// Say what the user should know about these options before they are deployed.
 pub fn warn(options: &crate::options::StackOptions) {
-    if let Some(warning) = options.scope.warning() {
+    let options = &options.lamux;
+    if let Some(warning) = options.scope().warning() {
         eprintln!("warning: {warning}");
     }
     if options.origin_auth == crate::options::OriginAuth::Oac {

@@ -174,27 +174,12 @@ impl InvokeScope {
     }
 }
 
+/// The checked options: the stack's name, and what the [`Lamux`](crate::Lamux) construct
+/// gets (its `code` is the default build until `synth` or `up` names the binary).
 #[derive(Debug, Clone)]
 pub struct StackOptions {
     pub stack_name: String,
-    pub domain_suffix: String,
-    pub function_name: String,
-    pub scope: InvokeScope,
-    /// Alias globs lamux may invoke; empty: any.
-    pub aliases: Vec<String>,
-    /// Function globs for lamux's own allow-list; empty: any.
-    pub allow_function: Vec<String>,
-    pub arch: Arch,
-    pub memory: u32,
-    pub timeout_secs: u32,
-    pub upstream_timeout: Duration,
-    pub origin_read_timeout_secs: u32,
-    pub log_retention_days: u32,
-    pub certificate_arn: Option<String>,
-    pub hosted_zone_id: Option<String>,
-    pub origin_auth: OriginAuth,
-    pub invoke_mode: InvokeMode,
-    pub error_details: bool,
+    pub lamux: LamuxProps,
 }
 
 /// Retention values CloudWatch Logs accepts.
@@ -260,7 +245,6 @@ impl StackArgs {
                 "--allow-alias {alias:?} is not an alias or glob (lamux routes aliases of letters and digits)"
             );
         }
-        let scope = InvokeScope::of(self.allow_all_functions, &self.allow_function, &self.function_name);
         let upstream = self.upstream_timeout;
         ensure!(!upstream.is_zero(), "--upstream-timeout must be longer than zero");
         let timeout = self.timeout.unwrap_or(upstream + Duration::from_secs(5));
@@ -279,18 +263,18 @@ impl StackArgs {
                 "--certificate-arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
             );
         }
-        let options = StackOptions {
-            stack_name: self.stack_name.clone(),
+        let lamux = LamuxProps {
             domain_suffix: suffix,
             function_name: self.function_name.clone(),
-            scope,
-            aliases: self.allow_alias.clone(),
-            allow_function: self.allow_function.clone(),
+            code: AssetSource::Bootstrap(binary::DEFAULT_BUILD.into()),
+            allow_functions: self.allow_function.clone(),
+            allow_all_functions: self.allow_all_functions,
+            allow_aliases: self.allow_alias.clone(),
             arch,
-            memory: self.memory,
-            timeout_secs,
+            memory_size: self.memory,
             upstream_timeout: upstream,
-            origin_read_timeout_secs,
+            timeout_secs: Some(timeout_secs),
+            origin_read_timeout_secs: Some(origin_read_timeout_secs),
             log_retention_days: self.log_retention_days,
             certificate_arn: self.certificate_arn.clone(),
             hosted_zone_id: self.hosted_zone_id.clone(),
@@ -298,34 +282,11 @@ impl StackArgs {
             invoke_mode: self.invoke_mode,
             error_details: self.error_details,
         };
-        // The environment the function will get must be one lamux starts with.
-        crate::stack::template(&options, AssetSource::Bootstrap(binary::DEFAULT_BUILD.into()))?;
+        // The environment the function will get must be one lamux starts with: the check
+        // the construct makes, without synthesizing the stack.
+        lamux.check()?;
+        let options = StackOptions { stack_name: self.stack_name.clone(), lamux };
         Ok(options)
-    }
-}
-
-impl StackOptions {
-    /// The [`Lamux`](crate::Lamux) construct's props for these options.
-    pub fn lamux_props(&self, code: AssetSource) -> LamuxProps {
-        LamuxProps {
-            domain_suffix: self.domain_suffix.clone(),
-            function_name: self.function_name.clone(),
-            code,
-            allow_functions: self.allow_function.clone(),
-            allow_all_functions: self.scope == InvokeScope::All,
-            allow_aliases: self.aliases.clone(),
-            arch: self.arch,
-            memory_size: self.memory,
-            upstream_timeout: self.upstream_timeout,
-            timeout_secs: Some(self.timeout_secs),
-            origin_read_timeout_secs: Some(self.origin_read_timeout_secs),
-            log_retention_days: self.log_retention_days,
-            certificate_arn: self.certificate_arn.clone(),
-            hosted_zone_id: self.hosted_zone_id.clone(),
-            origin_auth: self.origin_auth,
-            invoke_mode: self.invoke_mode,
-            error_details: self.error_details,
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `lamux-deploy`'s own stack: the [`Lamux`] construct from the user's options, and the
 //! outputs `up` prints. Pure.
 
-use crate::lamux_construct::Lamux;
+use crate::lamux_construct::{Lamux, LamuxProps};
 use crate::options::{OriginAuth, StackOptions};
 use crate::template::{Expr, Template};
 use crate::tree::{AssetSource, Construct as _, Output, OutputProps, Stack, Synthesized};
@@ -31,25 +31,27 @@ const PINNED: [(&str, &str); 6] = [
 
 /// The stack, synthesized: `code` is lamux's bootstrap (only read when deployed).
 pub fn synthesize(options: &StackOptions, code: AssetSource) -> anyhow::Result<Synthesized> {
-    let stack = Stack::new(format!("lamux: HTTP multiplexer for Lambda aliases under *.{}", options.domain_suffix));
+    let props = LamuxProps { code, ..options.lamux.clone() };
+    let stack = Stack::new(format!("lamux: HTTP multiplexer for Lambda aliases under *.{}", props.domain_suffix));
     for (path, logical_id) in PINNED {
         let present = match path {
-            "Lamux/OriginSecret" => options.origin_auth == OriginAuth::Secret,
-            "Lamux/WildcardRecordA" | "Lamux/WildcardRecordAAAA" => options.hosted_zone_id.is_some(),
+            "Lamux/OriginSecret" => props.origin_auth == OriginAuth::Secret,
+            "Lamux/WildcardRecordA" | "Lamux/WildcardRecordAAAA" => props.hosted_zone_id.is_some(),
             _ => true,
         };
         if present {
             stack.pin_logical_id(path, logical_id);
         }
     }
-    let lamux = Lamux::new(&stack, LAMUX, options.lamux_props(code))?;
+    let example = example_url(&props);
+    let lamux = Lamux::new(&stack, LAMUX, props)?;
     debug_assert_eq!(lamux.function().resource().logical_id(), FUNCTION);
     let outputs = [
         ("FunctionUrl", "lamux's Function URL (the CloudFront origin)", lamux.url().url().into()),
         ("FunctionName", "lamux's function", lamux.function().name().into()),
         ("DistributionId", "CloudFront distribution id", lamux.distribution().id().into()),
         ("DistributionDomainName", "CloudFront domain name", lamux.distribution().domain_name().into()),
-        ("ExampleUrl", "How a function alias is reached", Expr::str(example_url(options))),
+        ("ExampleUrl", "How a function alias is reached", Expr::str(example)),
     ];
     for (id, description, value) in outputs {
         let props = OutputProps { description: description.to_owned(), value: Some(value), ..OutputProps::default() };
@@ -64,11 +66,11 @@ pub fn template(options: &StackOptions, code: AssetSource) -> anyhow::Result<Tem
     Ok(synthesize(options, code)?.template)
 }
 
-fn example_url(options: &StackOptions) -> String {
-    if options.function_name == "*" {
-        format!("https://live-my-func.{}/", options.domain_suffix)
+fn example_url(props: &LamuxProps) -> String {
+    if props.function_name == "*" {
+        format!("https://live-my-func.{}/", props.domain_suffix)
     } else {
-        format!("https://live.{}/", options.domain_suffix)
+        format!("https://live.{}/", props.domain_suffix)
     }
 }
 

@@ -328,11 +328,6 @@ impl FunctionUrl {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
 
-    /// Where [`FunctionUrl::new`] puts the URL's resource: at `scope` itself.
-    pub fn at(scope: Scope, props: UrlProps) -> Result<Self, Error> {
-        Ok(Self { resource: CfnResource::at(scope, props)? })
-    }
-
     /// `Fn::GetAtt FunctionUrl`: `https://ID.lambda-url.REGION.on.aws/`.
     pub fn url(&self) -> Ref<FunctionUrlAddress> {
         Ref::unchecked(self.resource.get_att("FunctionUrl"))
