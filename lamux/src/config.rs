@@ -281,7 +281,9 @@ pub fn parse_domain_suffix(value: &str) -> Result<String, String> {
 /// `*`, a function name, or a function ARN; without a qualifier, which comes from the host.
 pub fn parse_function_name(value: &str) -> Result<String, String> {
     let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.');
-    if value == "*" || (!value.is_empty() && value.len() <= 170 && value.bytes().all(allowed)) {
+    // `.` and `..` are path segments an Invoke's URI cannot carry: they would be normalized.
+    let dots = matches!(value, "." | "..");
+    if value == "*" || (!value.is_empty() && !dots && value.len() <= 170 && value.bytes().all(allowed)) {
         Ok(value.to_owned())
     } else {
         Err(format!("{value:?} is neither '*' nor a Lambda function name or ARN"))
@@ -400,6 +402,7 @@ mod tests {
             (&["--domain-suffix", "bad_domain.com"], "--domain-suffix"),
             (&["--domain-suffix", "a..b"], "--domain-suffix"),
             (&["--function-name", "has space"], "--function-name"),
+            (&["--function-name", ".."], "--function-name"),
             (&["--health-check-path", "healthz"], "--health-check-path"),
         ] {
             let err = parse(args).expect_err("bad value").to_string();

@@ -1,5 +1,5 @@
-//! Invoke without the SDK's per-call orchestration: the request signed with aws-sigv4 and
-//! sent on a pooled hyper client. The buffered Invoke is lamux's hot path, and the SDK's
+//! Invoke without the SDK's per-call orchestration: the request signed with SigV4
+//! ([`crate::signing`]) and sent on a pooled hyper client. The buffered Invoke is lamux's hot path, and the SDK's
 //! generic pipeline (endpoint rules, interceptors, identity and retry machinery) cost more
 //! than the rest of a request together (see bench/README.md).
 //!
@@ -14,8 +14,6 @@ use std::time::{Duration, SystemTime};
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials as _, SharedCredentialsProvider};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::client::legacy::Client;
@@ -28,6 +26,7 @@ use crate::backoff::Backoff;
 use crate::error::InvokeFailure;
 use crate::event::MAX_PAYLOAD;
 use crate::route::Target;
+use crate::signing::{CONTENT_TYPE, InvokeRequest, InvokeSigner};
 use crate::tls::{Https, TlsError, with_tls};
 
 /// How long before their expiry cached credentials are fetched again.
@@ -35,7 +34,7 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 /// aws-config's default connect timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// A URI label as the SDK encodes it: everything but unreserved characters.
-const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+pub(crate) const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// The SDK standard mode's retry quota (aws-smithy's `TokenBucket`): 500 tokens, 5 per
 /// retry, given back by the success that follows, and 1 by a success that needed none. A
@@ -113,7 +112,7 @@ pub struct DirectInvoke {
     http: OnceLock<Result<HttpClient, Arc<TlsError>>>,
     /// Scheme and authority (and any base path), without a trailing `/`.
     endpoint: String,
-    region: String,
+    signer: InvokeSigner,
     credentials: SharedCredentialsProvider,
     cached: RwLock<Option<Credentials>>,
     max_attempts: u32,
@@ -142,7 +141,7 @@ impl DirectInvoke {
         Some(Self {
             http: OnceLock::new(),
             endpoint,
-            region,
+            signer: InvokeSigner::new(&region),
             credentials,
             cached: RwLock::new(None),
             max_attempts: retry.max_attempts().max(1),
@@ -230,38 +229,34 @@ impl DirectInvoke {
 
     async fn signed(&self, target: &Target, payload: Bytes) -> Result<http::Request<Full<Bytes>>, Failure> {
         let credentials = self.credentials().await?;
-        let uri = format!(
-            "{}/2015-03-31/functions/{}/invocations?Qualifier={}",
-            self.endpoint,
-            utf8_percent_encode(&target.function, LABEL),
-            utf8_percent_encode(&target.alias, LABEL)
+        let path = format!("/2015-03-31/functions/{}/invocations", utf8_percent_encode(&target.function, LABEL));
+        let query = format!("Qualifier={}", utf8_percent_encode(&target.alias, LABEL));
+        let uri: http::Uri =
+            format!("{}{path}?{query}", self.endpoint).parse().map_err(|err| InvokeFailure::Request(Box::new(err)))?;
+        let host = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+        // The endpoint may carry a base path of its own; the signature covers the whole path.
+        let signed_path = uri.path().to_owned();
+        let signature = self.signer.sign(
+            &credentials,
+            SystemTime::now(),
+            &InvokeRequest { host: &host, path: &signed_path, query: &query, payload: &payload },
         );
-        let mut request = http::Request::post(&uri)
+        let value = |value: &str| {
+            http::HeaderValue::from_str(value).map_err(|err| Failure::from(InvokeFailure::Request(err.into())))
+        };
+        let mut request = http::Request::post(uri)
             .header(http::header::USER_AGENT, concat!("lamux/", env!("CARGO_PKG_VERSION")))
-            .header(http::header::CONTENT_TYPE, "application/octet-stream")
-            .body(Full::new(payload.clone()))
+            .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
+            .header(http::header::HOST, value(&host)?)
+            .header("x-amz-date", value(&signature.amz_date)?)
+            .header(http::header::AUTHORIZATION, value(&signature.authorization)?)
+            .body(Full::new(payload))
             .map_err(|err| InvokeFailure::Request(err.into()))?;
-        let host = request.uri().authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
-        request.headers_mut().insert(
-            http::header::HOST,
-            http::HeaderValue::from_str(&host).map_err(|err| InvokeFailure::Request(err.into()))?,
-        );
-        let identity: Identity = credentials.into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("lambda")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|err| InvokeFailure::Signing(err.into()))?
-            .into();
-        let headers = request.headers().iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-        let signable = SignableRequest::new("POST", uri.as_str(), headers, SignableBody::Bytes(&payload))
-            .map_err(|err| InvokeFailure::Signing(err.into()))?;
-        let (instructions, _signature) =
-            sign(signable, &params).map_err(|err| InvokeFailure::Signing(err.into()))?.into_parts();
-        instructions.apply_to_request_http1x(&mut request);
+        if let Some(token) = &signature.security_token {
+            let mut token = value(token)?;
+            token.set_sensitive(true);
+            request.headers_mut().insert("x-amz-security-token", token);
+        }
         Ok(request)
     }
 

@@ -35,6 +35,7 @@ pub mod proxy;
 pub mod response;
 pub mod route;
 pub mod server;
+pub mod signing;
 pub mod stream;
 pub mod telemetry;
 pub mod tls;
