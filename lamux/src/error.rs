@@ -89,8 +89,6 @@ pub enum InvokeFailure {
     TooLarge,
     #[error("no AWS credentials")]
     Credentials(#[source] BoxError),
-    #[error("cannot sign the request")]
-    Signing(#[source] BoxError),
     #[error("cannot build the request")]
     Request(#[source] BoxError),
     #[error(transparent)]
@@ -106,7 +104,7 @@ pub enum InvokeFailure {
 
 impl InvokeFailure {
     /// Whether another attempt may succeed: the failures on the way to and from Lambda. A
-    /// local failure (credentials, signing, TLS set-up, a request that cannot be built)
+    /// local failure (credentials, TLS set-up, a request that cannot be built)
     /// would fail the same way again.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Unreachable(_) | Self::BrokeOff(_))

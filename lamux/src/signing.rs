@@ -54,13 +54,19 @@ pub struct InvokeSigner {
     key: RwLock<Option<DayKey>>,
 }
 
-#[derive(Debug)]
 struct DayKey {
     /// `YYYYMMDD`.
     date: String,
     /// The secret the key was derived from: new credentials need a new key.
     secret: String,
     key: Vec<u8>,
+}
+
+/// The date only: the secret and the key stay out of logs and panics.
+impl std::fmt::Debug for DayKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DayKey").field("date", &self.date).finish_non_exhaustive()
+    }
 }
 
 impl InvokeSigner {

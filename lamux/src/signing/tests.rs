@@ -99,4 +99,6 @@ fn the_signing_key_is_derived_again_for_a_new_day_or_secret() {
     assert_eq!(key(&signer), Some(("20251124".into(), "second".into())));
     signer.sign(&second, day + Duration::from_secs(86_400), &request);
     assert_eq!(key(&signer), Some(("20251125".into(), "second".into())));
+    let debug = format!("{signer:?}");
+    assert!(debug.contains("20251125") && !debug.contains("second"), "{debug}");
 }
