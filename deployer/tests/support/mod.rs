@@ -101,10 +101,20 @@ pub fn output_value(outputs: &str, key: &str) -> Option<String> {
     outputs.lines().find_map(|line| line.strip_prefix(&format!("{key}: ")).map(str::to_owned))
 }
 
-pub fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lamux-deploy-test-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A scratch directory, removed when the test ends (pass or fail).
+pub struct TestDir(tempfile::TempDir);
+
+impl std::ops::Deref for TestDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+pub fn tempdir(name: &str) -> TestDir {
+    let dir = tempfile::Builder::new().prefix(&format!("lamux-deploy-test-{name}-")).tempdir().expect("temp dir");
+    TestDir(dir)
 }
 
 /// The function a stack runs, by its FunctionName output.
