@@ -233,21 +233,21 @@ impl DirectInvoke {
         let query = format!("Qualifier={}", utf8_percent_encode(&target.alias, LABEL));
         let uri: http::Uri =
             format!("{}{path}?{query}", self.endpoint).parse().map_err(|err| InvokeFailure::Request(Box::new(err)))?;
-        let host = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+        let host = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         // The endpoint may carry a base path of its own; the signature covers the whole path.
-        let signed_path = uri.path().to_owned();
         let signature = self.signer.sign(
             &credentials,
             SystemTime::now(),
-            &InvokeRequest { host: &host, path: &signed_path, query: &query, payload: &payload },
+            &InvokeRequest { host, path: uri.path(), query: &query, payload: &payload },
         );
         let value = |value: &str| {
             http::HeaderValue::from_str(value).map_err(|err| Failure::from(InvokeFailure::Request(err.into())))
         };
+        let host = value(host)?;
         let mut request = http::Request::post(uri)
             .header(http::header::USER_AGENT, concat!("lamux/", env!("CARGO_PKG_VERSION")))
             .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
-            .header(http::header::HOST, value(&host)?)
+            .header(http::header::HOST, host)
             .header("x-amz-date", value(&signature.amz_date)?)
             .header(http::header::AUTHORIZATION, value(&signature.authorization)?)
             .body(Full::new(payload))
