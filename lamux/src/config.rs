@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{ArgAction, CommandFactory as _, FromArgMatches as _, Parser, ValueEnum, builder::BoolishValueParser};
 
 use crate::mode::Mode;
+use crate::origin::Secret;
 use crate::route::{FunctionRule, Routes};
 
 #[derive(Debug, Parser)]
@@ -39,8 +40,19 @@ pub struct Cli {
     /// Secret that CloudFront sends as `x-lamux-origin-secret`: requests without it get 403
     /// and no Invoke, and those with it may name the viewer's address (README "Security of
     /// the deployed stack").
-    #[arg(long, env = "LAMUX_ORIGIN_SECRET", hide_env_values = true)]
-    pub origin_secret: Option<String>,
+    #[arg(long, env = "LAMUX_ORIGIN_SECRET", hide_env_values = true, value_parser = Secret::parse)]
+    pub origin_secret: Option<Secret>,
+
+    /// The secret before the last rotation, accepted too until every CloudFront edge sends
+    /// the new one (README "Rotating the origin secret"). Needs --origin-secret.
+    #[arg(
+        long,
+        env = "LAMUX_ORIGIN_SECRET_PREVIOUS",
+        hide_env_values = true,
+        value_parser = Secret::parse,
+        requires = "origin_secret"
+    )]
+    pub origin_secret_previous: Option<Secret>,
 
     /// Domain suffix that hosts are routed under.
     #[arg(long, env = "LAMUX_DOMAIN_SUFFIX", default_value = "localdomain", value_parser = parse_domain_suffix)]
@@ -376,13 +388,19 @@ mod tests {
             ("LAMUX_ERROR_DETAILS", "false"),
             ("LAMUX_ALLOW_ALIAS", "live,pr*"),
             ("LAMUX_ORIGIN_SECRET", "s"),
+            ("LAMUX_ORIGIN_SECRET_PREVIOUS", "old-s"),
         ])
         .expect("parses");
         assert_eq!(cli.mode, Some(Mode::Function));
         assert_eq!(cli.domain_suffix, "example.com");
         assert!(!cli.error_details());
         assert_eq!(cli.allow_alias, ["live", "pr*"]);
-        assert_eq!(cli.origin_secret.as_deref(), Some("s"));
+        assert_eq!(cli.origin_secret.as_ref().map(Secret::expose), Some("s"));
+        assert_eq!(cli.origin_secret_previous.as_ref().map(Secret::expose), Some("old-s"));
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("\"s\"") && !shown.contains("old-s"), "Debug shows no secret: {shown}");
+        let alone = Cli::from_environment([("LAMUX_ORIGIN_SECRET_PREVIOUS", "old-s")]).expect_err("refused");
+        assert!(alone.to_string().contains("--origin-secret"), "{alone}");
         let bad = Cli::from_environment([("LAMUX_DOMAIN_SUFFIX", "bad_domain.com")]).expect_err("refused");
         assert!(bad.to_string().contains("--domain-suffix"), "{bad}");
         let unknown = Cli::from_environment([("LAMUX_NOPE", "1")]).expect_err("refused");

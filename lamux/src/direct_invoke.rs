@@ -25,6 +25,7 @@ use tokio::sync::RwLock;
 use crate::backoff::Backoff;
 use crate::error::InvokeFailure;
 use crate::event::MAX_PAYLOAD;
+use crate::retry::{Replay, Verdict};
 use crate::route::Target;
 use crate::signing::{CONTENT_TYPE, InvokeRequest, InvokeSigner};
 use crate::tls::{Https, TlsError, with_tls};
@@ -99,6 +100,18 @@ pub enum Failure {
     Failed(InvokeFailure),
 }
 
+impl Failure {
+    /// Whether the function may have run, for the retry rule.
+    fn verdict(&self) -> Verdict {
+        match self {
+            Self::Service { status, code, .. } => Verdict::of_answer(*status, code.as_deref()),
+            Self::Failed(InvokeFailure::Unreachable(err)) => Verdict::of_transport(err.as_ref()),
+            Self::Failed(InvokeFailure::BrokeOff(_)) => Verdict::MayHaveRun,
+            Self::Failed(_) => Verdict::Final,
+        }
+    }
+}
+
 impl From<InvokeFailure> for Failure {
     fn from(failure: InvokeFailure) -> Self {
         Self::Failed(failure)
@@ -150,14 +163,16 @@ impl DirectInvoke {
         })
     }
 
-    /// Invoke `target` synchronously, retrying what the SDK's standard mode retries
-    /// (throttling, 5xx, broken connections) up to the configured attempts. A retry whose
-    /// backoff would end after `deadline` is not slept: the last error is the answer (a
-    /// throttle's 429 with its Retry-After), not a timeout.
+    /// Invoke `target` synchronously, retrying up to the configured attempts what
+    /// [`crate::retry`] allows for `replay`: what proves the function did not run, and for
+    /// safe methods what the SDK's standard mode retries (5xx, broken connections). A retry
+    /// whose backoff would end after `deadline` is not slept: the last error is the answer
+    /// (a throttle's 429 with its Retry-After), not a timeout.
     pub async fn invoke(
         &self,
         target: &Target,
         payload: Bytes,
+        replay: Replay,
         deadline: tokio::time::Instant,
     ) -> Result<(u16, Answer), Failure> {
         let mut attempt = 1;
@@ -165,11 +180,8 @@ impl DirectInvoke {
         loop {
             let result = self.attempt(target, payload.clone()).await;
             let retry = match &result {
-                Err(Failure::Service { status, code, .. }) => {
-                    matches!(status, 429 | 500 | 502 | 503 | 504) || code.as_deref().is_some_and(is_throttling)
-                }
-                Err(Failure::Failed(failure)) => failure.is_transient(),
-                _ => false,
+                Err(failure) => failure.verdict().retry(replay),
+                Ok(_) => false,
             };
             if !retry || attempt >= self.max_attempts {
                 if result.is_ok() {
@@ -249,13 +261,11 @@ impl DirectInvoke {
             .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
             .header(http::header::HOST, host)
             .header("x-amz-date", value(&signature.amz_date)?)
-            .header(http::header::AUTHORIZATION, value(&signature.authorization)?)
+            .header(http::header::AUTHORIZATION, sensitive(value(&signature.authorization)?))
             .body(Full::new(payload))
             .map_err(|err| InvokeFailure::Request(err.into()))?;
         if let Some(token) = &signature.security_token {
-            let mut token = value(token)?;
-            token.set_sensitive(true);
-            request.headers_mut().insert("x-amz-security-token", token);
+            request.headers_mut().insert("x-amz-security-token", sensitive(value(token)?));
         }
         Ok(request)
     }
@@ -279,6 +289,13 @@ impl DirectInvoke {
     }
 }
 
+/// A credential in a header: kept out of `Debug`, and out of HPACK tables should the
+/// request ever travel over HTTP/2.
+fn sensitive(mut value: http::HeaderValue) -> http::HeaderValue {
+    value.set_sensitive(true);
+    value
+}
+
 /// The endpoint the SDK would use when one is configured: `AWS_ENDPOINT_URL_LAMBDA`, the
 /// profile's `endpoint_url` for Lambda, or `AWS_ENDPOINT_URL`.
 fn endpoint_override(sdk: &SdkConfig) -> Option<String> {
@@ -289,27 +306,6 @@ fn endpoint_override(sdk: &SdkConfig) -> Option<String> {
         .build()
         .ok()?;
     sdk.service_config().and_then(|config| config.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
-}
-
-/// The error codes the SDK's standard retry mode treats as throttling.
-fn is_throttling(code: &str) -> bool {
-    matches!(
-        code,
-        "Throttling"
-            | "ThrottlingException"
-            | "ThrottledException"
-            | "RequestThrottledException"
-            | "TooManyRequestsException"
-            | "ProvisionedThroughputExceededException"
-            | "TransactionInProgressException"
-            | "RequestLimitExceeded"
-            | "BandwidthLimitExceeded"
-            | "LimitExceededException"
-            | "RequestThrottled"
-            | "SlowDown"
-            | "PriorRequestNotComplete"
-            | "EC2ThrottledException"
-    )
 }
 
 /// A restJson1 error: the type from `x-amzn-ErrorType` or the body's `__type`/`code` (without
@@ -417,6 +413,9 @@ mod tests {
             "{authorization}"
         );
         assert_eq!(header("x-amz-security-token"), "token");
+        for credential in ["authorization", "x-amz-security-token"] {
+            assert!(request.headers()[credential].is_sensitive(), "{credential} is marked sensitive");
+        }
         assert_eq!(header("host"), "127.0.0.1:9001");
     }
 

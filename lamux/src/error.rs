@@ -79,10 +79,11 @@ pub enum InvokeFailure {
     /// An error of Lambda's that has no status of its own.
     #[error(transparent)]
     Refused(LambdaSaid),
-    /// No answer: the endpoint could not be reached, or failed before answering. Retried.
+    /// No answer: the endpoint could not be reached, or failed before answering. Retried
+    /// as [`crate::retry`] says: whatever the method when nothing was written.
     #[error("cannot reach the Lambda endpoint")]
     Unreachable(#[source] BoxError),
-    /// The answer started and broke off. Retried.
+    /// The answer started and broke off: retried for safe methods only.
     #[error("the answer broke off")]
     BrokeOff(#[source] BoxError),
     #[error("the answer is over Lambda's {MAX_PAYLOAD}-byte limit")]
@@ -100,15 +101,6 @@ pub enum InvokeFailure {
     StreamBroke(#[source] BoxError),
     #[error("invalid HTTP response stream: {0}")]
     BadStream(&'static str),
-}
-
-impl InvokeFailure {
-    /// Whether another attempt may succeed: the failures on the way to and from Lambda. A
-    /// local failure (credentials, TLS set-up, a request that cannot be built)
-    /// would fail the same way again.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unreachable(_) | Self::BrokeOff(_))
-    }
 }
 
 /// An error and its sources, each once, joined with `: `: the one line the log and a
@@ -239,8 +231,6 @@ mod tests {
             chain(&err),
             "function or alias f:live not found: Lambda answered HTTP 404, ResourceNotFoundException: no f"
         );
-        assert!(!InvokeFailure::Credentials("none".into()).is_transient());
-        assert!(InvokeFailure::BrokeOff("reset".into()).is_transient());
     }
 
     #[test]

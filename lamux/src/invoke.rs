@@ -16,6 +16,7 @@ use std::sync::Arc;
 use crate::direct_invoke::{DirectInvoke, Failure};
 use crate::error::{InvokeFailure, LambdaSaid, ProxyError};
 use crate::event::MAX_PAYLOAD;
+use crate::retry::{ForbidReplay, Replay};
 use crate::route::Target;
 
 /// Facts about the call for the access log, filled in whether it succeeds or not.
@@ -75,15 +76,17 @@ impl Invoker {
         Self { direct: None, ..Self::new(sdk, timeout, idle_timeout) }
     }
 
-    /// Invoke `target` with an event payload; the function's answer on success.
+    /// Invoke `target` with an event payload; the function's answer on success. `replay`
+    /// (from the client's method) says which failures may be retried; see [`crate::retry`].
     pub async fn invoke(
         &self,
         target: &Target,
         payload: Vec<u8>,
+        replay: Replay,
         record: &mut CallRecord,
     ) -> Result<Bytes, ProxyError> {
         if let Some(direct) = &self.direct {
-            return self.invoke_directly(direct, target, payload, record).await;
+            return self.invoke_directly(direct, target, payload, replay, record).await;
         }
         let call = self
             .client
@@ -91,6 +94,8 @@ impl Invoker {
             .function_name(&target.function)
             .qualifier(&target.alias)
             .payload(Blob::new(payload))
+            .customize()
+            .config_override(retry_rule(replay))
             .send();
         // Dropping the future on timeout also abandons any retry the SDK has scheduled.
         let result = tokio::time::timeout(self.timeout, call)
@@ -109,10 +114,11 @@ impl Invoker {
         direct: &DirectInvoke,
         target: &Target,
         payload: Vec<u8>,
+        replay: Replay,
         record: &mut CallRecord,
     ) -> Result<Bytes, ProxyError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let call = direct.invoke(target, Bytes::from(payload), deadline);
+        let call = direct.invoke(target, Bytes::from(payload), replay, deadline);
         let result = tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| ProxyError::Timeout { target: target.clone(), timeout: self.timeout })?;
@@ -122,6 +128,16 @@ impl Invoker {
         };
         record.answered(i32::from(status), answer.request_id.as_deref(), answer.executed_version);
         checked(target, answer.function_error, answer.payload)
+    }
+}
+
+/// The SDK's retries held to [`crate::retry`]'s rule: a request that must not be replayed
+/// gets a classifier that forbids retrying what may have run the function.
+pub(crate) fn retry_rule(replay: Replay) -> aws_sdk_lambda::config::Builder {
+    let config = aws_sdk_lambda::Config::builder();
+    match replay {
+        Replay::Allowed => config,
+        Replay::OnlyUnsent => config.retry_classifier(ForbidReplay),
     }
 }
 

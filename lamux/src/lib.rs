@@ -33,6 +33,7 @@ pub mod mode;
 pub mod origin;
 pub mod proxy;
 pub mod response;
+pub mod retry;
 pub mod route;
 pub mod server;
 pub mod signing;
@@ -67,7 +68,10 @@ pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> App {
     App {
         routes: cli.routes(),
         allow: access::AllowList::new(&cli.allow_function, &cli.allow_alias),
-        origin: origin::OriginGuard::new(cli.origin_secret.as_deref()),
+        origin: origin::OriginGuard::new(
+            cli.origin_secret.as_ref().map(origin::Secret::expose),
+            cli.origin_secret_previous.as_ref().map(origin::Secret::expose),
+        ),
         invoker: Invoker::new(sdk, cli.upstream_timeout, cli.stream_idle_timeout),
         invoke_mode: cli.invoke_mode,
         own_function: cli.own_function.clone(),

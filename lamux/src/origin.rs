@@ -20,17 +20,45 @@ pub const SECRET_HEADER: &str = "x-lamux-origin-secret";
 /// AllViewerExceptHostHeader forwards every CloudFront header, this one included.
 const VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
 
+/// A secret from the command line or the environment: its `Debug` never shows the value,
+/// so neither does a log line or a `Debug` of the configuration.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// For clap's `value_parser`: any value, empty included (empty turns the check off).
+    pub fn parse(value: &str) -> Result<Self, std::convert::Infallible> {
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
 /// The shared secret, when one is configured; without one every request passes, and no
-/// forwarding header is trusted.
+/// forwarding header is trusted. While a rotation reaches every CloudFront edge, the
+/// previous value is accepted too (README "Rotating the origin secret").
 #[derive(Clone, Default)]
 pub struct OriginGuard {
     secret: Option<Vec<u8>>,
+    previous: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for OriginGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The secret itself never reaches a log line.
-        f.debug_struct("OriginGuard").field("secret", &self.secret.as_ref().map(|_| "<set>")).finish()
+        // The secrets themselves never reach a log line.
+        let shown = |secret: &Option<Vec<u8>>| secret.as_ref().map(|_| "<set>");
+        f.debug_struct("OriginGuard")
+            .field("secret", &shown(&self.secret))
+            .field("previous", &shown(&self.previous))
+            .finish()
     }
 }
 
@@ -53,9 +81,13 @@ pub enum Passage {
 }
 
 impl OriginGuard {
-    /// `None` or an empty value turns the check off.
-    pub fn new(secret: Option<&str>) -> Self {
-        Self { secret: secret.filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec()) }
+    /// `None` or an empty value turns the check off; `previous` counts only beside a
+    /// current secret.
+    pub fn new(secret: Option<&str>, previous: Option<&str>) -> Self {
+        let bytes = |value: Option<&str>| value.filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec());
+        let secret = bytes(secret);
+        let previous = if secret.is_some() { bytes(previous) } else { None };
+        Self { secret, previous }
     }
 
     pub fn is_on(&self) -> bool {
@@ -63,7 +95,8 @@ impl OriginGuard {
     }
 
     /// Check the secret header and remove it (every copy of it) from `headers`. The
-    /// comparison takes the same time wherever the first differing byte is.
+    /// comparisons take the same time wherever the first differing byte is, and both values
+    /// are always compared, so timing tells neither which one matched.
     pub fn check(&self, headers: &mut HeaderMap) -> Result<Passage, NotFromOrigin> {
         let sent: Vec<_> = headers.get_all(SECRET_HEADER).iter().map(|v| v.as_bytes().to_vec()).collect();
         headers.remove(SECRET_HEADER);
@@ -72,9 +105,18 @@ impl OriginGuard {
         };
         match sent.as_slice() {
             [] => Err(NotFromOrigin::Missing),
-            [value] if bool::from(value.as_slice().ct_eq(secret)) => Ok(Passage::ThroughDistribution),
+            [value] if self.matches(value, secret) => Ok(Passage::ThroughDistribution),
             _ => Err(NotFromOrigin::Wrong),
         }
+    }
+}
+
+impl OriginGuard {
+    fn matches(&self, sent: &[u8], secret: &[u8]) -> bool {
+        let current = sent.ct_eq(secret);
+        // Without a previous value, compare with the current one again: the same work.
+        let previous = sent.ct_eq(self.previous.as_deref().unwrap_or(secret));
+        bool::from(current | previous)
     }
 }
 
@@ -83,9 +125,16 @@ impl OriginGuard {
 ///
 /// `CloudFront-Viewer-Address` (`198.51.100.10:46532`, `2001:db8::1:46532`) comes first.
 /// Without it, the `X-Forwarded-For` entry CloudFront appended: the last one, or the one
-/// before it when the Function URL appended the edge's own address.
+/// before it when the Function URL appended the edge's own address. CloudFront sends one
+/// `CloudFront-Viewer-Address`; with more than one (as separate headers or a list), some
+/// came from the viewer, none can be believed, and the peer is the answer.
 pub fn viewer_ip(passage: Passage, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
     if passage != Passage::ThroughDistribution {
+        return peer;
+    }
+    let copies = headers.get_all(VIEWER_ADDRESS).iter().count();
+    let listed = headers.get(VIEWER_ADDRESS).is_some_and(|value| value.as_bytes().contains(&b','));
+    if copies > 1 || listed {
         return peer;
     }
     let header = |name| headers.get(name).and_then(|value| value.to_str().ok());
@@ -122,7 +171,7 @@ mod tests {
 
     #[test]
     fn the_secret_is_checked_and_removed() {
-        let guard = OriginGuard::new(Some("s3cret"));
+        let guard = OriginGuard::new(Some("s3cret"), None);
         let cases: [(Pairs<'_>, Result<Passage, NotFromOrigin>); 5] = [
             (&[(SECRET_HEADER, "s3cret")], Ok(Passage::ThroughDistribution)),
             (&[], Err(NotFromOrigin::Missing)),
@@ -141,7 +190,8 @@ mod tests {
 
     #[test]
     fn without_a_secret_nothing_is_proven_and_the_header_still_goes() {
-        for guard in [OriginGuard::new(None), OriginGuard::new(Some(""))] {
+        for guard in [OriginGuard::new(None, None), OriginGuard::new(Some(""), None), OriginGuard::new(None, Some("p"))]
+        {
             assert!(!guard.is_on());
             let mut map = headers(&[(SECRET_HEADER, "anything")]);
             assert_eq!(guard.check(&mut map), Ok(Passage::Unchecked));
@@ -150,8 +200,29 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_the_secret() {
-        assert!(!format!("{:?}", OriginGuard::new(Some("s3cret"))).contains("s3cret"));
+    fn debug_output_hides_the_secrets() {
+        let shown = format!("{:?}", OriginGuard::new(Some("s3cret"), Some("0ld-value")));
+        assert!(!shown.contains("s3cret") && !shown.contains("0ld-value"), "{shown}");
+        let shown = format!("{:?}", Secret::parse("s3cret").expect("any value"));
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    /// Issue 20: during a rotation, edges that still send the previous secret pass too.
+    #[test]
+    fn the_previous_secret_passes_while_a_rotation_spreads() {
+        let guard = OriginGuard::new(Some("new-s3cret"), Some("old-s3cret"));
+        let cases: [(Pairs<'_>, Result<Passage, NotFromOrigin>); 5] = [
+            (&[(SECRET_HEADER, "new-s3cret")], Ok(Passage::ThroughDistribution)),
+            (&[(SECRET_HEADER, "old-s3cret")], Ok(Passage::ThroughDistribution)),
+            (&[(SECRET_HEADER, "old-s3cre")], Err(NotFromOrigin::Wrong)),
+            (&[(SECRET_HEADER, "new-s3cret"), (SECRET_HEADER, "old-s3cret")], Err(NotFromOrigin::Wrong)),
+            (&[], Err(NotFromOrigin::Missing)),
+        ];
+        for (sent, want) in cases {
+            assert_eq!(guard.check(&mut headers(sent)), want, "{sent:?}");
+        }
+        let finished = OriginGuard::new(Some("new-s3cret"), None);
+        assert_eq!(finished.check(&mut headers(&[(SECRET_HEADER, "old-s3cret")])), Err(NotFromOrigin::Wrong));
     }
 
     #[test]
@@ -159,13 +230,29 @@ mod tests {
         let edge: IpAddr = "130.176.1.1".parse().expect("ip");
         let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
         let through = Passage::ThroughDistribution;
-        let cases: [(Passage, Pairs<'_>, Option<IpAddr>); 8] = [
+        let cases: [(Passage, Pairs<'_>, Option<IpAddr>); 11] = [
             (through, &[("cloudfront-viewer-address", "198.51.100.10:46532")], ip("198.51.100.10")),
             (through, &[("cloudfront-viewer-address", "2001:db8::1:46532")], ip("2001:db8::1")),
             (through, &[("cloudfront-viewer-address", "[2001:db8::2]:443")], ip("2001:db8::2")),
             (through, &[("x-forwarded-for", "10.0.0.1, 203.0.113.7, 130.176.1.1")], ip("203.0.113.7")),
             (through, &[("x-forwarded-for", "10.0.0.1, 203.0.113.8")], ip("203.0.113.8")),
             (through, &[("cloudfront-viewer-address", "garbage")], Some(edge)),
+            // Issue 20: a second copy came from the viewer; neither is believed.
+            (
+                through,
+                &[("cloudfront-viewer-address", "198.51.100.10:1"), ("cloudfront-viewer-address", "192.0.2.66:2")],
+                Some(edge),
+            ),
+            (through, &[("cloudfront-viewer-address", "192.0.2.66:2, 198.51.100.10:1")], Some(edge)),
+            (
+                through,
+                &[
+                    ("cloudfront-viewer-address", "198.51.100.10:1"),
+                    ("cloudfront-viewer-address", "192.0.2.66:2"),
+                    ("x-forwarded-for", "203.0.113.7"),
+                ],
+                Some(edge),
+            ),
             // Unproven requests keep the peer, whatever they claim.
             (Passage::Unchecked, &[("cloudfront-viewer-address", "198.51.100.10:1")], Some(edge)),
             (Passage::Unchecked, &[("x-forwarded-for", "198.51.100.10")], Some(edge)),

@@ -16,8 +16,9 @@ use crate::error::ProxyError;
 use crate::event::{self, MAX_PAYLOAD};
 use crate::hygiene;
 use crate::invoke::{CallRecord, Invoker};
-use crate::origin::{self, OriginGuard};
+use crate::origin::{self, OriginGuard, Passage};
 use crate::response;
+use crate::retry::Replay;
 use crate::route::{Routes, Target, strip_port};
 use crate::telemetry::Telemetry;
 
@@ -68,8 +69,18 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let (mut parts, body) = request.into_parts();
     let mut outcome = Outcome::default();
-    let trace = app.telemetry.as_ref().map(|t| t.start_request(&parts, routed_host(&parts.headers, &parts.uri), peer));
-    let response = match app.forward(&mut parts, body, peer, &mut outcome, trace.as_ref()).await {
+    // A request refused at the door (malformed, or not from the distribution) opens no span
+    // and continues no caller's trace: only its access line says it came.
+    let mut trace = None;
+    let result = match app.admit(&mut parts) {
+        Ok(passage) => {
+            trace =
+                app.telemetry.as_ref().map(|t| t.start_request(&parts, routed_host(&parts.headers, &parts.uri), peer));
+            app.forward(&parts, body, passage, peer, &mut outcome, trace.as_ref()).await
+        }
+        Err(err) => Err(err),
+    };
+    let response = match result {
         Ok(response) => response,
         Err(err) => {
             let message = crate::error::chain(&err);
@@ -96,18 +107,22 @@ struct Outcome {
 }
 
 impl App {
+    /// The checks at the door, before routing and before any span: a malformed request, and
+    /// one that bypassed CloudFront, which then learns nothing, not even a 400.
+    fn admit(&self, parts: &mut Parts) -> Result<Passage, ProxyError> {
+        hygiene::check(parts, self.off_the_wire)?;
+        Ok(self.origin.check(&mut parts.headers)?)
+    }
+
     async fn forward(
         &self,
-        parts: &mut Parts,
+        parts: &Parts,
         body: Body,
+        passage: Passage,
         peer: Option<IpAddr>,
         outcome: &mut Outcome,
         trace: Option<&opentelemetry::Context>,
     ) -> Result<Response, ProxyError> {
-        hygiene::check(parts, self.off_the_wire)?;
-        // Before routing: a request that bypassed CloudFront learns nothing, not even 400s.
-        let passage = self.origin.check(&mut parts.headers)?;
-        let parts = &*parts;
         let host = routed_host(&parts.headers, &parts.uri);
         let target = match self.routes.resolve(host) {
             Ok(target) => target,
@@ -154,14 +169,15 @@ impl App {
                 return Err(err.into());
             }
         };
+        let replay = Replay::for_method(&parts.method);
         let result = match self.invoke_mode {
-            InvokeMode::Buffered => match self.invoker.invoke(&target, payload, &mut outcome.call).await {
+            InvokeMode::Buffered => match self.invoker.invoke(&target, payload, replay, &mut outcome.call).await {
                 Ok(answer) => response::decode(&answer)
                     .map(|decoded| decoded.map(Body::from))
                     .map_err(|source| ProxyError::BadResponse { target, source }),
                 Err(err) => Err(err),
             },
-            InvokeMode::ResponseStream => self.invoker.invoke_stream(&target, payload, &mut outcome.call).await,
+            InvokeMode::ResponseStream => self.invoker.invoke_stream(&target, payload, replay, &mut outcome.call).await,
         };
         if let Some(span) = &invoke_span {
             Telemetry::end_invoke(span, &outcome.call, result.as_ref().err());

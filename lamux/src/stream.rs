@@ -24,6 +24,7 @@ use crate::error::{BoxError, InvokeFailure, ProxyError, chain};
 use crate::event::MAX_PAYLOAD;
 use crate::invoke::{CallRecord, Invoker};
 use crate::response;
+use crate::retry::Replay;
 use crate::route::Target;
 
 pub const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
@@ -55,6 +56,7 @@ impl Invoker {
         &self,
         target: &Target,
         payload: Vec<u8>,
+        replay: Replay,
         record: &mut CallRecord,
     ) -> Result<Response<Body>, ProxyError> {
         let deadline = Instant::now() + self.timeout;
@@ -65,6 +67,8 @@ impl Invoker {
             .function_name(&target.function)
             .qualifier(&target.alias)
             .payload(Blob::new(payload))
+            .customize()
+            .config_override(crate::invoke::retry_rule(replay))
             .send();
         let output = timeout_at(deadline, call)
             .await

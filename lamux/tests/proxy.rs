@@ -3,10 +3,10 @@
 mod support;
 
 use axum::body::Body;
-use http::{Request, StatusCode};
+use http::{Method, Request, StatusCode};
 use serde_json::Value;
 use support::fake_lambda::{ACCOUNT, FakeLambda};
-use support::{get, lambda_client, router, send};
+use support::{get, lambda_client, post, retrying, router, send};
 
 async fn setup(args: &[&str]) -> (FakeLambda, axum::Router) {
     let (fake, endpoint) = FakeLambda::start().await;
@@ -409,4 +409,63 @@ async fn the_sdk_path_answers_as_the_direct_path_does() {
             assert_eq!(by_sdk.headers()["retry-after"], by_direct.headers()["retry-after"]);
         }
     }
+}
+
+/// Issue 20: Lambda read the whole Invoke, the function may have run, and the connection
+/// closed without an answer. A POST is not sent again (a 502, one request seen); a GET,
+/// which the client could repeat itself, is retried. Direct and through the SDK alike.
+#[tokio::test]
+async fn a_request_that_may_have_run_is_replayed_only_for_safe_methods() {
+    let (hang_up, endpoint) = support::hang_up::HangUp::start().await;
+    for through_sdk in [false, true] {
+        let router = retrying(&endpoint, through_sdk);
+        for (method, attempts) in [(Method::POST, 1), (Method::PATCH, 1), (Method::GET, 3), (Method::HEAD, 3)] {
+            let before = hang_up.requests();
+            let request = Request::builder()
+                .method(method.clone())
+                .uri("/orders")
+                .header("host", "live-echo.localdomain")
+                .body(Body::from(if method == Method::POST { "order=1" } else { "" }))
+                .expect("valid request");
+            let response = send(&router, request).await;
+            assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{method}, through the SDK: {through_sdk}");
+            assert_eq!(hang_up.requests() - before, attempts, "{method}, through the SDK: {through_sdk}");
+        }
+    }
+}
+
+/// Issue 20: a throttle proves the function did not run, so a throttled POST is retried and
+/// succeeds; a 500 ServiceException may come after the function ran, so a POST is not.
+#[tokio::test]
+async fn a_throttled_post_is_retried_and_a_failed_one_is_not() {
+    let (fake, endpoint) = FakeLambda::start().await;
+    for through_sdk in [false, true] {
+        let router = retrying(&endpoint, through_sdk);
+        let (busy, broken) = (fake.calls_to("busy"), fake.calls_to("broken"));
+        let response = send(&router, post("live-busy.localdomain", "order=2")).await;
+        assert_eq!(response.status(), StatusCode::OK, "through the SDK: {through_sdk}");
+        assert_eq!(fake.calls_to("busy") - busy, 2, "throttled once, then served; through the SDK: {through_sdk}");
+        let response = send(&router, post("live-broken.localdomain", "order=3")).await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(fake.calls_to("broken") - broken, 1, "through the SDK: {through_sdk}");
+        let response = send(&router, get("live-broken.localdomain", "/")).await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(fake.calls_to("broken") - broken, 4, "a GET is retried; through the SDK: {through_sdk}");
+    }
+}
+
+/// Issue 20: during a rotation CloudFront's edges send the new or the previous secret; both
+/// pass, and the function sees neither.
+#[tokio::test]
+async fn the_previous_origin_secret_passes_during_a_rotation() {
+    let (fake, router) = setup(&["--origin-secret", "new-value", "--origin-secret-previous", "old-value"]).await;
+    for (secret, status) in
+        [("new-value", StatusCode::OK), ("old-value", StatusCode::OK), ("older-value", StatusCode::FORBIDDEN)]
+    {
+        let mut request = get("live-echo.localdomain", "/");
+        request.headers_mut().insert("x-lamux-origin-secret", secret.parse().expect("value"));
+        assert_eq!(send(&router, request).await.status(), status, "{secret}");
+    }
+    assert_eq!(fake.calls().len(), 2);
+    assert!(fake.calls().iter().all(|call| !call.event().to_string().contains("-value")), "no secret reaches it");
 }

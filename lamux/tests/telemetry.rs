@@ -220,3 +220,26 @@ async fn stdout_and_endpoint_exclude_each_other() {
     let said = String::from_utf8_lossy(&output.stdout);
     assert!(said.contains("--trace-stdout and --trace-endpoint exclude each other"), "{said}");
 }
+
+/// Issue 20: a request that skipped CloudFront opened a span and continued the caller's
+/// trace before it was refused. It is refused first now, and exports nothing.
+#[tokio::test]
+async fn a_request_refused_at_the_door_opens_no_span() {
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let (receiver, otlp) = Receiver::http().await;
+    let args = ["--trace-endpoint", &otlp, "--trace-insecure", "--trace-batch=false", "--origin-secret", "s3cret"];
+    let lamux = Lamux::in_front_of(&endpoint, &[], &args).await;
+    assert_eq!(get(&lamux, "live-echo.example.com").await.status(), 403);
+    let with_secret = client()
+        .get(lamux.url("/"))
+        .header("host", "live-echo.example.com")
+        .header("x-lamux-origin-secret", "s3cret")
+        .send()
+        .await
+        .expect("lamux answers");
+    assert_eq!(with_secret.status(), 200);
+    // Spans are exported before each answer: the refused request's would be here by now.
+    let spans = receiver.spans.lock().expect("lock").clone();
+    assert_eq!(spans.len(), 2, "only the admitted request's two spans: {spans:#?}");
+    assert!(spans.iter().all(|span| hex(&span.trace_id) != TRACE_ID), "the refused caller's trace was not continued");
+}

@@ -11,6 +11,7 @@
 //! - `slow`: waits 2 s, then as `echo`.
 //! - `crash` / `handled`: a function error (Unhandled / Handled).
 //! - `throttled`: 429 TooManyRequestsException, Retry-After 7.
+//! - `busy`: throttled on its 1st, 3rd, ... call, and `echo` on the others.
 //! - `toolarge`: 413 RequestTooLargeException.
 //! - `broken`: 500 ServiceException.
 //! - `reset`: 200 that promises 1,000 bytes, sends 10, and cuts the connection.
@@ -162,8 +163,9 @@ pub(crate) fn admit(
     Ok((function, qualifier))
 }
 
-const KNOWN: [&str; 13] = [
+const KNOWN: [&str; 14] = [
     "echo",
+    "busy",
     "mirror",
     "raw",
     "slow",
@@ -186,6 +188,9 @@ pub(crate) async fn invoke(
     payload: Bytes,
 ) -> Response {
     match admit(&fake, &name, &query, &headers, &payload) {
+        Ok((function, _)) if function == "busy" && fake.calls_to("busy") % 2 == 1 => {
+            respond("throttled", "", &payload).await
+        }
         Ok((function, qualifier)) => respond(&function, &qualifier, &payload).await,
         Err(response) => *response,
     }
@@ -199,7 +204,7 @@ pub(crate) async fn respond(function: &str, qualifier: &str, payload: &Bytes) ->
     };
     let event: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
     match function {
-        "echo" => ok(echo(&event, qualifier)),
+        "echo" | "busy" => ok(echo(&event, qualifier)),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
             ok(echo(&event, qualifier))

@@ -4,6 +4,7 @@
 
 pub mod fake_lambda;
 pub mod fake_stream;
+pub mod hang_up;
 pub mod otlp;
 pub mod process;
 
@@ -56,4 +57,22 @@ pub async fn send(router: &axum::Router, mut request: Request<Body>) -> Response
 
 pub fn get(host: &str, path: &str) -> Request<Body> {
     Request::get(path).header("host", host).body(Body::empty()).expect("valid request")
+}
+
+/// A router whose Invokes make up to 3 attempts 5 ms apart, direct or through the SDK.
+pub fn retrying(endpoint: &str, through_sdk: bool) -> axum::Router {
+    use std::time::Duration;
+
+    let retry = RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(5));
+    let sdk = lambda_client(endpoint, 3).into_builder().retry_config(retry).build();
+    let cli = lamux::config::Cli::try_parse_from(["lamux"]).expect("flags");
+    let mut app = lamux::app(&cli, &sdk);
+    if through_sdk {
+        app.invoker = lamux::invoke::Invoker::through_sdk(&sdk, Duration::from_secs(30), Duration::from_secs(30));
+    }
+    lamux::proxy::router(Arc::new(app))
+}
+
+pub fn post(host: &str, body: &'static str) -> Request<Body> {
+    Request::post("/orders").header("host", host).body(Body::from(body)).expect("valid request")
 }
