@@ -18,6 +18,10 @@ use crate::cli::Cli;
 
 pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
 
+/// Flags that answer for one run rather than describe the stack: a checked-in file must not
+/// skip `down`'s prompt, or rotate the origin secret on every deploy.
+const ANSWERS: &[&str] = &["yes", "rotate-origin-secret"];
+
 /// Parse the command line with the settings file merged in. A clap error (bad flag, --help)
 /// comes back as a `clap::Error` inside the anyhow error, for the caller to print as clap does.
 pub fn parse(argv: impl IntoIterator<Item = impl Into<OsString>>) -> anyhow::Result<Cli> {
@@ -109,6 +113,11 @@ fn read(path: &Path, explicit: bool, environment: Option<&str>) -> anyhow::Resul
         Some(_) => bail!("{}: `env` must be a table of environments ([env.NAME])", path.display()),
         None => toml::Table::new(),
     };
+    // Every environment is checked, chosen or not: the file is wrong either way.
+    let tables = std::iter::once(&table).chain(environments.values().filter_map(toml::Value::as_table));
+    if let Some(key) = tables.flat_map(|t| t.keys()).find(|key| ANSWERS.contains(&key.as_str())) {
+        bail!("{}: `{key}` is an answer for one run, not a setting; pass --{key} on the command line", path.display());
+    }
     if let Some(name) = environment {
         match environments.get(name) {
             Some(toml::Value::Table(overrides)) => table.extend(overrides.clone()),
@@ -176,4 +185,30 @@ pub fn init(path: &Path, force: bool) -> anyhow::Result<()> {
     std::fs::write(path, STARTER).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("wrote {}: edit it, then run `lamux-deploy diff` and `lamux-deploy up`", path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 20: `yes` and `rotate-origin-secret` in a checked-in file would skip `down`'s
+    /// prompt, or rotate the secret on every deploy.
+    #[test]
+    fn answers_are_not_settings() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("lamux-deploy.toml");
+        for (text, key) in [
+            ("yes = true\n", "yes"),
+            ("rotate-origin-secret = true\n", "rotate-origin-secret"),
+            ("[env.prod]\nyes = true\n", "yes"),
+        ] {
+            std::fs::write(&path, text).expect("write the file");
+            let config = path.display().to_string();
+            let err = super::parse(["lamux-deploy", "--config", &config, "down", "--stack-name", "s"])
+                .expect_err("refused")
+                .to_string();
+            assert!(err.contains(&format!("`{key}` is an answer for one run")), "{text}: {err}");
+        }
+        std::fs::write(&path, "domain-suffix = \"example.com\"\n").expect("write the file");
+        let config = path.display().to_string();
+        assert!(super::parse(["lamux-deploy", "--config", &config, "down", "--stack-name", "s"]).is_ok());
+    }
 }

@@ -80,7 +80,16 @@ impl std::fmt::Display for ResourceChange {
 
 pub enum Plan {
     NoChanges,
-    ChangeSet { id: String, creates_stack: bool, changes: Vec<ResourceChange> },
+    ChangeSet {
+        id: String,
+        creates_stack: bool,
+        changes: Vec<ResourceChange>,
+    },
+    /// The stack failed to be created (`ROLLBACK_COMPLETE`, `ROLLBACK_FAILED`): it must be
+    /// deleted before a change set can create it again. Nothing is deleted yet.
+    DeleteFailedCreate {
+        status: String,
+    },
 }
 
 /// CloudFormation says "nothing to change" in two ways: a FAILED change set ("didn't contain
@@ -317,6 +326,46 @@ pub async fn deployed_template(cf: &Client, stack: &str) -> anyhow::Result<serde
 }
 
 /// Delete the stack and wait until it is gone.
+/// The resources a `DELETE_FAILED` stack could not delete, with CloudFormation's reasons:
+/// they may still be live, so the stack is never deleted for the user.
+pub async fn undeleted_resources(cf: &Client, stack: &str) -> anyhow::Result<Vec<String>> {
+    let described = cf
+        .describe_stack_resources()
+        .stack_name(stack)
+        .send()
+        .await
+        .with_context(|| format!("cannot list the resources of stack {stack}"))?;
+    Ok(described
+        .stack_resources()
+        .iter()
+        .filter(|r| r.resource_status() == Some(&aws_sdk_cloudformation::types::ResourceStatus::DeleteFailed))
+        .map(|r| {
+            undeleted_line(
+                r.logical_resource_id(),
+                r.resource_type(),
+                r.physical_resource_id(),
+                r.resource_status_reason(),
+            )
+        })
+        .collect())
+}
+
+fn undeleted_line(id: Option<&str>, kind: Option<&str>, physical: Option<&str>, reason: Option<&str>) -> String {
+    let physical = physical.map(|p| format!(" ({p})")).unwrap_or_default();
+    let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
+    format!("    {} {}{physical}{reason}", kind.unwrap_or("?"), id.unwrap_or("?"))
+}
+
+/// Why `up` stops at a `DELETE_FAILED` stack, naming what may still be live.
+pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> anyhow::Error {
+    let listed = if undeleted.is_empty() { "    (CloudFormation names none)".to_owned() } else { undeleted.join("\n") };
+    anyhow::anyhow!(
+        "stack {stack} is in DELETE_FAILED: these resources could not be deleted and may still be live:\n{listed}\n\
+         delete or retain them, then run `lamux-deploy down` (or `aws cloudformation delete-stack \
+         --retain-resources`); lamux-deploy never deletes such a stack for you"
+    )
+}
+
 pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
     let marker = newest_event_id(cf, stack).await?;
     cf.delete_stack().stack_name(stack).send().await.with_context(|| format!("cannot delete stack {stack}"))?;
@@ -330,6 +379,24 @@ pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 20: a DELETE_FAILED stack may still own live resources; `up` names them and stops.
+    #[test]
+    fn a_delete_failed_stack_names_what_may_still_be_live() {
+        let line = undeleted_line(
+            Some("AssetBucket"),
+            Some("AWS::S3::Bucket"),
+            Some("lamux-assets-1"),
+            Some("The bucket you tried to delete is not empty"),
+        );
+        assert_eq!(
+            line,
+            "    AWS::S3::Bucket AssetBucket (lamux-assets-1): The bucket you tried to delete is not empty"
+        );
+        let said = delete_failed_error("s", &[line]).to_string();
+        assert!(said.contains("DELETE_FAILED") && said.contains("AssetBucket (lamux-assets-1)"), "{said}");
+        assert!(said.contains("never deletes such a stack"), "{said}");
+    }
 
     #[test]
     fn both_ways_of_saying_no_changes() {

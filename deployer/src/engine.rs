@@ -64,7 +64,9 @@ pub struct Prepared {
     pub risks: Risks,
 }
 
-/// Deploy without asking: prepare, execute, return the outputs.
+/// Deploy without asking: prepare, execute, return the outputs. A stack that failed to be
+/// created is an error here, never deleted: deleting is the caller's decision
+/// ([`delete_failed_create`]).
 pub async fn deploy(clients: &Clients, deployment: &Deployment<'_>) -> anyhow::Result<Vec<(String, String)>> {
     let prepared = prepare(clients, deployment, Intent::Deploy).await?;
     execute(clients, &prepared).await
@@ -73,10 +75,27 @@ pub async fn deploy(clients: &Clients, deployment: &Deployment<'_>) -> anyhow::R
 /// Execute the change set, if there is one, and read the outputs.
 pub async fn execute(clients: &Clients, prepared: &Prepared) -> anyhow::Result<Vec<(String, String)>> {
     let cf = &clients.cloudformation;
-    if let Plan::ChangeSet { id, .. } = &prepared.plan {
-        deploy::execute(cf, &prepared.stack_name, id).await?;
+    match &prepared.plan {
+        Plan::ChangeSet { id, .. } => deploy::execute(cf, &prepared.stack_name, id).await?,
+        Plan::NoChanges => {}
+        Plan::DeleteFailedCreate { status } => bail!(
+            "stack {} is in {status} from a failed create: delete it first (`lamux-deploy up` asks to, \
+             `engine::delete_failed_create` does it), then deploy again",
+            prepared.stack_name
+        ),
     }
     deploy::outputs(cf, &prepared.stack_name).await
+}
+
+/// Delete a stack that failed to be created, once the caller decided to
+/// ([`Plan::DeleteFailedCreate`]); then [`prepare`] creates it again.
+pub async fn delete_failed_create(clients: &Clients, prepared: &Prepared) -> anyhow::Result<()> {
+    ensure!(
+        matches!(prepared.plan, Plan::DeleteFailedCreate { .. }),
+        "stack {} did not fail to be created; not deleting it",
+        prepared.stack_name
+    );
+    deploy::delete(&clients.cloudformation, &prepared.stack_name).await
 }
 
 /// Delete the change set (and the empty stack a first change set made).
@@ -98,18 +117,27 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         template_json.len()
     );
     let cf = &clients.cloudformation;
-    let mut existing = deploy::describe(cf, stack_name).await?;
+    let existing = deploy::describe(cf, stack_name).await?;
     if let Some(status) = existing.as_ref().and_then(|s| s.stack_status()).filter(|s| deploy::is_dead(s)) {
+        if *status == StackStatus::DeleteFailed {
+            return Err(deploy::delete_failed_error(stack_name, &deploy::undeleted_resources(cf, stack_name).await?));
+        }
+        let status = status.as_str().to_owned();
         match intent {
             Intent::Preview => bail!(
-                "stack {stack_name} is in {} and can only be deleted: `lamux-deploy up` replaces it, \
-                 `lamux-deploy down` deletes it",
-                status.as_str()
+                "stack {stack_name} is in {status} and can only be deleted: `lamux-deploy up` replaces it, \
+                 `lamux-deploy down` deletes it"
             ),
+            // Nothing is deleted here: the caller shows this plan and asks first.
             Intent::Deploy => {
-                eprintln!("stack {stack_name} is in {}; deleting it to start again", status.as_str());
-                deploy::delete(cf, stack_name).await?;
-                existing = None;
+                let deletion = format!("stack {stack_name} is in {status} from a failed create: it is deleted first");
+                return Ok(Prepared {
+                    stack_name: (*stack_name).to_owned(),
+                    plan: Plan::DeleteFailedCreate { status },
+                    properties: Vec::new(),
+                    parameters: Vec::new(),
+                    risks: Risks { deletions: vec![deletion], ..Risks::default() },
+                });
             }
         }
     }
@@ -138,12 +166,16 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     }
     let mut notes = Vec::new();
     for secret in &synthesized.generated_secrets {
-        let kept = existing.as_ref().is_some_and(|s| has_parameter(s, secret));
-        if kept && (intent == Intent::Preview || !rotate_secrets) {
-            parameters.push(Parameter::builder().parameter_key(secret).use_previous_value(true).build());
-        } else {
-            parameters.push(value_parameter(secret, &new_secret()?));
-            notes.push(format!("    {secret}: {}", if kept { "a new secret (rotated)" } else { "a new secret" }));
+        let described = existing.as_ref().is_some_and(|s| has_parameter(s, secret));
+        match secret_value(creates_stack, described, intent == Intent::Deploy && *rotate_secrets) {
+            SecretValue::Keep => {
+                parameters.push(Parameter::builder().parameter_key(secret).use_previous_value(true).build());
+            }
+            fresh => {
+                parameters.push(value_parameter(secret, &new_secret()?));
+                let why = if fresh == SecretValue::Rotate { "a new secret (rotated)" } else { "a new secret" };
+                notes.push(format!("    {secret}: {why}"));
+            }
         }
     }
     if let Some(existing) = &existing {
@@ -167,10 +199,32 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     let properties = old.as_ref().map(|old| review::property_changes(old, &new)).unwrap_or_default();
     let changes = match &plan {
         Plan::ChangeSet { changes, .. } => changes.as_slice(),
-        Plan::NoChanges => &[],
+        Plan::NoChanges | Plan::DeleteFailedCreate { .. } => &[],
     };
     let risks = Risks::assess(old.as_ref(), &new, changes);
     Ok(Prepared { stack_name: (*stack_name).to_owned(), plan, properties, parameters: notes, risks })
+}
+
+/// What a generated secret's parameter gets in a change set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SecretValue {
+    /// `UsePreviousValue`: the deployed stack has one.
+    Keep,
+    /// A first value.
+    New,
+    /// A new value replacing the deployed one.
+    Rotate,
+}
+
+/// `described`: the stack describes this parameter. A stack whose create change set never
+/// ran (`REVIEW_IN_PROGRESS`, `creates_stack`) may describe it, but it has no previous value:
+/// `UsePreviousValue` there fails, so it gets a new one.
+fn secret_value(creates_stack: bool, described: bool, rotate: bool) -> SecretValue {
+    match (!creates_stack && described, rotate) {
+        (false, _) => SecretValue::New,
+        (true, false) => SecretValue::Keep,
+        (true, true) => SecretValue::Rotate,
+    }
 }
 
 fn value_parameter(key: &str, value: &str) -> Parameter {
@@ -195,4 +249,21 @@ fn new_secret() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("cannot generate a secret: {err}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 20: a create that never ran left REVIEW_IN_PROGRESS, and the next `up` sent
+    /// `UsePreviousValue` for a value that was never deployed.
+    #[test]
+    fn a_secret_is_kept_only_when_a_deployed_stack_has_it() {
+        assert_eq!(secret_value(true, true, false), SecretValue::New, "REVIEW_IN_PROGRESS");
+        assert_eq!(secret_value(true, true, true), SecretValue::New, "REVIEW_IN_PROGRESS, rotating");
+        assert_eq!(secret_value(true, false, false), SecretValue::New, "no stack yet");
+        assert_eq!(secret_value(false, true, false), SecretValue::Keep);
+        assert_eq!(secret_value(false, true, true), SecretValue::Rotate);
+        assert_eq!(secret_value(false, false, true), SecretValue::New, "a secret added later");
+    }
 }

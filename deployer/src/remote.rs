@@ -70,16 +70,33 @@ pub async fn diff(aws: &AwsArgs, args: &StackArgs) -> anyhow::Result<()> {
             show(&prepared, changes);
             engine::discard(&clients, &prepared).await?;
         }
+        Plan::DeleteFailedCreate { status } => bail!("stack {} is in {status}", prepared.stack_name),
     }
     Ok(())
 }
 
 pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confirm: Confirm) -> anyhow::Result<()> {
-    let (clients, prepared) = prepare(aws, args, Intent::Deploy, Some(deploy_args)).await?;
+    let (mut clients, mut prepared) = prepare(aws, args, Intent::Deploy, Some(deploy_args)).await?;
+    if let Plan::DeleteFailedCreate { .. } = &prepared.plan {
+        // Shown and asked about like any change: nothing was deleted before this prompt.
+        for reason in &prepared.risks.deletions {
+            println!("! deletes: {reason}");
+        }
+        let reasons = review::approval_reasons(deploy_args.require_approval, &prepared.risks, &[]);
+        if !reasons.is_empty()
+            && !approved(confirm, &format!("delete stack {} and create it again?", prepared.stack_name))?
+        {
+            bail!("not deleted, not deployed");
+        }
+        engine::delete_failed_create(&clients, &prepared).await?;
+        eprintln!("stack {} deleted; creating it again", prepared.stack_name);
+        (clients, prepared) = prepare(aws, args, Intent::Deploy, Some(deploy_args)).await?;
+    }
     let cf = &clients.cloudformation;
     let stack_name = &prepared.stack_name;
     match &prepared.plan {
         Plan::NoChanges => println!("no changes to stack {stack_name}"),
+        Plan::DeleteFailedCreate { status } => bail!("stack {stack_name} is in {status} again after its deletion"),
         Plan::ChangeSet { changes, .. } => {
             show(&prepared, changes);
             let reasons = review::approval_reasons(deploy_args.require_approval, &prepared.risks, changes);

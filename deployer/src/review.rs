@@ -75,64 +75,123 @@ pub struct Risks {
     pub broadening: Vec<String>,
     /// Resources the change set replaces (or may).
     pub replacements: Vec<String>,
+    /// What must be deleted before the deployment can start (a stack that failed to be
+    /// created): asked about under every policy but `never`.
+    pub deletions: Vec<String>,
 }
 
 impl Risks {
     pub fn assess(old: Option<&Value>, new: &Value, changes: &[ResourceChange]) -> Self {
         let empty = Value::Null;
         let old = old.unwrap_or(&empty);
-        let old_grants = grants(old);
-        let mut broadening: Vec<String> = grants(new)
-            .difference(&old_grants)
-            .map(|(id, action, resource, extra)| {
-                let extra = if extra.is_empty() { String::new() } else { format!(" ({extra})") };
-                format!("{id} allows {action} on {resource}{extra}")
-            })
-            .collect();
+        let show = |(id, action, resource, extra): &Grant| {
+            let extra = if extra.is_empty() { String::new() } else { format!(" ({extra})") };
+            format!("{id} allows {action} on {resource}{extra}")
+        };
+        let mut broadening: Vec<String> =
+            statements(new, "Allow").difference(&statements(old, "Allow")).map(show).collect();
+        broadening.extend(
+            statements(old, "Deny")
+                .difference(&statements(new, "Deny"))
+                .map(|grant| format!("no longer denied: {}", show(grant).replacen(" allows ", " denied ", 1))),
+        );
         for (id, resource) in resources(new) {
-            if resource.get("Type").and_then(Value::as_str) != Some("AWS::Lambda::Permission") {
-                continue;
-            }
-            if resources(old).find(|(old_id, _)| *old_id == id).map(|(_, r)| r) != Some(resource) {
-                let properties = &resource["Properties"];
-                broadening.push(format!(
-                    "{id}: the function's resource policy lets {} call {}",
-                    properties["Principal"], properties["Action"]
-                ));
-            }
+            let before = resources(old).find(|(old_id, _)| *old_id == id).map(|(_, r)| r);
+            broadening.extend(widened(id, before, resource));
         }
         let replacements = changes.iter().filter(|c| c.replaces()).map(|c| c.to_string().trim().to_owned()).collect();
-        Self { broadening, replacements }
+        Self { broadening, replacements, deletions: Vec::new() }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.broadening.is_empty() && self.replacements.is_empty()
+        self.broadening.is_empty() && self.replacements.is_empty() && self.deletions.is_empty()
     }
+}
+
+/// What one resource widens beyond its policy statements: a new identity, an attached
+/// managed policy, a loosened permissions boundary, a resource policy that is not a
+/// statement list, a Function URL open to anyone.
+fn widened(id: &str, before: Option<&Value>, after: &Value) -> Vec<String> {
+    let kind = after.get("Type").and_then(Value::as_str).unwrap_or_default();
+    let property = |resource: Option<&Value>, key: &str| resource.and_then(|r| r["Properties"].get(key)).cloned();
+    let mut out = Vec::new();
+    if before.is_none() && matches!(kind, "AWS::IAM::User" | "AWS::IAM::Group" | "AWS::IAM::ManagedPolicy") {
+        out.push(format!("{id}: a new {kind}"));
+    }
+    if matches!(kind, "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group") {
+        let attached = |resource: Option<&Value>| -> BTreeSet<String> {
+            let arns = property(resource, "ManagedPolicyArns").unwrap_or(Value::Null);
+            arns.as_array()
+                .into_iter()
+                .flatten()
+                .map(|arn| arn.as_str().map_or(arn.to_string(), str::to_owned))
+                .collect()
+        };
+        for arn in attached(Some(after)).difference(&attached(before)) {
+            out.push(format!("{id} attaches the managed policy {arn}"));
+        }
+        let (old_boundary, new_boundary) =
+            (property(before, "PermissionsBoundary"), property(Some(after), "PermissionsBoundary"));
+        if old_boundary.is_some() && old_boundary != new_boundary {
+            let now = new_boundary.map_or_else(|| "removed".to_owned(), |b| format!("now {b}"));
+            out.push(format!("{id}: its permissions boundary changes ({now})"));
+        }
+    }
+    if matches!(kind, "AWS::Lambda::Permission" | "AWS::Lambda::LayerVersionPermission") && before != Some(after) {
+        let properties = &after["Properties"];
+        let what = if kind == "AWS::Lambda::Permission" { "the function's" } else { "the layer's" };
+        out.push(format!(
+            "{id}: {what} resource policy lets {} call {}",
+            properties["Principal"], properties["Action"]
+        ));
+    }
+    if kind == "AWS::Lambda::Url"
+        && property(Some(after), "AuthType").as_ref().and_then(Value::as_str) == Some("NONE")
+        && property(before, "AuthType").as_ref().and_then(Value::as_str) != Some("NONE")
+    {
+        out.push(format!("{id}: the Function URL takes requests from anyone (AuthType NONE)"));
+    }
+    out
 }
 
 fn resources(template: &Value) -> impl Iterator<Item = (&String, &Value)> {
     template.get("Resources").and_then(Value::as_object).into_iter().flatten()
 }
 
-/// Every (resource, action, resource ARN, principal and condition) an Allow statement in an
-/// IAM role or policy grants, one per action and ARN.
-fn grants(template: &Value) -> BTreeSet<(String, String, String, String)> {
+/// (resource, action, resource ARN, principal and condition): one action on one ARN.
+type Grant = (String, String, String, String);
+
+/// The policy documents a resource carries: identity policies (roles, users, groups,
+/// policies) and resource policies (buckets, queues, topics, KMS keys).
+fn documents(resource: &Value) -> Vec<&Value> {
+    let properties = &resource["Properties"];
+    let inline = || properties["Policies"].as_array().into_iter().flatten().map(|policy| &policy["PolicyDocument"]);
+    match resource.get("Type").and_then(Value::as_str) {
+        Some("AWS::IAM::Role") => inline().chain([&properties["AssumeRolePolicyDocument"]]).collect(),
+        Some("AWS::IAM::User" | "AWS::IAM::Group") => inline().collect(),
+        Some(
+            "AWS::IAM::Policy"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::S3::BucketPolicy"
+            | "AWS::SQS::QueuePolicy"
+            | "AWS::SNS::TopicPolicy",
+        ) => vec![&properties["PolicyDocument"]],
+        Some("AWS::KMS::Key") => vec![&properties["KeyPolicy"]],
+        _ => Vec::new(),
+    }
+}
+
+/// Every grant the statements with `effect` (`Allow` or `Deny`) make, one per action and
+/// ARN, across the template's policy documents.
+fn statements(template: &Value, effect: &str) -> BTreeSet<Grant> {
     let mut out = BTreeSet::new();
     for (id, resource) in resources(template) {
-        let properties = &resource["Properties"];
-        let documents: Vec<&Value> = match resource.get("Type").and_then(Value::as_str) {
-            Some("AWS::IAM::Role") => properties["Policies"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|policy| &policy["PolicyDocument"])
-                .chain([&properties["AssumeRolePolicyDocument"]])
-                .collect(),
-            Some("AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy") => vec![&properties["PolicyDocument"]],
-            _ => continue,
-        };
-        for statement in documents.into_iter().flat_map(|doc| doc["Statement"].as_array().into_iter().flatten()) {
-            if statement["Effect"] != "Allow" {
+        for statement in documents(resource).into_iter().flat_map(|doc| match &doc["Statement"] {
+            Value::Array(statements) => statements.iter().collect(),
+            single @ Value::Object(_) => vec![single],
+            _ => Vec::new(),
+        }) {
+            if statement["Effect"] != effect {
                 continue;
             }
             let list = |value: &Value| match value {
@@ -141,7 +200,7 @@ fn grants(template: &Value) -> BTreeSet<(String, String, String, String)> {
                 other => vec![other.as_str().map_or(other.to_string(), str::to_owned)],
             };
             let mut extra = Vec::new();
-            for key in ["Principal", "Condition", "NotAction", "NotResource"] {
+            for key in ["Principal", "NotPrincipal", "Condition", "NotAction", "NotResource"] {
                 if let Some(value) = statement.get(key) {
                     extra.push(format!("{key} {value}"));
                 }
@@ -158,11 +217,12 @@ fn grants(template: &Value) -> BTreeSet<(String, String, String, String)> {
 
 /// Why `up` must ask before deploying, under `policy`; empty when it need not.
 pub fn approval_reasons(policy: RequireApproval, risks: &Risks, changes: &[ResourceChange]) -> Vec<String> {
-    let risky = || risks.broadening.iter().chain(&risks.replacements).cloned().collect::<Vec<_>>();
+    let risky =
+        || risks.deletions.iter().chain(&risks.broadening).chain(&risks.replacements).cloned().collect::<Vec<_>>();
     match policy {
         RequireApproval::Never => Vec::new(),
         RequireApproval::Broadening => risky(),
-        RequireApproval::AnyChange if changes.is_empty() => Vec::new(),
+        RequireApproval::AnyChange if changes.is_empty() => risky(),
         RequireApproval::AnyChange => {
             let mut reasons = risky();
             if reasons.is_empty() {
@@ -250,5 +310,164 @@ mod tests {
         assert!(approval_reasons(RequireApproval::Broadening, &quiet, std::slice::from_ref(&memory)).is_empty());
         assert_eq!(approval_reasons(RequireApproval::AnyChange, &quiet, std::slice::from_ref(&memory)).len(), 1);
         assert!(approval_reasons(RequireApproval::Never, &risks, &[memory]).is_empty());
+    }
+
+    /// Issue 20: approval looked only at inline Allow statements. Each row is a change that
+    /// widens access some other way: (what, before, after, a phrase the reason says).
+    #[test]
+    fn every_widening_needs_approval() {
+        let base = role(&["arn:a:live"]);
+        let with = |id: &str, resource: Value| {
+            let mut template = base.clone();
+            template["Resources"][id] = resource;
+            template
+        };
+        let role_with = |properties: Value| {
+            let mut template = base.clone();
+            let role = template["Resources"]["LamuxRole"]["Properties"].as_object_mut().expect("properties");
+            for (key, value) in properties.as_object().expect("object") {
+                role.insert(key.clone(), value.clone());
+            }
+            template
+        };
+        let deny = |resources: &[&str]| {
+            let mut template = base.clone();
+            template["Resources"]["LamuxRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                .as_array_mut()
+                .expect("statements")
+                .push(json!({"Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": resources}));
+            template
+        };
+        let document = |principal: &str| json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "*", "Resource": "*"}]});
+        let policy =
+            |kind: &str, key: &str, principal: &str| json!({"Type": kind, "Properties": {key: document(principal)}});
+        let url = |auth: &str| json!({"Type": "AWS::Lambda::Url", "Properties": {"AuthType": auth}});
+        let rows: Vec<(&str, Value, Value, &str)> = vec![
+            (
+                "a managed policy attached",
+                role_with(json!({"ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnly"]})),
+                role_with(
+                    json!({"ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnly", "arn:aws:iam::aws:policy/AdministratorAccess"]}),
+                ),
+                "attaches the managed policy arn:aws:iam::aws:policy/AdministratorAccess",
+            ),
+            (
+                "a permissions boundary removed",
+                role_with(json!({"PermissionsBoundary": "arn:b"})),
+                base.clone(),
+                "permissions boundary changes (removed)",
+            ),
+            (
+                "a permissions boundary changed",
+                role_with(json!({"PermissionsBoundary": "arn:b"})),
+                role_with(json!({"PermissionsBoundary": "arn:wider"})),
+                "permissions boundary changes (now \"arn:wider\")",
+            ),
+            (
+                "a Deny removed",
+                deny(&["arn:a:secret"]),
+                base.clone(),
+                "no longer denied: LamuxRole denied lambda:InvokeFunction on arn:a:secret",
+            ),
+            (
+                "a new user",
+                base.clone(),
+                with("Robot", json!({"Type": "AWS::IAM::User", "Properties": {}})),
+                "Robot: a new AWS::IAM::User",
+            ),
+            (
+                "a group's inline policy",
+                base.clone(),
+                with(
+                    "Admins",
+                    json!({"Type": "AWS::IAM::Group", "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}}]}}),
+                ),
+                "Admins allows iam:* on *",
+            ),
+            (
+                "a managed policy",
+                base.clone(),
+                with("Extra", policy("AWS::IAM::ManagedPolicy", "PolicyDocument", "x")),
+                "Extra: a new AWS::IAM::ManagedPolicy",
+            ),
+            (
+                "a bucket policy",
+                base.clone(),
+                with("BucketPolicy", policy("AWS::S3::BucketPolicy", "PolicyDocument", "arn:o")),
+                "BucketPolicy allows * on *",
+            ),
+            (
+                "a queue policy",
+                base.clone(),
+                with("QueuePolicy", policy("AWS::SQS::QueuePolicy", "PolicyDocument", "arn:o")),
+                "QueuePolicy allows * on *",
+            ),
+            (
+                "a topic policy",
+                base.clone(),
+                with("TopicPolicy", policy("AWS::SNS::TopicPolicy", "PolicyDocument", "arn:o")),
+                "TopicPolicy allows * on *",
+            ),
+            (
+                "a key policy's new principal",
+                with("Key", policy("AWS::KMS::Key", "KeyPolicy", "arn:me")),
+                with("Key", policy("AWS::KMS::Key", "KeyPolicy", "arn:other")),
+                "Key allows * on * (Principal {\"AWS\":\"arn:other\"})",
+            ),
+            (
+                "a Lambda permission",
+                base.clone(),
+                with(
+                    "Invoke",
+                    json!({"Type": "AWS::Lambda::Permission", "Properties": {"Action": "lambda:InvokeFunction", "Principal": "*"}}),
+                ),
+                "Invoke: the function's resource policy lets \"*\" call",
+            ),
+            (
+                "a layer permission",
+                base.clone(),
+                with(
+                    "Share",
+                    json!({"Type": "AWS::Lambda::LayerVersionPermission", "Properties": {"Action": "lambda:GetLayerVersion", "Principal": "*"}}),
+                ),
+                "Share: the layer's resource policy lets \"*\" call",
+            ),
+            (
+                "a Function URL made public",
+                with("Url", url("AWS_IAM")),
+                with("Url", url("NONE")),
+                "Url: the Function URL takes requests from anyone",
+            ),
+            (
+                "a new public Function URL",
+                base.clone(),
+                with("Url", url("NONE")),
+                "Url: the Function URL takes requests from anyone",
+            ),
+        ];
+        for (what, before, after, says) in rows {
+            let risks = Risks::assess(Some(&before), &after, &[]);
+            assert!(risks.broadening.iter().any(|reason| reason.contains(says)), "{what}: {:?}", risks.broadening);
+            assert_eq!(
+                approval_reasons(RequireApproval::Broadening, &risks, &[]).len(),
+                risks.broadening.len(),
+                "{what}"
+            );
+            assert!(Risks::assess(Some(&after), &after, &[]).is_empty(), "{what}: unchanged is not a risk");
+        }
+        // The other way round narrows: no approval.
+        assert!(Risks::assess(Some(&base), &deny(&["arn:a:secret"]), &[]).is_empty(), "an added Deny narrows");
+        assert!(Risks::assess(Some(&with("Url", url("NONE"))), &with("Url", url("AWS_IAM")), &[]).is_empty());
+    }
+
+    /// Issue 20: deleting a stack that failed to be created is asked about under every
+    /// policy but `never`, even when the change itself needs no approval.
+    #[test]
+    fn a_deletion_is_asked_about_unless_never() {
+        let risks = Risks { deletions: vec!["stack s is in ROLLBACK_COMPLETE".into()], ..Risks::default() };
+        for policy in [RequireApproval::Broadening, RequireApproval::AnyChange] {
+            assert_eq!(approval_reasons(policy, &risks, &[]), ["stack s is in ROLLBACK_COMPLETE"], "{policy:?}");
+        }
+        assert!(approval_reasons(RequireApproval::Never, &risks, &[]).is_empty());
     }
 }

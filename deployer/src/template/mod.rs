@@ -112,6 +112,18 @@ pub enum Policy {
     Snapshot,
 }
 
+impl Policy {
+    /// The `UpdateReplacePolicy` for this `DeletionPolicy`: CloudFormation takes
+    /// `RetainExceptOnCreate` for deletion only, and a replaced resource was created earlier,
+    /// so it is retained.
+    pub fn on_replace(self) -> Self {
+        match self {
+            Self::RetainExceptOnCreate => Self::Retain,
+            other => other,
+        }
+    }
+}
+
 /// One entry of `Resources`: the type, the resource attributes, and the properties.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -226,7 +226,7 @@ impl<P: Resource> Synthesize for Node<P> {
             condition: self.condition.clone(),
             depends_on: self.depends_on.clone(),
             deletion_policy: self.policy,
-            update_replace_policy: self.policy,
+            update_replace_policy: self.policy.map(Policy::on_replace),
             properties: serde_json::to_value(&self.props).map_err(|err| err.to_string())?,
         })
     }
@@ -307,7 +307,8 @@ impl<P> CfnResource<P> {
     }
 
     /// `DeletionPolicy` and `UpdateReplacePolicy` both: what happens to the physical resource
-    /// when it leaves the stack or is replaced.
+    /// when it leaves the stack or is replaced. `RetainExceptOnCreate` is valid for
+    /// `DeletionPolicy` only; a replaced resource is then retained.
     pub fn set_policy(&self, policy: Policy) {
         self.node.borrow_mut().policy = Some(policy);
     }

@@ -192,3 +192,19 @@ fn a_resource_changed_after_it_was_added_synthesizes_as_changed() {
     assert_eq!(alerts.read(|props| props.topic_name.clone()), Expr::str("after"));
     assert_eq!(json_of(&stack)["Resources"]["Alerts"]["Properties"]["TopicName"], "after");
 }
+
+/// Issue 20: `RetainExceptOnCreate` went into `UpdateReplacePolicy` too, where CloudFormation
+/// refuses it.
+#[test]
+fn retain_except_on_create_is_a_deletion_policy_only() {
+    let stack = Stack::new("S");
+    let logs = CfnResource::new(&stack, "Logs", topic("l")).expect("added");
+    logs.set_policy(Policy::RetainExceptOnCreate);
+    let kept = CfnResource::new(&stack, "Kept", topic("k")).expect("added");
+    kept.set_policy(Policy::Snapshot);
+    let json = serde_json::to_value(stack.synth().expect("synth").template).expect("JSON");
+    assert_eq!(json["Resources"]["Logs"]["DeletionPolicy"], "RetainExceptOnCreate");
+    assert_eq!(json["Resources"]["Logs"]["UpdateReplacePolicy"], "Retain");
+    assert_eq!(json["Resources"]["Kept"]["DeletionPolicy"], "Snapshot");
+    assert_eq!(json["Resources"]["Kept"]["UpdateReplacePolicy"], "Snapshot");
+}

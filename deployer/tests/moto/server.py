@@ -297,6 +297,25 @@ cfn_models.CloudFormationBackend.execute_change_set = execute_failing_creates
 cfn_models.ChangeSet.apply = apply_with_outputs
 
 
+# A CREATE change set for a stack left in REVIEW_IN_PROGRESS (its first change set never
+# ran) goes to that same empty stack in CloudFormation; moto makes a second stack of the same
+# name, executes the change set on it, and describes the first. The empty one is dropped.
+_create_change_set = cfn_models.CloudFormationBackend.create_change_set
+
+
+def create_change_set_on_the_empty_stack(self, stack_name, change_set_name, template, parameters, description,
+                                         change_set_type, *args, **kwargs):
+    if change_set_type != "UPDATE":
+        for stack_id, stack in list(self.stacks.items()):
+            if stack.name == stack_name and stack.status == "REVIEW_IN_PROGRESS":
+                del self.stacks[stack_id]
+    return _create_change_set(self, stack_name, change_set_name, template, parameters, description,
+                              change_set_type, *args, **kwargs)
+
+
+cfn_models.CloudFormationBackend.create_change_set = create_change_set_on_the_empty_stack
+
+
 def update_termination_protection(self):
     """UpdateTerminationProtection, which moto's CloudFormation lacks."""
     stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
