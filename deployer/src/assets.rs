@@ -30,18 +30,41 @@ pub struct Bucket {
     pub name: String,
     /// The account that must own it (`ExpectedBucketOwner`).
     pub owner: String,
+    /// The caller's partition (`aws`, `aws-cn`, `aws-us-gov`), from its identity's ARN: the
+    /// bucket's ARNs and URLs are in it.
+    pub partition: String,
+    pub region: String,
+}
+
+impl Bucket {
+    /// The HTTPS URL CloudFormation reads an object from (`TemplateURL`).
+    pub fn object_url(&self, key: &str) -> String {
+        let domain = if self.partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
+        format!("https://{}.s3.{}.{domain}/{key}", self.name, self.region)
+    }
 }
 
 /// `lamux-assets-ACCOUNT-REGION`: one per account and region, like CDK's bootstrap bucket.
 pub async fn bucket(clients: &Clients) -> anyhow::Result<Bucket> {
     let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account id (STS)")?;
     let account = identity.account().context("STS returned no account id")?;
-    Ok(Bucket { name: format!("lamux-assets-{account}-{}", clients.region()), owner: account.to_owned() })
+    let partition = identity.arn().and_then(partition_of).unwrap_or("aws");
+    Ok(Bucket {
+        name: format!("lamux-assets-{account}-{}", clients.region()),
+        owner: account.to_owned(),
+        partition: partition.to_owned(),
+        region: clients.region().to_owned(),
+    })
+}
+
+/// `arn:PARTITION:...` -> `PARTITION`.
+fn partition_of(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:")?.split(':').next().filter(|partition| !partition.is_empty())
 }
 
 /// Create the bucket if it is missing, then make sure it is set up as it should be.
 pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
-    let Bucket { name, owner } = bucket;
+    let Bucket { name, owner, .. } = bucket;
     match clients.s3.head_bucket().bucket(name).expected_bucket_owner(owner).send().await {
         Ok(_) => {}
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {
@@ -69,7 +92,7 @@ pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> anyhow::Result
 /// Public access blocked, SSE-S3 by default, TLS only, old assets expire. Idempotent, so a
 /// bucket made by an older lamux-deploy gets the same settings.
 async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
-    let Bucket { name, owner } = bucket;
+    let Bucket { name, owner, .. } = bucket;
     let block = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
         .ignore_public_acls(true)
@@ -107,7 +130,7 @@ async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
         .put_bucket_policy()
         .bucket(name)
         .expected_bucket_owner(owner)
-        .policy(tls_only_policy(name).to_string())
+        .policy(tls_only_policy(bucket).to_string())
         .send()
         .await
         .with_context(|| format!("cannot set the TLS-only policy of {name}"))?;
@@ -133,7 +156,9 @@ async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
 }
 
 /// Refuse every request that does not use TLS (aws:SecureTransport), as CDK's bucket does.
-pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
+/// The ARNs are in the caller's partition, never a literal `arn:aws:`.
+pub fn tls_only_policy(bucket: &Bucket) -> serde_json::Value {
+    let Bucket { name: bucket, partition, .. } = bucket;
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -141,7 +166,7 @@ pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:*",
-            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Resource": [format!("arn:{partition}:s3:::{bucket}"), format!("arn:{partition}:s3:::{bucket}/*")],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}
         }]
     })
@@ -151,27 +176,39 @@ pub fn tls_only_policy(bucket: &str) -> serde_json::Value {
 /// the lifecycle rule counts from its last use. Returns the key.
 pub async fn upload(clients: &Clients, bucket: &Bucket, kind: &str, archive: &Archive) -> anyhow::Result<String> {
     let key = archive.key(kind);
-    if refresh(clients, bucket, &key).await? {
+    put(clients, bucket, &key, &archive.bytes).await?;
+    Ok(key)
+}
+
+/// A template too large for `TemplateBody`, stored under its digest; returns its URL.
+pub async fn upload_template(clients: &Clients, bucket: &Bucket, template: &str) -> anyhow::Result<String> {
+    let key = format!("lamux/templates/{}.json", crate::package::Archive::new(template.as_bytes().to_vec()).sha256);
+    put(clients, bucket, &key, template.as_bytes()).await?;
+    Ok(bucket.object_url(&key))
+}
+
+async fn put(clients: &Clients, bucket: &Bucket, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    if refresh(clients, bucket, key).await? {
         eprintln!("s3://{}/{key} is already uploaded", bucket.name);
-        return Ok(key);
+        return Ok(());
     }
-    eprintln!("uploading s3://{}/{key} ({} bytes)", bucket.name, archive.bytes.len());
+    eprintln!("uploading s3://{}/{key} ({} bytes)", bucket.name, bytes.len());
     clients
         .s3
         .put_object()
         .bucket(&bucket.name)
-        .key(&key)
+        .key(key)
         .expected_bucket_owner(&bucket.owner)
-        .body(ByteStream::from(archive.bytes.clone()))
+        .body(ByteStream::from(bytes.to_vec()))
         .send()
         .await
         .with_context(|| format!("cannot upload s3://{}/{key}", bucket.name))?;
-    Ok(key)
+    Ok(())
 }
 
 /// Copy an asset onto itself, which restarts its lifecycle clock; false when it is missing.
 pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> anyhow::Result<bool> {
-    let Bucket { name, owner } = bucket;
+    let Bucket { name, owner, .. } = bucket;
     match clients.s3.head_object().bucket(name).key(key).expected_bucket_owner(owner).send().await {
         Ok(_) => {}
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(false),
@@ -190,4 +227,40 @@ pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> anyhow::R
         .await
         .with_context(|| format!("cannot refresh s3://{name}/{key}"))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(partition: &str, region: &str) -> Bucket {
+        Bucket {
+            name: "lamux-assets-1-r".into(),
+            owner: "1".into(),
+            partition: partition.into(),
+            region: region.into(),
+        }
+    }
+
+    /// Issue 20: the bucket policy's ARNs said `arn:aws:` in every partition.
+    #[test]
+    fn arns_and_urls_follow_the_callers_partition() {
+        assert_eq!(partition_of("arn:aws-cn:iam::1:user/x"), Some("aws-cn"));
+        assert_eq!(partition_of("arn:aws-us-gov:sts::1:assumed-role/r/s"), Some("aws-us-gov"));
+        assert_eq!(partition_of("not an arn"), None);
+        let policy = tls_only_policy(&bucket("aws-cn", "cn-north-1"));
+        assert_eq!(
+            policy["Statement"][0]["Resource"],
+            json!(["arn:aws-cn:s3:::lamux-assets-1-r", "arn:aws-cn:s3:::lamux-assets-1-r/*"])
+        );
+        assert!(!policy.to_string().contains("arn:aws:"));
+        assert_eq!(
+            bucket("aws-cn", "cn-north-1").object_url("t.json"),
+            "https://lamux-assets-1-r.s3.cn-north-1.amazonaws.com.cn/t.json"
+        );
+        assert_eq!(
+            bucket("aws", "eu-west-1").object_url("t.json"),
+            "https://lamux-assets-1-r.s3.eu-west-1.amazonaws.com/t.json"
+        );
+    }
 }

@@ -28,7 +28,11 @@ impl Clients {
         if let Some(region) = region {
             loader = loader.region(Region::new(region.to_owned()));
         }
-        let config = loader.load().await;
+        Self::from_config(loader.load().await)
+    }
+
+    /// From a configuration the caller loaded (a library user's, or a test's).
+    pub fn from_config(config: SdkConfig) -> anyhow::Result<Self> {
         anyhow::ensure!(
             config.region().is_some(),
             "no AWS region: pass --region, set AWS_REGION, or use a profile with a region"

@@ -123,18 +123,66 @@ pub fn is_dead(status: &StackStatus) -> bool {
     matches!(status, StackStatus::RollbackComplete | StackStatus::RollbackFailed | StackStatus::DeleteFailed)
 }
 
-/// What a change set is made of besides the template.
+/// Where CloudFormation reads the template from.
+pub enum TemplateSource<'a> {
+    /// In the request, up to 51,200 bytes.
+    Body(&'a str),
+    /// An S3 object's HTTPS URL, up to 1 MB.
+    Url(String),
+}
+
+/// What a change set is made of.
 pub struct Request<'a> {
-    pub template: &'a str,
+    pub template: TemplateSource<'a>,
     pub parameters: Vec<Parameter>,
     pub tags: Vec<Tag>,
+    /// What the template needs acknowledged ([`capabilities`]).
+    pub capabilities: Vec<Capability>,
     /// True when the stack does not exist yet (or is an empty REVIEW_IN_PROGRESS shell).
     pub creates_stack: bool,
 }
 
+/// The capabilities a template needs acknowledged: `CAPABILITY_IAM` for IAM resources,
+/// `CAPABILITY_NAMED_IAM` when one of them has a name of its own, `CAPABILITY_AUTO_EXPAND`
+/// for a transform (AWS CloudFormation API reference, CreateChangeSet, Capabilities).
+pub fn capabilities(template: &serde_json::Value) -> Vec<Capability> {
+    const NAMES: [(&str, &str); 6] = [
+        ("AWS::IAM::Role", "RoleName"),
+        ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"),
+        ("AWS::IAM::User", "UserName"),
+        ("AWS::IAM::Group", "GroupName"),
+        ("AWS::IAM::InstanceProfile", "InstanceProfileName"),
+        ("AWS::IAM::Policy", ""),
+    ];
+    let resources = template.get("Resources").and_then(serde_json::Value::as_object).into_iter().flatten();
+    let (mut iam, mut named) = (false, false);
+    for (_, resource) in resources {
+        let kind = resource.get("Type").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let Some((_, name)) = NAMES.iter().find(|(iam_kind, _)| *iam_kind == kind) else {
+            continue;
+        };
+        iam = true;
+        named |= !name.is_empty() && resource["Properties"].get(*name).is_some();
+    }
+    let mut out = Vec::new();
+    if named {
+        out.push(Capability::CapabilityNamedIam);
+    } else if iam {
+        out.push(Capability::CapabilityIam);
+    }
+    if template.get("Transform").is_some() {
+        out.push(Capability::CapabilityAutoExpand);
+    }
+    out
+}
+
 /// Create a change set and wait until CloudFormation has computed it.
 pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> anyhow::Result<Plan> {
-    let Request { template, parameters, tags, creates_stack } = request;
+    let Request { template, parameters, tags, capabilities, creates_stack } = request;
+    let (body, url) = match template {
+        TemplateSource::Body(body) => (Some(body.to_owned()), None),
+        TemplateSource::Url(url) => (None, Some(url)),
+    };
     let kind = if creates_stack { ChangeSetType::Create } else { ChangeSetType::Update };
     let name = format!(
         "lamux-{}",
@@ -144,10 +192,11 @@ pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> anyhow::Res
         .create_change_set()
         .stack_name(stack)
         .change_set_name(&name)
-        .template_body(template)
+        .set_template_body(body)
+        .set_template_url(url)
         .set_parameters(Some(parameters))
         .set_tags((!tags.is_empty()).then_some(tags))
-        .capabilities(Capability::CapabilityIam)
+        .set_capabilities((!capabilities.is_empty()).then_some(capabilities))
         .change_set_type(kind)
         .include_nested_stacks(false)
         .description("lamux-deploy")
@@ -379,6 +428,30 @@ pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 20: CAPABILITY_IAM was sent whatever the template held; a named role needs
+    /// CAPABILITY_NAMED_IAM, and a transform CAPABILITY_AUTO_EXPAND.
+    #[test]
+    fn capabilities_follow_the_template() {
+        use serde_json::json;
+        let role = |properties: serde_json::Value| json!({"Type": "AWS::IAM::Role", "Properties": properties});
+        let cases = [
+            (json!({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}), vec![]),
+            (json!({"Resources": {"R": role(json!({}))}}), vec![Capability::CapabilityIam]),
+            (json!({"Resources": {"R": role(json!({"RoleName": "fixed"}))}}), vec![Capability::CapabilityNamedIam]),
+            (
+                json!({"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"ManagedPolicyName": "p"}}}}),
+                vec![Capability::CapabilityNamedIam],
+            ),
+            (
+                json!({"Transform": "AWS::Serverless-2016-10-31", "Resources": {"R": role(json!({}))}}),
+                vec![Capability::CapabilityIam, Capability::CapabilityAutoExpand],
+            ),
+        ];
+        for (template, want) in cases {
+            assert_eq!(capabilities(&template), want, "{template}");
+        }
+    }
 
     /// Issue 20: a DELETE_FAILED stack may still own live resources; `up` names them and stops.
     #[test]

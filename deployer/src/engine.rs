@@ -27,8 +27,10 @@ use crate::deploy::{self, Plan};
 use crate::review::{self, PropertyChange, Risks};
 use crate::tree::Synthesized;
 
-/// CloudFormation's limit for a template passed in the request body.
+/// CloudFormation's limit for a template passed in the request body; a larger one goes to
+/// the asset bucket and is passed as `TemplateURL`, which takes up to 1 MB.
 const TEMPLATE_BODY_LIMIT: usize = 51_200;
+const TEMPLATE_URL_LIMIT: usize = 1_048_576;
 
 /// A stack to deploy.
 pub struct Deployment<'a> {
@@ -112,8 +114,8 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     let template = &synthesized.template;
     let template_json = template.to_json();
     ensure!(
-        template_json.len() <= TEMPLATE_BODY_LIMIT,
-        "the template is {} bytes; CloudFormation takes at most {TEMPLATE_BODY_LIMIT}",
+        template_json.len() <= TEMPLATE_URL_LIMIT,
+        "the template is {} bytes; CloudFormation takes at most {TEMPLATE_URL_LIMIT} (from S3)",
         template_json.len()
     );
     let cf = &clients.cloudformation;
@@ -143,10 +145,19 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     }
     let creates_stack = existing.as_ref().is_none_or(|s| s.stack_status() == Some(&StackStatus::ReviewInProgress));
     let mut parameters = Vec::new();
-    if !synthesized.assets.is_empty() {
+    let large = template_json.len() > TEMPLATE_BODY_LIMIT;
+    let mut source = deploy::TemplateSource::Body(&template_json);
+    if !synthesized.assets.is_empty() || large {
         let bucket = assets::bucket(clients).await?;
         if intent == Intent::Deploy {
             assets::ensure_bucket(clients, &bucket).await?;
+        }
+        if large {
+            // A preview uploads it too: CloudFormation reads it to compute the change set.
+            let url = assets::upload_template(clients, &bucket, &template_json).await.with_context(|| {
+                format!("the template is {} bytes: it goes through the asset bucket", template_json.len())
+            })?;
+            source = deploy::TemplateSource::Url(url);
         }
         for asset in &synthesized.assets {
             let archive = asset.source.archive().with_context(|| format!("cannot package the asset {}", asset.path))?;
@@ -192,9 +203,10 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         }
     }
     let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-    let request = deploy::Request { template: &template_json, parameters, tags, creates_stack };
-    let plan = deploy::plan(cf, stack_name, request).await?;
     let new: Value = serde_json::from_str(&template_json).context("the template is not JSON")?;
+    let capabilities = deploy::capabilities(&new);
+    let request = deploy::Request { template: source, parameters, tags, capabilities, creates_stack };
+    let plan = deploy::plan(cf, stack_name, request).await?;
     let old = if creates_stack { None } else { Some(deploy::deployed_template(cf, stack_name).await?) };
     let properties = old.as_ref().map(|old| review::property_changes(old, &new)).unwrap_or_default();
     let changes = match &plan {
