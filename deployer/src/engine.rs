@@ -147,6 +147,13 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     let mut parameters = Vec::new();
     let large = template_json.len() > TEMPLATE_BODY_LIMIT;
     let mut source = deploy::TemplateSource::Body(&template_json);
+    // Every asset is packaged before anything is uploaded: one that cannot be read stops
+    // the deploy with nothing half done.
+    let archives = synthesized
+        .assets
+        .iter()
+        .map(|asset| asset.source.archive().with_context(|| format!("cannot package the asset {}", asset.path)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if !synthesized.assets.is_empty() || large {
         let bucket = assets::bucket(clients).await?;
         if intent == Intent::Deploy {
@@ -159,15 +166,14 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
             })?;
             source = deploy::TemplateSource::Url(url);
         }
-        for asset in &synthesized.assets {
-            let archive = asset.source.archive().with_context(|| format!("cannot package the asset {}", asset.path))?;
+        for (asset, archive) in synthesized.assets.iter().zip(&archives) {
             let key = match intent {
                 Intent::Deploy => {
                     // The code a rollback would return to stays as long as the new code.
                     if let Some(previous) = existing.as_ref().and_then(|s| parameter(s, &asset.key_parameter)) {
                         assets::refresh(clients, &bucket, &previous).await?;
                     }
-                    assets::upload(clients, &bucket, &asset.name, &archive).await?
+                    assets::upload(clients, &bucket, &asset.name, archive).await?
                 }
                 Intent::Preview => archive.key(&asset.name),
             };

@@ -102,12 +102,16 @@ impl LamuxProps {
 /// use lamux_deploy::tree::{Asset, AssetSource, Stack};
 /// use lamux_deploy::{Lamux, LamuxProps};
 ///
+/// # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
+/// # let dir = tempfile::tempdir()?;
+/// # let build = dir.path();
+/// # for app in ["app", "lamux"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
 /// let stack = Stack::new("lamux and an app");
-/// let code = Asset::new(&stack, "AppCode", "app", AssetSource::Bootstrap("target/lambda/app/bootstrap".into()))?;
+/// let code = Asset::new(&stack, "AppCode", "app", AssetSource::Bootstrap(build.join("app/bootstrap")))?;
 /// let app = Function::new(&stack, "App", FunctionProps::builder().code(Code::from_asset(&code)).build())?;
 /// let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
 ///     .domain_suffix("example.com")
-///     .code(AssetSource::Bootstrap("target/lambda/lamux/bootstrap".into()))
+///     .code(AssetSource::Bootstrap(build.join("lamux/bootstrap")))
 ///     .build())?;
 /// lamux.serve(&app)?;
 /// let template = stack.synth()?.template;
@@ -467,11 +471,11 @@ mod tests {
     use crate::tree::Stack;
 
     fn props(suffix: &str) -> LamuxProps {
-        LamuxProps::builder().domain_suffix(suffix).code(AssetSource::Bootstrap("lamux".into())).build()
+        LamuxProps::builder().domain_suffix(suffix).code(AssetSource::placeholder()).build()
     }
 
     fn app(stack: &Stack, id: &str) -> Function {
-        let code = Asset::new(stack, &format!("{id}Code"), id, AssetSource::Bootstrap(id.into())).expect("asset");
+        let code = Asset::new(stack, &format!("{id}Code"), id, AssetSource::placeholder()).expect("asset");
         Function::new(stack, id, FunctionProps::builder().code(Code::from_asset(&code)).build()).expect("function")
     }
 

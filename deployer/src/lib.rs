@@ -16,13 +16,17 @@
 //! use lamux_deploy::tree::{Asset, AssetSource, Stack};
 //! use lamux_deploy::{Lamux, LamuxProps};
 //!
+//! # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
+//! # let dir = tempfile::tempdir()?;
+//! # let build = dir.path();
+//! # for app in ["api", "lamux"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
 //! let stack = Stack::new("my app behind lamux");
-//! let code = Asset::new(&stack, "ApiCode", "api", AssetSource::Bootstrap("target/lambda/api/bootstrap".into()))?;
+//! let code = Asset::new(&stack, "ApiCode", "api", AssetSource::Bootstrap(build.join("api/bootstrap")))?;
 //! let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&code)).build())?;
 //! api.add_alias("live", &api.add_version("V1")?)?;
 //! let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
 //!     .domain_suffix("example.com")
-//!     .code(AssetSource::Bootstrap("target/lambda/lamux/bootstrap".into()))
+//!     .code(AssetSource::Bootstrap(build.join("lamux/bootstrap")))
 //!     .build())?;
 //! lamux.serve(&api)?;
 //! let synthesized = stack.synth()?;

@@ -37,7 +37,7 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
         };
         let options = args.validate(binary_arch)?;
         warn(&options);
-        let code = AssetSource::Bootstrap(args.binary.clone().unwrap_or_else(|| binary::DEFAULT_BUILD.into()));
+        let code = args.binary.clone().map_or_else(AssetSource::placeholder, AssetSource::Bootstrap);
         print!("{}", stack::template(&options, code)?.to_json());
         return Ok(());
     };

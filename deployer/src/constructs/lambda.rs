@@ -96,8 +96,12 @@ impl Resource for FunctionProps {
 /// use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
 /// use lamux_deploy::tree::{Asset, AssetSource, Construct as _, Stack};
 ///
+/// # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
+/// # let dir = tempfile::tempdir()?;
+/// # let build = dir.path();
+/// # for app in ["echo"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
 /// let stack = Stack::new("demo");
-/// let asset = Asset::new(&stack, "EchoCode", "echo", AssetSource::Bootstrap("bootstrap".into()))?;
+/// let asset = Asset::new(&stack, "EchoCode", "echo", AssetSource::Bootstrap(build.join("echo/bootstrap")))?;
 /// let echo = Function::new(&stack, "Echo", FunctionProps::builder().code(Code::from_asset(&asset)).build())?;
 /// let live = echo.add_alias("live", &echo.add_version("V1")?)?;
 /// assert_eq!(echo.path(), "Echo");
@@ -105,7 +109,7 @@ impl Resource for FunctionProps {
 /// assert_eq!(template.resource("EchoAliaslive").map(|r| r.kind), Some("AWS::Lambda::Alias"));
 /// assert!(template.resource("EchoServiceRole").is_some(), "a role is made when none is given");
 /// # let _ = live;
-/// # Ok::<(), lamux_deploy::tree::Error>(())
+/// # Ok::<(), anyhow::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Function {

@@ -22,8 +22,7 @@ struct Args {
 
 fn render(args: &[&str]) -> Template {
     let args = Args::try_parse_from(std::iter::once("synth").chain(args.iter().copied())).expect("flags");
-    template(&args.stack.validate(None).expect("valid options"), AssetSource::Bootstrap("bootstrap".into()))
-        .expect("a stack")
+    template(&args.stack.validate(None).expect("valid options"), AssetSource::placeholder()).expect("a stack")
 }
 
 #[test]

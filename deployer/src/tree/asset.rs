@@ -22,6 +22,20 @@ pub enum AssetSource {
 }
 
 impl AssetSource {
+    /// A stand-in for code that is not built yet, to render a template alone: a template
+    /// names an asset only through its bucket and key parameters, so the content does not
+    /// change it. Deploying it would upload an empty file.
+    pub fn placeholder() -> Self {
+        Self::Archive(Archive::new(Vec::new()))
+    }
+    /// The file this asset is read from at deploy time, if any.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Bootstrap(path) | Self::ZipFile(path) => Some(path),
+            Self::Archive(_) => None,
+        }
+    }
+
     /// The deterministic zip: the same input gives the same bytes and the same S3 key.
     pub fn archive(&self) -> anyhow::Result<Archive> {
         match self {

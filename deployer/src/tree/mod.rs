@@ -40,6 +40,8 @@ pub enum Error {
     UnusedPin { path: String, logical_id: String },
     #[error("{path}: the properties do not serialize: {why}")]
     Serialize { path: String, why: String },
+    #[error("asset {path}: {file} is not a readable file: {why}")]
+    AssetFile { path: String, file: std::path::PathBuf, why: String },
 }
 
 /// Anything with a place in the tree. Constructs take their parent as `&impl Construct`.
@@ -207,6 +209,18 @@ impl Stack {
         for (logical_id, (path, node)) in &tree.resources {
             let entry = node.borrow().entry().map_err(|why| Error::Serialize { path: path.clone(), why })?;
             template.resources.insert(logical_id.clone(), entry);
+        }
+        // A missing file fails here, not in a deploy after the other assets were uploaded.
+        // Only its metadata is read: packaging is the deploy engine's.
+        for asset in &tree.assets {
+            if let Some(file) = asset.source.file() {
+                let why = match std::fs::metadata(file) {
+                    Ok(metadata) if metadata.is_file() => continue,
+                    Ok(_) => "not a regular file".to_owned(),
+                    Err(err) => err.to_string(),
+                };
+                return Err(Error::AssetFile { path: asset.path.clone(), file: file.to_owned(), why });
+            }
         }
         Ok(Synthesized { template, assets: tree.assets.clone(), generated_secrets: tree.generated_secrets.clone() })
     }

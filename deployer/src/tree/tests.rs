@@ -169,7 +169,8 @@ fn every_template_section_and_resource_attribute() {
 fn assets_and_generated_secrets_are_in_the_manifest() {
     let stack = Stack::new("test");
     let app = stack.scope().child("App").expect("scope");
-    let asset = Asset::new(&app, "Code", "app", AssetSource::Bootstrap("bootstrap".into())).expect("asset");
+    let bootstrap = tempfile::NamedTempFile::new().expect("a file");
+    let asset = Asset::new(&app, "Code", "app", AssetSource::Bootstrap(bootstrap.path().into())).expect("asset");
     assert_eq!(Expr::from(asset.bucket()), Expr::reference("AppCodeS3Bucket"));
     let secret = Parameter::generated_secret(&stack, "Token", "a token").expect("secret");
     let synthesized = stack.synth().expect("synth");
@@ -207,4 +208,21 @@ fn retain_except_on_create_is_a_deletion_policy_only() {
     assert_eq!(json["Resources"]["Logs"]["UpdateReplacePolicy"], "Retain");
     assert_eq!(json["Resources"]["Kept"]["DeletionPolicy"], "Snapshot");
     assert_eq!(json["Resources"]["Kept"]["UpdateReplacePolicy"], "Snapshot");
+}
+
+/// Issue 20: a missing asset file surfaced in `deploy`, after the other assets were
+/// uploaded. It is an error from `synth()` now, naming the asset and the file.
+#[test]
+fn a_missing_asset_file_fails_synth() {
+    let dir = tempfile::tempdir().expect("a directory");
+    for source in [
+        AssetSource::Bootstrap(dir.path().join("no-such-bootstrap")),
+        AssetSource::ZipFile(dir.path().join("no-such.zip")),
+        AssetSource::ZipFile(dir.path().to_owned()),
+    ] {
+        let stack = Stack::new("test");
+        Asset::new(&stack, "Code", "app", source.clone()).expect("asset");
+        let err = stack.synth().expect_err("a missing file").to_string();
+        assert!(err.starts_with("asset Code: ") && err.contains("is not a readable file"), "{source:?}: {err}");
+    }
 }

@@ -12,8 +12,19 @@ fn settings(dir: &Path) -> Settings {
     Settings { domain_suffix: "preview.example.com".into(), echo: dir.join("echo"), lamux: dir.join("lamux") }
 }
 
+/// Stand-in bootstraps in a scratch directory: synth checks that the files are there.
+fn built(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("echo"), b"echo stand-in").expect("write");
+    std::fs::write(dir.join("lamux"), b"lamux stand-in").expect("write");
+    dir
+}
+
 fn template() -> String {
-    preview_stack::stack(&settings(Path::new("bootstrap"))).expect("stack").synth().expect("synth").template.to_json()
+    let dir = built("template");
+    let template = preview_stack::stack(&settings(&dir)).expect("stack").synth().expect("synth").template.to_json();
+    std::fs::remove_dir_all(&dir).ok();
+    template
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -29,10 +40,16 @@ fn template_snapshot() {
 
 #[test]
 fn synth_prints_the_same_template() {
+    let dir = built("synth");
     let output = Command::new(env!("CARGO_BIN_EXE_preview-stack"))
-        .args(["synth", "--echo", "bootstrap/echo", "--lamux", "bootstrap/lamux"])
+        .arg("synth")
+        .arg("--echo")
+        .arg(dir.join("echo"))
+        .arg("--lamux")
+        .arg(dir.join("lamux"))
         .output()
         .expect("runs");
+    std::fs::remove_dir_all(&dir).ok();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8(output.stdout).expect("UTF-8"), template());
 }
