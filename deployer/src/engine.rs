@@ -113,6 +113,11 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     let Deployment { stack_name, synthesized, tags, rotate_secrets } = deployment;
     let template = &synthesized.template;
     let template_json = template.to_json();
+    // What can be checked without AWS is checked first: a name CloudFormation would refuse
+    // only after creating half the stack.
+    crate::names::check_stack_name(stack_name)?;
+    let parsed: Value = serde_json::from_str(&template_json).context("the template is not JSON")?;
+    crate::names::check_physical(&parsed, stack_name, clients.region())?;
     ensure!(
         template_json.len() <= TEMPLATE_URL_LIMIT,
         "the template is {} bytes; CloudFormation takes at most {TEMPLATE_URL_LIMIT} (from S3)",
@@ -209,7 +214,7 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         }
     }
     let tags = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
-    let new: Value = serde_json::from_str(&template_json).context("the template is not JSON")?;
+    let new = parsed;
     let capabilities = deploy::capabilities(&new);
     let request = deploy::Request { template: source, parameters, tags, capabilities, creates_stack };
     let plan = deploy::plan(cf, stack_name, request).await?;

@@ -143,6 +143,9 @@ impl Lamux {
         let settings = Settings::check(&props)?;
         let scope = scope.scope().child(id)?;
         let suffix = &settings.domain_suffix;
+        // Names unique per stack (the log group) or per account (CloudFront's): a second
+        // Lamux in the stack gets its own; see names::tag.
+        let tag = crate::names::tag(scope.path());
         let origin_secret = match props.origin_auth {
             OriginAuth::Secret => Some(Parameter::generated_secret(
                 &scope,
@@ -156,7 +159,7 @@ impl Lamux {
             &scope,
             "LogGroup",
             LogGroupProps::builder()
-                .log_group_name(Expr::sub("/aws/lambda/${AWS::StackName}"))
+                .log_group_name(Expr::sub(format!("/aws/lambda/${{AWS::StackName}}{tag}")))
                 .retention_in_days(props.log_retention_days)
                 .build(),
         )?;
@@ -212,7 +215,7 @@ impl Lamux {
             "ForwardedHostFunction",
             cloudfront::FunctionProps::builder()
                 // Unique per account, not per region: the region is part of the name.
-                .name(Expr::sub("${AWS::StackName}-${AWS::Region}-fwd-host"))
+                .name(Expr::sub(format!("${{AWS::StackName}}-${{AWS::Region}}{tag}-fwd-host")))
                 .function_code(VIEWER_REQUEST_JS)
                 .function_config(cloudfront::FunctionConfig {
                     comment: "Copies the viewer's Host into X-Forwarded-Host for lamux".to_owned(),
@@ -226,7 +229,7 @@ impl Lamux {
                 "OriginAccessControl",
                 cloudfront::OriginAccessControlProps {
                     origin_access_control_config: cloudfront::OriginAccessControlConfig {
-                        name: Expr::sub("${AWS::StackName}-${AWS::Region}-lambda"),
+                        name: Expr::sub(format!("${{AWS::StackName}}-${{AWS::Region}}{tag}-lambda")),
                         description: "CloudFront signs requests to lamux's Function URL".to_owned(),
                         origin_access_control_origin_type: "lambda".to_owned(),
                         signing_behavior: "always".to_owned(),
@@ -534,5 +537,34 @@ mod tests {
         assert!(format!("{bad:#}").contains("domain suffix"), "{bad:#}");
         let slow = LamuxProps { upstream_timeout: Duration::from_secs(120), ..props("x.com") };
         assert!(Lamux::new(&stack, "Slow", slow).is_err(), "CloudFront would not wait for lamux");
+    }
+
+    /// Issue 20: the log group, the CloudFront Function and the OAC had names fixed per
+    /// stack, so a second Lamux collided with the first.
+    #[test]
+    fn two_lamuxes_get_physical_names_of_their_own_that_fit() {
+        let stack = Stack::new("test");
+        let oac = |suffix: &str| LamuxProps { origin_auth: OriginAuth::Oac, ..props(suffix) };
+        Lamux::new(&stack, "Lamux", oac("a.com")).expect("the CLI's path");
+        Lamux::new(&stack, "Internal", oac("b.com")).expect("a second");
+        let nested = stack.scope().child("Environments").and_then(|s| s.child("Production")).expect("scopes");
+        Lamux::new(&nested, "Edge", oac("c.com")).expect("a long path");
+        let template: serde_json::Value =
+            serde_json::from_str(&stack.synth().expect("synth").template.to_json()).expect("JSON");
+        let mut names = std::collections::BTreeSet::new();
+        for (id, resource) in template["Resources"].as_object().expect("resources") {
+            let properties = &resource["Properties"];
+            for name in
+                [&properties["LogGroupName"], &properties["Name"], &properties["OriginAccessControlConfig"]["Name"]]
+            {
+                if let Some(name) = name.get("Fn::Sub").and_then(serde_json::Value::as_str) {
+                    assert!(names.insert(name.to_owned()), "{id}: {name} is taken");
+                }
+            }
+        }
+        assert_eq!(names.len(), 9, "a log group, a CloudFront Function and an OAC each: {names:?}");
+        assert!(names.contains("${AWS::StackName}-${AWS::Region}-fwd-host"), "the CLI's names are as deployed");
+        // Within CloudFront's 64 characters for a 30-character stack in the longest region.
+        crate::names::check_physical(&template, &"s".repeat(30), "ap-southeast-7").expect("every name fits");
     }
 }

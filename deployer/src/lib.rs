@@ -54,6 +54,7 @@ pub mod deploy;
 pub mod engine;
 pub mod lamux_construct;
 pub mod local;
+pub mod names;
 pub mod options;
 pub mod package;
 pub mod remote;

@@ -197,14 +197,7 @@ pub const MAX_STACK_NAME: usize = 64 - "-ap-southeast-7-fwd-host".len();
 /// CloudFormation's rule for stack names: a letter, then letters, digits and hyphens, at
 /// most 128 characters.
 pub fn check_stack_name(name: &str) -> anyhow::Result<()> {
-    let valid = name.len() <= 128
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    ensure!(
-        valid,
-        "--stack-name {name:?} is not a CloudFormation stack name: a letter, then letters, digits and \
-         hyphens, at most 128 characters"
-    );
+    crate::names::check_stack_name(name).context("--stack-name")?;
     ensure!(
         name.len() <= MAX_STACK_NAME,
         "--stack-name {name:?} is {} characters; lamux's CloudFront names (STACK-REGION-fwd-host) must \
