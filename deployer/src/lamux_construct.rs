@@ -99,6 +99,7 @@ impl LamuxProps {
 ///
 /// ```
 /// use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
+/// use lamux_deploy::template::Expr;
 /// use lamux_deploy::tree::{Asset, AssetSource, Stack};
 /// use lamux_deploy::{Lamux, LamuxProps};
 ///
@@ -108,7 +109,8 @@ impl LamuxProps {
 /// # for app in ["app", "lamux"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
 /// let stack = Stack::new("lamux and an app");
 /// let code = Asset::new(&stack, "AppCode", "app", AssetSource::Bootstrap(build.join("app/bootstrap")))?;
-/// let app = Function::new(&stack, "App", FunctionProps::builder().code(Code::from_asset(&code)).build())?;
+/// let props = FunctionProps::builder().code(Code::from_asset(&code)).function_name(Expr::str("app")).build();
+/// let app = Function::new(&stack, "App", props)?;
 /// let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
 ///     .domain_suffix("example.com")
 ///     .code(AssetSource::Bootstrap(build.join("lamux/bootstrap")))
@@ -130,6 +132,8 @@ pub struct Lamux {
     /// lamux's allow-list (`LAMUX_ALLOW_FUNCTION`): the given globs, then served functions.
     allowed: std::rc::Rc<std::cell::RefCell<Vec<Expr>>>,
     qualifiers: Vec<String>,
+    /// The suffix of `ALIAS-FUNCTION.SUFFIX` hosts, when the host names the function.
+    routes_under: Option<String>,
 }
 
 impl Construct for Lamux {
@@ -301,7 +305,7 @@ impl Lamux {
                 )?;
             }
         }
-        let allowed = props.allow_functions.iter().map(Expr::from).collect();
+        let allowed = props.allow_functions.iter().map(|f| Expr::str(bare_function_name(f))).collect();
         Ok(Self {
             scope,
             function,
@@ -311,14 +315,24 @@ impl Lamux {
             origin_secret,
             allowed: std::rc::Rc::new(std::cell::RefCell::new(allowed)),
             qualifiers,
+            // With a fixed function the host names only the alias.
+            routes_under: (props.function_name == "*").then(|| settings.domain_suffix.clone()),
         })
     }
 
     /// Let lamux invoke `function` (at the allowed aliases): the role's policy, and lamux's
     /// allow-list, which then names only the allowed and served functions. The function
     /// must be in lamux's stack.
+    ///
+    /// When hosts name the function (`function_name` `*`), a function lamux could not route
+    /// is refused: one without a lower-case `function_name` (CloudFormation would make up a
+    /// mixed-case one), or whose name and aliases do not fit one DNS label. Aliases added
+    /// later are checked by [`Function::add_alias`].
     pub fn serve(&self, function: &Function) -> Result<(), Error> {
         check_same_stack(&self.scope, function.scope())?;
+        if let Some(suffix) = &self.routes_under {
+            function.route_under(suffix)?;
+        }
         let arn = Expr::from(function.arn());
         let resources = self.qualifiers.iter().map(|q| Expr::join("", vec![arn.clone(), Expr::str(format!(":{q}"))]));
         self.role
@@ -409,7 +423,34 @@ impl Settings {
              most 900 s"
         );
         let origin_read_timeout_secs = options::origin_read_timeout(upstream, props.origin_read_timeout_secs)?;
-        anyhow::ensure!((128..=10_240).contains(&props.memory_size), "memory must be from 128 to 10240 MB");
+        anyhow::ensure!(
+            (128..=10_240).contains(&props.memory_size),
+            "memory_size must be from 128 to 10240 MB, got {}",
+            props.memory_size
+        );
+        anyhow::ensure!(
+            options::RETENTION_DAYS.contains(&props.log_retention_days),
+            "log_retention_days must be one of {:?} (CloudWatch Logs' periods), got {}",
+            options::RETENTION_DAYS,
+            props.log_retention_days
+        );
+        if let Some(arn) = &props.certificate_arn {
+            anyhow::ensure!(
+                arn.split(':').nth(3) == Some("us-east-1"),
+                "certificate_arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
+            );
+        }
+        for pattern in &props.allow_aliases {
+            crate::routable::alias_pattern(pattern)
+                .map_err(|why| anyhow::anyhow!("allow_aliases entry {pattern:?} {why}"))?;
+        }
+        for pattern in &props.allow_functions {
+            let name = bare_function_name(pattern);
+            anyhow::ensure!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_*?".contains(&b)),
+                "allow_functions entry {pattern:?} is not a function name, ARN or glob"
+            );
+        }
         let settings = Self { domain_suffix, timeout_secs, origin_read_timeout_secs };
         // The environment the function will get must be one lamux starts with. A value
         // taken from a parameter (the origin secret) stands in as a placeholder.
@@ -435,7 +476,10 @@ fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&Paramete
         ("LAMUX_ERROR_DETAILS", Expr::str(props.error_details.to_string())),
     ]);
     if !props.allow_functions.is_empty() {
-        variables.insert("LAMUX_ALLOW_FUNCTION", Expr::str(props.allow_functions.join(",")));
+        // lamux matches its allow-list against bare function names: an ARN's name goes
+        // there, while the role's policy keeps the ARN.
+        let names: Vec<&str> = props.allow_functions.iter().map(|f| bare_function_name(f)).collect();
+        variables.insert("LAMUX_ALLOW_FUNCTION", Expr::str(names.join(",")));
     }
     if !props.allow_aliases.is_empty() {
         variables.insert("LAMUX_ALLOW_ALIAS", Expr::str(props.allow_aliases.join(",")));
@@ -444,6 +488,15 @@ fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&Paramete
         variables.insert("LAMUX_ORIGIN_SECRET", secret.value());
     }
     variables.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
+}
+
+/// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` and `ACCOUNT:function:NAME`
+/// -> `NAME`; a name or glob as it is.
+fn bare_function_name(function: &str) -> &str {
+    match function.split_once(":function:") {
+        Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
+        None => function,
+    }
 }
 
 /// The ARN IAM checks when lamux invokes `function` (a name, a glob, an ARN or a partial
@@ -479,7 +532,76 @@ mod tests {
 
     fn app(stack: &Stack, id: &str) -> Function {
         let code = Asset::new(stack, &format!("{id}Code"), id, AssetSource::placeholder()).expect("asset");
-        Function::new(stack, id, FunctionProps::builder().code(Code::from_asset(&code)).build()).expect("function")
+        let props = FunctionProps::builder()
+            .code(Code::from_asset(&code))
+            .function_name(Expr::str(id.to_ascii_lowercase()))
+            .build();
+        Function::new(stack, id, props).expect("function")
+    }
+
+    /// Issue 20: serve() accepted a CloudFormation-generated mixed-case name, an alias
+    /// `pr-7` and `allow_aliases(["pr-*"])`, all without a word.
+    #[test]
+    fn what_lamux_cannot_route_is_refused() {
+        let stack = Stack::new("test");
+        let lamux = Lamux::new(&stack, "Lamux", props("x.com")).expect("lamux");
+        let code = Asset::new(&stack, "Code", "code", AssetSource::placeholder()).expect("asset");
+        let unnamed = Function::new(&stack, "Unnamed", FunctionProps::builder().code(Code::from_asset(&code)).build())
+            .expect("function");
+        let said = lamux.serve(&unnamed).expect_err("no function_name").to_string();
+        assert!(said.contains("no function_name"), "{said}");
+        let named = |id: &str, name: Expr| {
+            let props = FunctionProps::builder().code(Code::from_asset(&code)).function_name(name).build();
+            Function::new(&stack, id, props).expect("function")
+        };
+        assert!(lamux.serve(&named("Mixed", Expr::str("MyFunc"))).is_err(), "upper case");
+        assert!(lamux.serve(&named("Long", Expr::str("f".repeat(62)))).is_err(), "no room for an alias");
+        assert!(lamux.serve(&named("Subbed", Expr::sub("${AWS::StackName}-Web"))).is_err(), "a literal W");
+        lamux.serve(&named("Stacked", Expr::sub("${AWS::StackName}-web"))).expect("lower-case literal parts");
+
+        let web = named("Web", Expr::str("web"));
+        let version = web.add_version("V1").expect("version");
+        web.add_alias("pr-7", &version).expect("an alias lamux does not serve yet");
+        let said = lamux.serve(&web).expect_err("pr-7").to_string();
+        assert!(said.contains("\"pr-7\""), "{said}");
+        let api = named("Api", Expr::str("api"));
+        lamux.serve(&api).expect("served");
+        let version = api.add_version("V1").expect("version");
+        api.add_alias("live", &version).expect("routable");
+        assert!(api.add_alias("Live", &version).is_err(), "refused once served");
+
+        for pattern in ["pr-*", "Live", ""] {
+            let refused = LamuxProps { allow_aliases: vec![pattern.to_owned()], ..props("x.com") };
+            let said = format!("{:#}", refused.check().expect_err(pattern));
+            assert!(said.contains("allow_aliases entry"), "{pattern}: {said}");
+        }
+    }
+
+    /// Issue 20: the library checks what the CLI checks, naming the property.
+    #[test]
+    fn the_library_checks_what_the_cli_checks() {
+        let cases = [
+            (LamuxProps { memory_size: 64, ..props("x.com") }, "memory_size"),
+            (LamuxProps { log_retention_days: 10, ..props("x.com") }, "log_retention_days"),
+            (
+                LamuxProps { certificate_arn: Some("arn:aws:acm:eu-west-1:1:certificate/x".into()), ..props("x.com") },
+                "certificate_arn",
+            ),
+            (LamuxProps { timeout_secs: Some(901), ..props("x.com") }, "900"),
+            (LamuxProps { allow_functions: vec!["a b".into()], ..props("x.com") }, "allow_functions"),
+        ];
+        for (bad, property) in cases {
+            let said = format!("{:#}", bad.check().expect_err(property));
+            assert!(said.contains(property) && !said.contains("--"), "{property}: {said}");
+        }
+        // An ARN in allow_functions: the role gets the ARN, lamux's allow-list the name.
+        let stack = Stack::new("test");
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:billing";
+        Lamux::new(&stack, "Lamux", LamuxProps { allow_functions: vec![arn.into()], ..props("x.com") }).expect("lamux");
+        let template = stack.synth().expect("synth").template;
+        let variables = &template.properties("LamuxFunction").expect("lamux")["Environment"]["Variables"];
+        assert_eq!(variables["LAMUX_ALLOW_FUNCTION"], "billing");
+        assert!(template.to_json().contains(&format!("{arn}:*")), "the policy keeps the ARN");
     }
 
     #[test]

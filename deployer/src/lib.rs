@@ -13,6 +13,7 @@
 //!
 //! ```
 //! use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
+//! use lamux_deploy::template::Expr;
 //! use lamux_deploy::tree::{Asset, AssetSource, Stack};
 //! use lamux_deploy::{Lamux, LamuxProps};
 //!
@@ -22,7 +23,8 @@
 //! # for app in ["api", "lamux"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
 //! let stack = Stack::new("my app behind lamux");
 //! let code = Asset::new(&stack, "ApiCode", "api", AssetSource::Bootstrap(build.join("api/bootstrap")))?;
-//! let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&code)).build())?;
+//! // lamux routes `ALIAS-api.example.com`: the function needs a lower-case name of its own.
+//! let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&code)).function_name(Expr::str("api")).build())?;
 //! api.add_alias("live", &api.add_version("V1")?)?;
 //! let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
 //!     .domain_suffix("example.com")
@@ -59,6 +61,7 @@ pub mod options;
 pub mod package;
 pub mod remote;
 pub mod review;
+pub mod routable;
 pub mod stack;
 pub mod template;
 pub mod tree;

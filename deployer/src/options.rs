@@ -183,7 +183,7 @@ pub struct StackOptions {
 }
 
 /// Retention values CloudWatch Logs accepts.
-const RETENTION_DAYS: [u32; 22] =
+pub(crate) const RETENTION_DAYS: [u32; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /// CloudFront's origin read timeout without a quota increase (AWS docs, "Quotas").
@@ -245,17 +245,6 @@ impl StackArgs {
         let timeout_secs = whole_seconds(timeout);
         ensure!(timeout_secs <= 900, "--timeout must be at most 900 s, Lambda's limit");
         let origin_read_timeout_secs = origin_read_timeout(upstream, self.origin_read_timeout)?;
-        ensure!((128..=10_240).contains(&self.memory), "--memory must be from 128 to 10240 MB");
-        ensure!(
-            RETENTION_DAYS.contains(&self.log_retention_days),
-            "--log-retention-days must be one of {RETENTION_DAYS:?}"
-        );
-        if let Some(arn) = &self.certificate_arn {
-            ensure!(
-                arn.split(':').nth(3) == Some("us-east-1"),
-                "--certificate-arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
-            );
-        }
         let lamux = LamuxProps {
             domain_suffix: suffix,
             function_name: self.function_name.clone(),

@@ -2,7 +2,9 @@
 //! [`Permission`]s (resource-based policy statements). Property names are those of the
 //! CloudFormation resource reference (`AWS::Lambda::*`).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use bon::Builder;
 use serde::Serialize;
@@ -115,6 +117,10 @@ impl Resource for FunctionProps {
 pub struct Function {
     resource: CfnResource<FunctionProps>,
     role: Option<Role>,
+    /// The aliases [`Function::add_alias`] made, and the suffix lamux routes the function
+    /// under once a `Lamux` serves it: shared by every clone.
+    aliases: Rc<RefCell<Vec<String>>>,
+    routed_under: Rc<RefCell<Option<String>>>,
 }
 
 impl Construct for Function {
@@ -137,7 +143,7 @@ impl Function {
                 Some(role)
             }
         };
-        Ok(Self { resource: CfnResource::at(scope, props)?, role })
+        Ok(Self { resource: CfnResource::at(scope, props)?, role, aliases: Rc::default(), routed_under: Rc::default() })
     }
 
     /// `Fn::GetAtt Arn`
@@ -175,11 +181,46 @@ impl Function {
         Version::new(self, id, VersionProps::builder().function_name(self.name()).build())
     }
 
-    /// An alias `name` pointing at `version` (the child `Alias{name}`).
+    /// An alias `name` pointing at `version` (the child `Alias{name}`). Once lamux serves the
+    /// function, an alias lamux could not route is refused.
     pub fn add_alias(&self, name: &str, version: &Version) -> Result<Alias, Error> {
+        if let Some(suffix) = self.routed_under.borrow().as_deref() {
+            self.check_route(suffix, name)?;
+        }
         let props =
             AliasProps::builder().function_name(self.name()).function_version(version.version()).name(name).build();
-        Alias::new(self, &format!("Alias{name}"), props)
+        let alias = Alias::new(self, &format!("Alias{name}"), props)?;
+        self.aliases.borrow_mut().push(name.to_owned());
+        Ok(alias)
+    }
+
+    /// For `Lamux::serve`: lamux routes `ALIAS-NAME.SUFFIX` to this function, so its name
+    /// must be a literal lower-case `function_name` (or a `Fn::Sub` whose literal parts are)
+    /// that fits one DNS label with each of its aliases.
+    pub fn route_under(&self, suffix: &str) -> Result<(), Error> {
+        // The name alone, as with the shortest alias a host can carry, then each alias.
+        self.check_route(suffix, crate::routable::SHORTEST_ALIAS)?;
+        for alias in self.aliases.borrow().iter() {
+            self.check_route(suffix, alias)?;
+        }
+        *self.routed_under.borrow_mut() = Some(suffix.to_owned());
+        Ok(())
+    }
+
+    fn check_route(&self, suffix: &str, alias: &str) -> Result<(), Error> {
+        let invalid = |why: String| Error::Invalid { path: self.path().to_owned(), why };
+        crate::routable::alias_pattern(alias).map_err(|why| invalid(format!("alias {alias:?} {why}")))?;
+        match self.resource.read(|props| props.function_name.clone()) {
+            None => Err(invalid(
+                "lamux routes ALIAS-FUNCTION hosts, and this function has no function_name: CloudFormation \
+                 would make up a mixed-case name no host can carry; give it a lower-case function_name"
+                    .to_owned(),
+            )),
+            Some(Expr::Str(name)) => crate::routable::route(suffix, &name, alias).map_err(invalid),
+            // `${...}` parts are known at deploy time; the rest must already be routable.
+            Some(Expr::Sub(template)) => crate::routable::sub_literals(&template).map_err(invalid),
+            Some(_) => Ok(()),
+        }
     }
 
     /// A Function URL for the function (the child `Url`).
