@@ -144,9 +144,15 @@ pub struct DeployArgs {
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub termination_protection: Option<bool>,
 
-    /// Replace the origin secret CloudFront and lamux share with a new one.
-    #[arg(long)]
+    /// Start a rotation of the origin secret: CloudFront sends a new one, and lamux accepts
+    /// the new and the previous one until the next `up` (README "Rotating the origin secret").
+    #[arg(long, conflicts_with = "finish_rotation")]
     pub rotate_origin_secret: bool,
+
+    /// Finish a rotation of the origin secret: lamux stops accepting the previous one. The
+    /// next `up` does this anyway; this flag fails when no rotation is in progress.
+    #[arg(long)]
+    pub finish_rotation: bool,
 
     /// When to ask before deploying: never, before changes that widen IAM permissions or a
     /// resource policy or replace a resource (broadening), or before any change.

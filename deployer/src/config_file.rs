@@ -20,7 +20,7 @@ pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
 
 /// Flags that answer for one run rather than describe the stack: a checked-in file must not
 /// skip `down`'s prompt, or rotate the origin secret on every deploy.
-const ANSWERS: &[&str] = &["yes", "rotate-origin-secret"];
+const ANSWERS: &[&str] = &["yes", "rotate-origin-secret", "finish-rotation"];
 
 /// Parse the command line with the settings file merged in. A clap error (bad flag, --help)
 /// comes back as a `clap::Error` inside the anyhow error, for the caller to print as clap does.

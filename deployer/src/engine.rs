@@ -38,13 +38,16 @@ pub struct Deployment<'a> {
     pub synthesized: &'a Synthesized,
     /// Stack tags, which CloudFormation puts on every resource that takes tags.
     pub tags: Vec<(String, String)>,
-    /// Replace the generated secrets instead of keeping them.
+    /// Replace the generated secrets instead of keeping them, and start a rotation of the
+    /// rotating ones (the previous value stays accepted until the next deployment).
     pub rotate_secrets: bool,
+    /// Require a rotation in progress, and finish it: the previous value goes.
+    pub finish_rotation: bool,
 }
 
 impl<'a> Deployment<'a> {
     pub fn new(stack_name: &'a str, synthesized: &'a Synthesized) -> Self {
-        Self { stack_name, synthesized, tags: Vec::new(), rotate_secrets: false }
+        Self { stack_name, synthesized, tags: Vec::new(), rotate_secrets: false, finish_rotation: false }
     }
 }
 
@@ -110,7 +113,7 @@ pub async fn discard(clients: &Clients, prepared: &Prepared) -> anyhow::Result<(
 
 /// Upload the assets (for a deploy) and create the change set.
 pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Intent) -> anyhow::Result<Prepared> {
-    let Deployment { stack_name, synthesized, tags, rotate_secrets } = deployment;
+    let Deployment { stack_name, synthesized, tags, rotate_secrets, finish_rotation } = deployment;
     let template = &synthesized.template;
     let template_json = template.to_json();
     // What can be checked without AWS is checked first: a name CloudFormation would refuse
@@ -200,6 +203,19 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
             }
         }
     }
+    for entry in &synthesized.rotating_secrets {
+        let described =
+            |key: &str| if creates_stack { None } else { existing.as_ref().and_then(|s| parameter(s, key)) };
+        let rotate = intent == Intent::Deploy && *rotate_secrets;
+        for (key, value) in rotation(entry, described, rotate, *finish_rotation)? {
+            parameters.push(match value {
+                Slot::Keep => Parameter::builder().parameter_key(&key).use_previous_value(true).build(),
+                Slot::NewSecret => value_parameter(&key, &new_secret()?),
+                Slot::Value(value) => value_parameter(&key, &value),
+            });
+        }
+        notes.extend(rotation_notes(entry, described, rotate));
+    }
     if let Some(existing) = &existing {
         for new in &parameters {
             let (Some(name), Some(value)) = (new.parameter_key(), new.parameter_value()) else { continue };
@@ -226,6 +242,72 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
     };
     let risks = Risks::assess(old.as_ref(), &new, changes);
     Ok(Prepared { stack_name: (*stack_name).to_owned(), plan, properties, parameters: notes, risks })
+}
+
+/// What a rotating secret's parameter gets in a change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    Keep,
+    NewSecret,
+    Value(String),
+}
+
+/// The parameters of a rotating secret ([`crate::tree::RotatingSecret`]) for one change set.
+/// `described` is a parameter's deployed value (`None` for a stack to create, or a stack
+/// deployed before the parameter existed).
+/// - first deploy: both slots get a value, slot 0 is in use, no rotation;
+/// - `rotate`: the slot not in use gets a new value and is put in use, and the other one
+///   stays accepted (`Rotating` true);
+/// - otherwise a rotation in progress ends: CloudFormation finished the last deployment only
+///   once the distribution reported `Deployed`, so every edge sends the new value.
+///   `finish` says the caller expects one, and is an error without it.
+fn rotation(
+    entry: &crate::tree::RotatingSecretEntry,
+    described: impl Fn(&str) -> Option<String>,
+    rotate: bool,
+    finish: bool,
+) -> anyhow::Result<Vec<(String, Slot)>> {
+    let [first, second] = &entry.slots;
+    let current = if described(&entry.slot).as_deref() == Some("1") { 1 } else { 0 };
+    let rotating = described(&entry.rotating).as_deref() == Some("true");
+    ensure!(!(rotate && finish), "a rotation is started or finished, not both at once");
+    ensure!(
+        !finish || rotating,
+        "no rotation of {first} is in progress: nothing to finish (`up --rotate-origin-secret` starts one)"
+    );
+    let kept = |key: &str| if described(key).is_some() { Slot::Keep } else { Slot::NewSecret };
+    let mut out = vec![(first.clone(), kept(first)), (second.clone(), kept(second))];
+    if rotate {
+        let next = 1 - current;
+        out[next].1 = Slot::NewSecret;
+        out.push((entry.slot.clone(), Slot::Value(next.to_string())));
+        out.push((entry.rotating.clone(), Slot::Value("true".to_owned())));
+    } else {
+        out.push((entry.slot.clone(), Slot::Value(current.to_string())));
+        out.push((entry.rotating.clone(), Slot::Value("false".to_owned())));
+    }
+    Ok(out)
+}
+
+/// What `up` says about a rotating secret; nothing when it stays as it is.
+fn rotation_notes(
+    entry: &crate::tree::RotatingSecretEntry,
+    described: impl Fn(&str) -> Option<String>,
+    rotate: bool,
+) -> Vec<String> {
+    let name = &entry.slots[0];
+    if described(name).is_none() {
+        return vec![format!("    {name}: a new secret")];
+    }
+    if rotate {
+        return vec![format!(
+            "    {name}: a new secret (rotated); the previous one stays accepted until the next `up`, which drops it"
+        )];
+    }
+    if described(&entry.rotating).as_deref() == Some("true") {
+        return vec![format!("    {name}: the rotation finishes; the previous secret is no longer accepted")];
+    }
+    Vec::new()
 }
 
 /// What a generated secret's parameter gets in a change set.
@@ -277,6 +359,63 @@ fn new_secret() -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry() -> crate::tree::RotatingSecretEntry {
+        crate::tree::RotatingSecretEntry {
+            slots: ["S".into(), "SAlternate".into()],
+            slot: "SSlot".into(),
+            rotating: "SRotating".into(),
+        }
+    }
+
+    /// Issue 20: a rotation refused every request from edges that still sent the old
+    /// value. It takes two steps now, and the secrets are never read back.
+    #[test]
+    fn a_rotation_keeps_the_old_secret_accepted_until_the_next_deploy() {
+        let deployed = |slot: &'static str, rotating: &'static str| {
+            move |key: &str| match key {
+                "S" | "SAlternate" => Some("****".to_owned()),
+                "SSlot" => Some(slot.to_owned()),
+                "SRotating" => Some(rotating.to_owned()),
+                _ => None,
+            }
+        };
+        let value = |v: &str| Slot::Value(v.to_owned());
+        let plan = |described: &dyn Fn(&str) -> Option<String>, rotate, finish| {
+            rotation(&entry(), described, rotate, finish)
+                .map(|p| p.into_iter().map(|(_, slot)| slot).collect::<Vec<_>>())
+        };
+        // The first deploy: two fresh slots, slot 0 in use.
+        assert_eq!(
+            plan(&|_| None, false, false).expect("plan"),
+            [Slot::NewSecret, Slot::NewSecret, value("0"), value("false")]
+        );
+        // Step 1: a new value in slot 1, put in use; slot 0 stays accepted.
+        assert_eq!(
+            plan(&deployed("0", "false"), true, false).expect("plan"),
+            [Slot::Keep, Slot::NewSecret, value("1"), value("true")]
+        );
+        // Step 2, the next up or --finish-rotation: the old value goes.
+        for finish in [false, true] {
+            assert_eq!(
+                plan(&deployed("1", "true"), false, finish).expect("plan"),
+                [Slot::Keep, Slot::Keep, value("1"), value("false")]
+            );
+        }
+        // The rotation after that writes slot 0.
+        assert_eq!(
+            plan(&deployed("1", "false"), true, false).expect("plan"),
+            [Slot::NewSecret, Slot::Keep, value("0"), value("true")]
+        );
+        assert!(plan(&deployed("0", "false"), false, true).is_err(), "nothing to finish");
+        // A stack from before the second slot: it gets one.
+        let legacy = |key: &str| (key == "S").then(|| "****".to_owned());
+        assert_eq!(
+            plan(&legacy, false, false).expect("plan"),
+            [Slot::Keep, Slot::NewSecret, value("0"), value("false")]
+        );
+        assert_eq!(plan(&legacy, true, false).expect("plan"), [Slot::Keep, Slot::NewSecret, value("1"), value("true")]);
+    }
 
     /// Issue 20: a create that never ran left REVIEW_IN_PROGRESS, and the next `up` sent
     /// `UsePreviousValue` for a value that was never deployed.

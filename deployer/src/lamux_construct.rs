@@ -17,7 +17,7 @@ use crate::constructs::logs::{LogGroup, LogGroupProps};
 use crate::constructs::{cloudfront, lambda, route53};
 use crate::options::{self, Arch, InvokeScope, OriginAuth};
 use crate::template::{Expr, Policy};
-use crate::tree::{Asset, AssetSource, Construct, Error, Parameter, Scope, check_same_stack};
+use crate::tree::{Asset, AssetSource, Construct, Error, RotatingSecret, Scope, check_same_stack};
 
 /// The viewer-request function's source, taken from `cloudfront/` at build time.
 pub const VIEWER_REQUEST_JS: &str = include_str!("../../cloudfront/viewer-request.js");
@@ -128,7 +128,7 @@ pub struct Lamux {
     role: Role,
     url: FunctionUrl,
     distribution: cloudfront::Distribution,
-    origin_secret: Option<Parameter>,
+    origin_secret: Option<RotatingSecret>,
     /// lamux's allow-list (`LAMUX_ALLOW_FUNCTION`): the given globs, then served functions.
     allowed: std::rc::Rc<std::cell::RefCell<Vec<Expr>>>,
     qualifiers: Vec<String>,
@@ -151,7 +151,7 @@ impl Lamux {
         // Lamux in the stack gets its own; see names::tag.
         let tag = crate::names::tag(scope.path());
         let origin_secret = match props.origin_auth {
-            OriginAuth::Secret => Some(Parameter::generated_secret(
+            OriginAuth::Secret => Some(RotatingSecret::new(
                 &scope,
                 "OriginSecret",
                 format!("Secret CloudFront sends as {ORIGIN_SECRET_HEADER}; lamux refuses requests without it"),
@@ -258,7 +258,7 @@ impl Lamux {
                 .iter()
                 .map(|secret| cloudfront::OriginCustomHeader {
                     header_name: ORIGIN_SECRET_HEADER.to_owned(),
-                    header_value: secret.value(),
+                    header_value: secret.current(),
                 })
                 .collect(),
             origin_access_control_id: access_control.as_ref().map(cloudfront::OriginAccessControl::id),
@@ -362,8 +362,8 @@ impl Lamux {
         &self.distribution
     }
 
-    /// The NoEcho parameter with the origin secret (`OriginAuth::Secret`).
-    pub fn origin_secret(&self) -> Option<&Parameter> {
+    /// The origin secret (`OriginAuth::Secret`): two NoEcho slots the engine rotates.
+    pub fn origin_secret(&self) -> Option<&RotatingSecret> {
         self.origin_secret.as_ref()
     }
 }
@@ -465,7 +465,7 @@ impl Settings {
 }
 
 /// lamux's configuration in the function, as the variables lamux reads.
-fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&Parameter>) -> BTreeMap<String, Expr> {
+fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&RotatingSecret>) -> BTreeMap<String, Expr> {
     let mut variables = BTreeMap::from([
         ("LAMUX_MODE", Expr::str("function")),
         ("LAMUX_DOMAIN_SUFFIX", Expr::str(&settings.domain_suffix)),
@@ -485,7 +485,9 @@ fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&Paramete
         variables.insert("LAMUX_ALLOW_ALIAS", Expr::str(props.allow_aliases.join(",")));
     }
     if let Some(secret) = secret {
-        variables.insert("LAMUX_ORIGIN_SECRET", secret.value());
+        variables.insert("LAMUX_ORIGIN_SECRET", secret.current());
+        // Empty unless a rotation is in progress: lamux then accepts both values.
+        variables.insert("LAMUX_ORIGIN_SECRET_PREVIOUS", secret.previous());
     }
     variables.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
 }

@@ -35,6 +35,7 @@ async fn prepare(
     if let Some(deploy_args) = deploy_args {
         deployment.tags.clone_from(&deploy_args.tags);
         deployment.rotate_secrets = deploy_args.rotate_origin_secret;
+        deployment.finish_rotation = deploy_args.finish_rotation;
     }
     let prepared = engine::prepare(&clients, &deployment, intent).await?;
     Ok((clients, prepared))

@@ -69,14 +69,26 @@ async fn the_origin_secret_is_made_once_kept_and_rotated_and_never_shown() {
     assert!(printed.contains("LamuxFunction.Properties.MemorySize: 128 -> 256"), "{printed}");
     assert_eq!(function_environment(&function).await["LAMUX_ORIGIN_SECRET"], secret);
 
-    // --rotate-origin-secret replaces it, still without printing it.
+    // Issue 20: --rotate-origin-secret is two steps. First CloudFront sends a new secret and
+    // lamux accepts the new and the previous one, so edges that have not caught up pass.
     let rotated = deploy(&up_args(stack, &binary, &["--memory", "256", "--rotate-origin-secret"]));
     let printed = stdout(&rotated);
-    assert!(printed.contains("OriginSecret: a new secret (rotated)"), "{printed}");
-    let new_secret = function_environment(&function).await["LAMUX_ORIGIN_SECRET"].clone();
+    assert!(printed.contains("OriginSecret: a new secret (rotated); the previous one stays accepted"), "{printed}");
+    let environment = function_environment(&function).await;
+    let new_secret = environment["LAMUX_ORIGIN_SECRET"].clone();
     assert_ne!(new_secret, secret);
     assert_eq!(new_secret.len(), 64);
+    assert_eq!(environment["LAMUX_ORIGIN_SECRET_PREVIOUS"], secret, "the previous secret is still accepted");
     assert!(!printed.contains(&new_secret) && !String::from_utf8_lossy(&rotated.stderr).contains(&new_secret));
+    assert!(!printed.contains(&secret), "nor the previous one");
+    // --finish-rotation needs a rotation in progress; a second one is refused.
+    let finished = stdout(&deploy(&up_args(stack, &binary, &["--memory", "256", "--finish-rotation"])));
+    assert!(finished.contains("the rotation finishes"), "{finished}");
+    let environment = function_environment(&function).await;
+    assert_eq!(environment["LAMUX_ORIGIN_SECRET"], new_secret, "the new secret stays");
+    assert_eq!(environment.get("LAMUX_ORIGIN_SECRET_PREVIOUS").map(String::as_str).unwrap_or(""), "");
+    let nothing = failure(&deploy(&up_args(stack, &binary, &["--memory", "256", "--finish-rotation"])));
+    assert!(nothing.contains("no rotation") && nothing.contains("is in progress"), "{nothing}");
 
     stdout(&deploy(&up_args(stack, &binary, &["--memory", "256", "--termination-protection", "false"])));
     stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));

@@ -101,6 +101,11 @@ fn role_is_scoped_to_the_functions_lamux_may_call() {
     assert_eq!(none.as_array().map(Vec::len), Some(1), "no invoke statement without a scope");
 }
 
+/// The slot in use of the rotating origin secret.
+fn current_secret() -> serde_json::Value {
+    json!({"Fn::If": ["LamuxOriginSecretInSlot1", {"Ref": "LamuxOriginSecretAlternate"}, {"Ref": ORIGIN_SECRET}]})
+}
+
 #[test]
 fn function_runs_lamux_with_the_options() {
     let t = render(&["--domain-suffix", "Example.COM", "--function-name", "app", "--upstream-timeout", "10s"]);
@@ -113,7 +118,10 @@ fn function_runs_lamux_with_the_options() {
         function["Environment"]["Variables"],
         json!({"LAMUX_MODE": "function", "LAMUX_DOMAIN_SUFFIX": "example.com", "LAMUX_FUNCTION_NAME": "app",
                "LAMUX_UPSTREAM_TIMEOUT": "10s", "LAMUX_INVOKE_MODE": "buffered", "LAMUX_ERROR_DETAILS": "false",
-               "LAMUX_ORIGIN_SECRET": {"Ref": ORIGIN_SECRET}})
+               "LAMUX_ORIGIN_SECRET": current_secret(),
+               "LAMUX_ORIGIN_SECRET_PREVIOUS": {"Fn::If": ["LamuxOriginSecretIsRotating",
+                   {"Fn::If": ["LamuxOriginSecretInSlot1", {"Ref": ORIGIN_SECRET}, {"Ref": "LamuxOriginSecretAlternate"}]},
+                   ""]}})
     );
     assert_eq!(function["Code"], json!({"S3Bucket": {"Ref": CODE_BUCKET}, "S3Key": {"Ref": CODE_KEY}}));
 }
@@ -270,13 +278,18 @@ fn the_origin_secret_is_a_no_echo_parameter_sent_by_cloudfront() {
     let origin = &json["Resources"][DISTRIBUTION]["Properties"]["DistributionConfig"]["Origins"][0];
     assert_eq!(
         origin["OriginCustomHeaders"],
-        json!([{"HeaderName": "x-lamux-origin-secret", "HeaderValue": {"Ref": ORIGIN_SECRET}}])
+        json!([{"HeaderName": "x-lamux-origin-secret", "HeaderValue": current_secret()}])
     );
+    // Issue 20: the second slot and the engine's switches, with safe defaults.
+    assert_eq!(json["Parameters"]["LamuxOriginSecretAlternate"]["NoEcho"], true);
+    assert_eq!(json["Parameters"]["LamuxOriginSecretSlot"]["AllowedValues"], json!(["0", "1"]));
+    assert_eq!(json["Parameters"]["LamuxOriginSecretRotating"]["Default"], "false");
     for auth in ["none", "oac"] {
         let json: serde_json::Value =
             serde_json::from_str(&render(&["--domain-suffix", "x.com", "--origin-auth", auth]).to_json())
                 .expect("JSON");
         assert!(json["Parameters"].get(ORIGIN_SECRET).is_none(), "{auth}");
+        assert!(json["Parameters"].get("LamuxOriginSecretSlot").is_none(), "{auth}");
         assert!(
             json["Resources"][DISTRIBUTION]["Properties"]["DistributionConfig"]["Origins"][0]
                 .get("OriginCustomHeaders")

@@ -11,6 +11,7 @@
 
 mod asset;
 mod refs;
+mod rotating;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +19,7 @@ use std::rc::Rc;
 
 pub use asset::{AssetEntry, AssetSource};
 pub use refs::*;
+pub use rotating::{RotatingSecret, RotatingSecretEntry};
 
 use crate::template::{self, Expr, Policy, Resource, ResourceEntry, Template};
 
@@ -97,6 +99,7 @@ struct Tree {
     pins: BTreeMap<String, (String, bool)>,
     parameters: BTreeMap<String, template::Parameter>,
     generated_secrets: Vec<String>,
+    rotating_secrets: Vec<RotatingSecretEntry>,
     mappings: BTreeMap<String, template::Mapping>,
     conditions: BTreeMap<String, Expr>,
     resources: BTreeMap<String, (String, Rc<RefCell<dyn Synthesize>>)>,
@@ -180,6 +183,8 @@ pub struct Synthesized {
     pub assets: Vec<AssetEntry>,
     /// NoEcho parameters the deploy engine generates on the first deploy and keeps after.
     pub generated_secrets: Vec<String>,
+    /// Secrets in two slots that the engine rotates ([`RotatingSecret`]).
+    pub rotating_secrets: Vec<RotatingSecretEntry>,
 }
 
 impl Stack {
@@ -222,7 +227,12 @@ impl Stack {
                 return Err(Error::AssetFile { path: asset.path.clone(), file: file.to_owned(), why });
             }
         }
-        Ok(Synthesized { template, assets: tree.assets.clone(), generated_secrets: tree.generated_secrets.clone() })
+        Ok(Synthesized {
+            template,
+            assets: tree.assets.clone(),
+            generated_secrets: tree.generated_secrets.clone(),
+            rotating_secrets: tree.rotating_secrets.clone(),
+        })
     }
 }
 

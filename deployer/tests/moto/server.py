@@ -10,6 +10,8 @@ through change sets) gets, before its server starts:
 - Outputs computed when a change set is executed, as CloudFormation does;
 - a failed create (ROLLBACK_COMPLETE) for stacks named lamux-failed-create*;
 - UpdateTerminationProtection;
+- a second CREATE change set for a stack in REVIEW_IN_PROGRESS goes to that stack;
+- a resource is updated when a condition it uses changes value;
 - bucket policies whose TLS-only statement is evaluated as for an HTTPS request.
 
 Usage: python3 deployer/tests/moto/server.py PORT   (listens on 127.0.0.1 only)
@@ -21,6 +23,7 @@ import uuid
 
 from moto.awslambda.models import lambda_backends
 from moto.cloudformation import models as cfn_models
+from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.parsing import OutputMap
 from moto.cloudformation import responses as cfn_responses
 from moto.core.common_models import CloudFormationModel
@@ -314,6 +317,32 @@ def create_change_set_on_the_empty_stack(self, stack_name, change_set_name, temp
 
 
 cfn_models.CloudFormationBackend.create_change_set = create_change_set_on_the_empty_stack
+
+
+# CloudFormation updates a resource when a condition it uses changes value; moto only looks
+# for parameters the resource references directly, so a parameter read through a condition
+# (`Fn::If`, as the rotating origin secret's) left the resource as it was.
+_build_resource_diff = cfn_parsing.ResourceMap.build_resource_diff
+
+
+def build_resource_diff_with_conditions(self, other_template, parameters=None):
+    diff = _build_resource_diff(self, other_template, parameters)
+    if not parameters:
+        return diff
+    changed = {p for p in parameters if self.input_parameters.get(p) != parameters[p]}
+    conditions = other_template.get("Conditions", {})
+    moved = {
+        name for name, test in conditions.items()
+        if changed & set(cfn_parsing.get_references_from_template(test))
+    }
+    for name, resource in other_template["Resources"].items():
+        text = json.dumps(resource)
+        if name in self._resource_json_map and name not in diff["Modify"] and any(f'"{c}"' in text for c in moved):
+            diff["Modify"].append(name)
+    return diff
+
+
+cfn_parsing.ResourceMap.build_resource_diff = build_resource_diff_with_conditions
 
 
 def update_termination_protection(self):
