@@ -336,3 +336,24 @@ async fn a_create_that_never_ran_is_created_again_with_a_fresh_secret() {
     assert!(secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()), "{secret}");
     stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
 }
+
+/// Issue 20: a DELETE_FAILED stack may still own live resources. `up` never deletes it: it
+/// names what CloudFormation could not delete and stops.
+#[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
+async fn up_stops_at_a_stack_that_failed_to_delete() {
+    let dir = tempdir("delete-failed");
+    let binary = binary(&dir, "delete-failed").display().to_string();
+    // moto's stand-in fails the first delete of lamux-delete-failed*.
+    let stack = "lamux-delete-failed";
+    stdout(&deploy(&up_args(stack, &binary, &["--yes"])));
+    let failed = failure(&deploy(&["down", "--stack-name", stack, "--yes"]));
+    assert!(failed.contains("DELETE_FAILED"), "{failed}");
+    let said = failure(&deploy(&up_args(stack, &binary, &["--yes"])));
+    assert!(said.contains("is in DELETE_FAILED") && said.contains("could not be deleted"), "{said}");
+    assert!(said.contains("LamuxFunction"), "the resources are named: {said}");
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk_config());
+    let described = cloudformation.describe_stacks().stack_name(stack).send().await.expect("still there");
+    assert_eq!(described.stacks()[0].stack_status().map(|s| s.as_str()), Some("DELETE_FAILED"));
+    stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
+}

@@ -9,6 +9,7 @@ through change sets) gets, before its server starts:
   which only mint ids and answer the attributes the lamux template reads;
 - Outputs computed when a change set is executed, as CloudFormation does;
 - a failed create (ROLLBACK_COMPLETE) for stacks named lamux-failed-create*;
+- a failed first delete (DELETE_FAILED) for stacks named lamux-delete-failed*;
 - UpdateTerminationProtection;
 - a second CREATE change set for a stack in REVIEW_IN_PROGRESS goes to that stack;
 - a resource is updated when a condition it uses changes value;
@@ -343,6 +344,28 @@ def build_resource_diff_with_conditions(self, other_template, parameters=None):
 
 
 cfn_parsing.ResourceMap.build_resource_diff = build_resource_diff_with_conditions
+
+
+# moto's deletes always succeed. A stack whose name starts with this fails its first delete,
+# as CloudFormation does when a resource cannot be deleted (a bucket that is not empty), so
+# that the tests can see `up` stop at a DELETE_FAILED stack instead of deleting it.
+DELETE_FAILED_PREFIX = "lamux-delete-failed"
+_delete_stack = cfn_models.CloudFormationBackend.delete_stack
+_failed_deletes = set()
+
+
+def delete_stack_failing_once(self, name_or_stack_id):
+    for stack in list(self.stacks.values()):
+        if name_or_stack_id in (stack.name, stack.stack_id) and stack.name.startswith(DELETE_FAILED_PREFIX) \
+                and stack.stack_id not in _failed_deletes:
+            _failed_deletes.add(stack.stack_id)
+            stack._add_stack_event("DELETE_FAILED", resource_status_reason="The following resource(s) failed to delete")
+            stack.status = "DELETE_FAILED"
+            return
+    _delete_stack(self, name_or_stack_id)
+
+
+cfn_models.CloudFormationBackend.delete_stack = delete_stack_failing_once
 
 
 def update_termination_protection(self):
