@@ -62,6 +62,7 @@ pub mod package;
 pub mod remote;
 pub mod review;
 pub mod routable;
+pub mod secrets;
 pub mod stack;
 pub mod template;
 pub mod tree;
