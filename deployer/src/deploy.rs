@@ -152,6 +152,7 @@ pub fn capabilities(template: &serde_json::Value) -> Vec<Capability> {
         ("AWS::IAM::User", "UserName"),
         ("AWS::IAM::Group", "GroupName"),
         ("AWS::IAM::InstanceProfile", "InstanceProfileName"),
+        // An inline policy's PolicyName names no IAM entity: it needs CAPABILITY_IAM only.
         ("AWS::IAM::Policy", ""),
     ];
     let resources = template.get("Resources").and_then(serde_json::Value::as_object).into_iter().flatten();
@@ -374,7 +375,6 @@ pub async fn deployed_template(cf: &Client, stack: &str) -> anyhow::Result<serde
     serde_json::from_str(body).context("the deployed template is not JSON")
 }
 
-/// Delete the stack and wait until it is gone.
 /// The resources a `DELETE_FAILED` stack could not delete, with CloudFormation's reasons:
 /// they may still be live, so the stack is never deleted for the user.
 pub async fn undeleted_resources(cf: &Client, stack: &str) -> anyhow::Result<Vec<String>> {
@@ -415,6 +415,7 @@ pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> anyhow::Error {
     )
 }
 
+/// Delete the stack and wait until it is gone.
 pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
     let marker = newest_event_id(cf, stack).await?;
     cf.delete_stack().stack_name(stack).send().await.with_context(|| format!("cannot delete stack {stack}"))?;

@@ -136,8 +136,8 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         let status = status.as_str().to_owned();
         match intent {
             Intent::Preview => bail!(
-                "stack {stack_name} is in {status} and can only be deleted: `lamux-deploy up` replaces it, \
-                 `lamux-deploy down` deletes it"
+                "stack {stack_name} is in {status} and can only be deleted: `lamux-deploy up` replaces it \
+                 (after asking), `lamux-deploy down` deletes it"
             ),
             // Nothing is deleted here: the caller shows this plan and asks first.
             Intent::Deploy => {

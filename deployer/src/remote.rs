@@ -154,8 +154,16 @@ pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>,
         bail!("there is no stack {stack_name}");
     };
     let status = described.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
-    let hint = described.stack_status().filter(|s| deploy::is_dead(s)).map(|_| {
-        "this stack can only be deleted: `lamux-deploy up` replaces it, `lamux-deploy down` deletes it".to_owned()
+    let hint = described.stack_status().filter(|s| deploy::is_dead(s)).map(|status| {
+        if *status == aws_sdk_cloudformation::types::StackStatus::DeleteFailed {
+            "some resources of this stack could not be deleted and may still be live: delete or retain them, \
+             then `lamux-deploy down`"
+                .to_owned()
+        } else {
+            "this stack can only be deleted: `lamux-deploy up` replaces it (after asking), `lamux-deploy down` \
+             deletes it"
+                .to_owned()
+        }
     });
     let outputs = deploy::outputs_of(&described);
     let code = match binary_path {

@@ -355,5 +355,7 @@ async fn up_stops_at_a_stack_that_failed_to_delete() {
     let cloudformation = aws_sdk_cloudformation::Client::new(&sdk_config());
     let described = cloudformation.describe_stacks().stack_name(stack).send().await.expect("still there");
     assert_eq!(described.stacks()[0].stack_status().map(|s| s.as_str()), Some("DELETE_FAILED"));
+    let status = stdout(&deploy(&["status", "--stack-name", stack]));
+    assert!(status.contains("could not be deleted and may still be live"), "{status}");
     stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
 }
