@@ -109,9 +109,7 @@ impl OriginGuard {
             _ => Err(NotFromOrigin::Wrong),
         }
     }
-}
 
-impl OriginGuard {
     fn matches(&self, sent: &[u8], secret: &[u8]) -> bool {
         let current = sent.ct_eq(secret);
         // Without a previous value, compare with the current one again: the same work.

@@ -84,9 +84,4 @@ impl RotatingSecret {
         let other = self.in_slot_1.select(self.slots[0].value(), self.slots[1].value());
         self.rotating.select(other, Expr::str(""))
     }
-
-    /// Slot 0, the parameter a secret that never rotated had alone.
-    pub fn first_slot(&self) -> &Parameter {
-        &self.slots[0]
-    }
 }
