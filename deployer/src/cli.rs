@@ -2,6 +2,7 @@
 //! `lamux-deploy.toml` (see [`crate::config_file`]).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -101,6 +102,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Preview environments on aliases: publish, list, retire (README "Preview environments").
+    Preview {
+        #[command(subcommand)]
+        command: PreviewCommand,
+    },
     /// The extension layer.
     Layer {
         #[command(subcommand)]
@@ -121,6 +127,119 @@ pub enum LayerCommand {
         #[arg(long)]
         share_with: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PreviewCommand {
+    /// Publish code and point alias NAME at it; prints the preview's URL.
+    Up {
+        #[command(flatten)]
+        name: PreviewName,
+        #[command(flatten)]
+        target: PreviewTarget,
+        /// A zip, or a `bootstrap` executable (zipped as lamux's own) [default: publish the
+        /// function's current $LATEST].
+        #[arg(long, conflicts_with = "version")]
+        code: Option<PathBuf>,
+        /// Point the alias at this existing version instead of publishing.
+        #[arg(long)]
+        version: Option<u64>,
+        /// How long the preview lives before `prune --expired` removes it.
+        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+        /// The commit the preview runs, recorded in the alias.
+        #[arg(long)]
+        commit: Option<String>,
+        /// The branch the preview runs, recorded in the alias.
+        #[arg(long)]
+        branch: Option<String>,
+        /// Take over an existing alias that no preview made.
+        #[arg(long)]
+        include_unmarked: bool,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every alias: version, times, commit and branch, URL, whether lamux routes it. Read-only.
+    List {
+        #[command(flatten)]
+        target: PreviewTarget,
+        /// Print a JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete alias NAME, then the versions nothing references any more.
+    Down {
+        #[command(flatten)]
+        name: PreviewName,
+        #[command(flatten)]
+        target: PreviewTarget,
+        #[command(flatten)]
+        keep: KeepVersions,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove expired or old previews, then their orphaned versions. Never a protected alias.
+    Prune {
+        #[command(flatten)]
+        target: PreviewTarget,
+        #[command(flatten)]
+        keep: KeepVersions,
+        /// Previews past the expiry their `up` recorded (--ttl).
+        #[arg(long, required_unless_present = "older_than")]
+        expired: bool,
+        /// Previews created longer ago than this (e.g. 14d).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: Option<Duration>,
+        /// Aliases that no preview made too (their age is their version's); never protected ones.
+        #[arg(long)]
+        include_unmarked: bool,
+        /// Print what would be deleted, and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The preview's alias: given, or derived from a branch.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct PreviewName {
+    /// The alias: lower-case letters and digits, e.g. pr42.
+    pub name: Option<String>,
+    /// Derive the alias from a branch name (deterministic; printed).
+    #[arg(long, value_name = "BRANCH")]
+    pub name_from_branch: Option<String>,
+}
+
+/// Which function, and where lamux serves it.
+#[derive(Debug, Clone, Args)]
+pub struct PreviewTarget {
+    /// The function whose aliases previews are [default: the stack's function-name].
+    #[arg(long)]
+    pub function: Option<String>,
+    /// The deployed lamux stack: its routing and allow-lists decide whether a preview is reachable.
+    #[arg(long, default_value = "lamux")]
+    pub stack_name: String,
+    /// lamux runs some other way: read no stack, check only the name.
+    #[arg(long)]
+    pub no_stack: bool,
+    /// With --no-stack: the hosts' domain suffix, for the URL.
+    #[arg(long)]
+    pub domain_suffix: Option<String>,
+    /// Aliases previews never create, move or delete (globs, comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "live")]
+    pub protect: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Args)]
+pub struct KeepVersions {
+    /// Unreferenced versions to keep, newest first (rollback targets).
+    #[arg(long, default_value_t = 3)]
+    pub keep_versions: usize,
 }
 
 #[derive(Debug, Clone, Args)]

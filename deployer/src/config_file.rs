@@ -20,7 +20,10 @@ pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
 
 /// Flags that answer for one run rather than describe the stack: a checked-in file must not
 /// skip `down`'s prompt, or rotate the origin secret on every deploy.
-const ANSWERS: &[&str] = &["yes", "rotate-origin-secret", "finish-rotation"];
+const ANSWERS: &[&str] = &["yes", "rotate-origin-secret", "finish-rotation", "include-unmarked"];
+
+/// The keys of the `[preview]` table, which apply to `lamux-deploy preview` commands only.
+const PREVIEW_KEYS: &[&str] = &["function", "ttl", "protect", "keep-versions"];
 
 /// Parse the command line with the settings file merged in. A clap error (bad flag, --help)
 /// comes back as a `clap::Error` inside the anyhow error, for the caller to print as clap does.
@@ -41,9 +44,12 @@ fn file_arguments(command: &clap::Command, matches: &ArgMatches) -> anyhow::Resu
     let path = matches.get_one::<std::path::PathBuf>("config").cloned().unwrap_or_else(|| DEFAULT_FILE.into());
     let explicit = matches.value_source("config") == Some(ValueSource::CommandLine);
     let environment = matches.get_one::<String>("environment").cloned();
-    let Some(settings) = read(&path, explicit, environment.as_deref())? else {
+    let Some((mut settings, preview)) = read(&path, explicit, environment.as_deref())? else {
         return Ok(Vec::new());
     };
+    if matches!(matches.subcommand_name(), Some("preview")) {
+        settings.extend(preview);
+    }
     // The command that runs, and its matches: `layer publish` is two levels down.
     let (mut leaf, mut leaf_matches) = (command, matches);
     while let Some((name, sub_matches)) = leaf_matches.subcommand() {
@@ -93,9 +99,10 @@ fn file_arguments(command: &clap::Command, matches: &ArgMatches) -> anyhow::Resu
     Ok(arguments)
 }
 
-/// The file's settings for `environment`: top-level keys, overridden by `[env.NAME]`.
-/// `None` when there is no file at the default path.
-fn read(path: &Path, explicit: bool, environment: Option<&str>) -> anyhow::Result<Option<toml::Table>> {
+/// The file's settings for `environment`: top-level keys, overridden by `[env.NAME]`, and
+/// the `[preview]` table, overridden by `[env.NAME.preview]`. `None` when there is no file at
+/// the default path.
+fn read(path: &Path, explicit: bool, environment: Option<&str>) -> anyhow::Result<Option<(toml::Table, toml::Table)>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
@@ -115,19 +122,43 @@ fn read(path: &Path, explicit: bool, environment: Option<&str>) -> anyhow::Resul
     };
     // Every environment is checked, chosen or not: the file is wrong either way.
     let tables = std::iter::once(&table).chain(environments.values().filter_map(toml::Value::as_table));
+    let tables = tables.flat_map(|t| std::iter::once(t).chain(t.get("preview").and_then(toml::Value::as_table)));
     if let Some(key) = tables.flat_map(|t| t.keys()).find(|key| ANSWERS.contains(&key.as_str())) {
         bail!("{}: `{key}` is an answer for one run, not a setting; pass --{key} on the command line", path.display());
     }
-    if let Some(name) = environment {
-        match environments.get(name) {
-            Some(toml::Value::Table(overrides)) => table.extend(overrides.clone()),
-            _ => {
-                let names: Vec<&String> = environments.keys().collect();
-                bail!("{}: no [env.{name}] table (environments: {names:?})", path.display());
-            }
+    let mut preview = preview_table(path, &mut table, "preview")?;
+    for (name, overrides) in &environments {
+        let mut overrides = overrides.as_table().cloned().unwrap_or_default();
+        let overrides_preview = preview_table(path, &mut overrides, &format!("env.{name}.preview"))?;
+        if environment == Some(name.as_str()) {
+            table.extend(overrides);
+            preview.extend(overrides_preview);
         }
     }
-    Ok(Some(table))
+    if let Some(name) = environment
+        && !environments.contains_key(name)
+    {
+        let names: Vec<&String> = environments.keys().collect();
+        bail!("{}: no [env.{name}] table (environments: {names:?})", path.display());
+    }
+    Ok(Some((table, preview)))
+}
+
+/// Take the `[preview]` table out of `table`: only [`PREVIEW_KEYS`] in it, and none of them
+/// outside it, where they would read as settings of every command.
+fn preview_table(path: &Path, table: &mut toml::Table, name: &str) -> anyhow::Result<toml::Table> {
+    if let Some(key) = table.keys().find(|key| PREVIEW_KEYS.contains(&key.as_str())) {
+        bail!("{}: `{key}` is a preview setting: put it in a [{name}] table", path.display());
+    }
+    let preview = match table.remove("preview") {
+        Some(toml::Value::Table(preview)) => preview,
+        Some(_) => bail!("{}: `preview` must be a table ([{name}])", path.display()),
+        None => return Ok(toml::Table::new()),
+    };
+    if let Some(key) = preview.keys().find(|key| !PREVIEW_KEYS.contains(&key.as_str())) {
+        bail!("{}: unknown key `{key}` in [{name}] (keys: {})", path.display(), PREVIEW_KEYS.join(", "));
+    }
+    Ok(preview)
 }
 
 /// Every long flag of every command.
@@ -171,6 +202,13 @@ allow-alias = ["live", "pr*"]
 # certificate-arn = "arn:aws:acm:us-east-1:123456789012:certificate/..."
 # hosted-zone-id = "Z0123456789ABCDEFGHIJ"
 
+# Preview environments (`lamux-deploy preview up pr42`): README "Preview environments".
+# [preview]
+# function = "my-func"
+# ttl = "7d"                        # `preview prune --expired` removes a preview this long after its last up
+# protect = ["live"]                # aliases previews never create, move or delete
+# keep-versions = 3                 # unreferenced versions `down` and `prune` keep, newest first
+
 # Environments override the keys above: `lamux-deploy up --env staging`.
 # [env.staging]
 # stack-name = "lamux-staging"
@@ -210,5 +248,49 @@ mod tests {
         std::fs::write(&path, "domain-suffix = \"example.com\"\n").expect("write the file");
         let config = path.display().to_string();
         assert!(super::parse(["lamux-deploy", "--config", &config, "down", "--stack-name", "s"]).is_ok());
+    }
+
+    /// Issue 21: `[preview]` holds `function`, `ttl`, `protect` and `keep-versions` for the
+    /// preview commands; an unknown key, or one of them outside the table, is an error.
+    #[test]
+    fn the_preview_table_applies_to_preview_commands() {
+        use crate::cli::{Command, PreviewCommand};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("lamux-deploy.toml");
+        let config = path.display().to_string();
+        std::fs::write(
+            &path,
+            "stack-name = \"web-lamux\"\n[preview]\nfunction = \"web\"\nttl = \"2d\"\nprotect = [\"live\", \"prod*\"]\n\
+             keep-versions = 1\n[env.ci.preview]\nkeep-versions = 0\n",
+        )
+        .expect("write the file");
+        let parsed =
+            super::parse(["lamux-deploy", "--config", &config, "preview", "prune", "--expired"]).expect("parsed");
+        let Command::Preview { command: PreviewCommand::Prune { target, keep, .. } } = parsed.command else {
+            panic!("prune");
+        };
+        assert_eq!(target.function.as_deref(), Some("web"));
+        assert_eq!(target.stack_name, "web-lamux");
+        assert_eq!(target.protect, ["live", "prod*"]);
+        assert_eq!(keep.keep_versions, 1);
+        let parsed = super::parse(["lamux-deploy", "--config", &config, "--env", "ci", "preview", "down", "pr1"])
+            .expect("parsed");
+        let Command::Preview { command: PreviewCommand::Down { keep, .. } } = parsed.command else { panic!("down") };
+        assert_eq!(keep.keep_versions, 0, "[env.ci.preview] over [preview]");
+        let parsed =
+            super::parse(["lamux-deploy", "--config", &config, "preview", "up", "pr1", "--ttl", "1h"]).expect("parsed");
+        let Command::Preview { command: PreviewCommand::Up { ttl, .. } } = parsed.command else { panic!("up") };
+        assert_eq!(ttl, std::time::Duration::from_secs(3600), "a flag over the file");
+
+        for (text, expected) in [
+            ("[preview]\nfunktion = \"web\"\n", "unknown key `funktion` in [preview]"),
+            ("ttl = \"1d\"\n", "`ttl` is a preview setting"),
+            ("[preview]\ninclude-unmarked = true\n", "`include-unmarked` is an answer for one run"),
+        ] {
+            std::fs::write(&path, text).expect("write the file");
+            let err =
+                super::parse(["lamux-deploy", "--config", &config, "preview", "list"]).expect_err(text).to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
     }
 }

@@ -59,6 +59,8 @@ pub mod local;
 pub mod names;
 pub mod options;
 pub mod package;
+pub mod preview;
+pub mod preview_command;
 pub mod remote;
 pub mod review;
 pub mod routable;
@@ -84,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Down { stack_name, confirm } => remote::down(aws, &stack_name, confirm).await,
         Command::Status { stack_name, binary, json } => remote::status(aws, &stack_name, binary.as_deref(), json).await,
         Command::Urls { stack_name, json } => remote::urls(aws, &stack_name, json).await,
+        Command::Preview { command } => preview_command::run(aws, command).await,
         Command::Layer { command: LayerCommand::Publish { binary, layer_name, share_with } } => {
             remote::layer_publish(aws, &binary, &layer_name, share_with.as_deref()).await
         }

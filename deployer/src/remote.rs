@@ -267,7 +267,7 @@ pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Re
 }
 
 /// Every function in the account and region.
-async fn list_functions(clients: &Clients) -> anyhow::Result<Vec<String>> {
+pub async fn list_functions(clients: &Clients) -> anyhow::Result<Vec<String>> {
     let mut names = Vec::new();
     let mut pages = clients.lambda.list_functions().into_paginator().send();
     while let Some(page) = pages.next().await {

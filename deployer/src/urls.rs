@@ -3,7 +3,7 @@
 //! routing and allow-list rules are lamux's own code, so a listed URL is one lamux serves.
 
 use anyhow::{Context as _, bail};
-use lamux::access::AllowList;
+use lamux::access::{AllowList, Denied};
 use lamux::route::{FunctionRule, Routes, Target};
 use serde::Serialize;
 use serde_json::Value;
@@ -92,18 +92,51 @@ impl Scope {
     /// back to the same target, lamux's allow-lists must let it through, and the role must
     /// be allowed to invoke it.
     pub fn url(&self, function: &str, alias: &str) -> Option<String> {
+        self.admit(function, alias).ok()
+    }
+
+    /// The URL of `function:alias`, or why lamux would refuse it, naming the setting that
+    /// would admit it.
+    pub fn admit(&self, function: &str, alias: &str) -> Result<String, String> {
+        if let Some(fixed) = self.fixed_function().filter(|fixed| *fixed != function) {
+            return Err(format!(
+                "the stack serves one function, {fixed} (function-name = {fixed:?}); {function} is not reachable"
+            ));
+        }
         let host = match &self.rule {
             FunctionRule::Fixed(_) => format!("{alias}.{}", self.routes.suffix()),
             FunctionRule::FromHost => format!("{alias}-{function}.{}", self.routes.suffix()),
         };
-        let target = self.routes.resolve(&host).ok()?;
+        let target = self.routes.resolve(&host).map_err(|err| err.to_string())?;
         let expected =
             Target { function: self.fixed_function().unwrap_or(function).to_owned(), alias: alias.to_owned() };
-        if target != expected || self.allow.check(&target).is_err() {
-            return None;
+        if target != expected {
+            return Err(format!("{host} routes to {target}, not {expected}"));
+        }
+        match self.allow.check(&target) {
+            Ok(()) => {}
+            Err(Denied::Function(name)) => {
+                return Err(format!(
+                    "the stack's allow-function does not admit {name}: add it (allow-function = [{name:?}]) and run \
+                     `lamux-deploy up`"
+                ));
+            }
+            Err(Denied::Alias(name)) => {
+                let glob = alias_glob(&name);
+                return Err(format!(
+                    "the stack's allow-alias does not admit {name}: add it (allow-alias = [{glob:?}]) and run \
+                     `lamux-deploy up`"
+                ));
+            }
         }
         let qualified = format!("{}:{alias}", target.function_name());
-        self.iam.iter().any(|pattern| pattern.matches(&qualified)).then(|| format!("https://{host}/"))
+        if !self.iam.iter().any(|pattern| pattern.matches(&qualified)) {
+            return Err(format!(
+                "the stack's role may not invoke {qualified}: its policy follows allow-function and allow-alias; \
+                 admit it there and run `lamux-deploy up`"
+            ));
+        }
+        Ok(format!("https://{host}/"))
     }
 
     /// Every listed alias lamux serves, sorted by function and alias.
@@ -124,6 +157,12 @@ impl Scope {
         found.sort_by(|a, b| (&a.function, &a.alias).cmp(&(&b.function, &b.alias)));
         found
     }
+}
+
+/// The pattern to suggest for an alias: `pr*` for `pr42`, the alias itself otherwise.
+fn alias_glob(alias: &str) -> String {
+    let stem = alias.trim_end_matches(|c: char| c.is_ascii_digit());
+    if stem.is_empty() || stem == alias { alias.to_owned() } else { format!("{stem}*") }
 }
 
 fn grants_invoke(action: &Value) -> bool {
@@ -195,6 +234,19 @@ mod tests {
         let all = scope(&["--domain-suffix", "example.com", "--allow-all-functions"]);
         assert_eq!(urls(&all.reachable(&listed())).len(), 5, "every routable alias; under_score has no host");
         assert!(!all.custom_domain);
+    }
+
+    #[test]
+    fn a_refusal_names_the_setting_that_admits_it() {
+        let scoped = scope(&["--domain-suffix", "example.com", "--allow-function", "web", "--allow-alias", "live"]);
+        assert_eq!(scoped.admit("web", "live").as_deref(), Ok("https://live-web.example.com/"));
+        let alias = scoped.admit("web", "pr42").expect_err("pr42");
+        assert!(alias.contains(r#"allow-alias = ["pr*"]"#), "{alias}");
+        let function = scoped.admit("api", "live").expect_err("api");
+        assert!(function.contains(r#"allow-function = ["api"]"#), "{function}");
+        let fixed = scope(&["--domain-suffix", "example.com", "--function-name", "web"]);
+        assert!(fixed.admit("api", "pr1").expect_err("fixed").contains("function-name"));
+        assert_eq!(alias_glob("feature"), "feature");
     }
 
     #[test]

@@ -1,0 +1,274 @@
+//! `lamux-deploy preview up|list|down|prune`: flags to [`crate::preview`]'s operations, and
+//! their results to lines, JSON, and `GITHUB_OUTPUT`. Nothing here decides anything.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::aws::Clients;
+use crate::cli::{AwsArgs, PreviewCommand, PreviewName, PreviewTarget};
+use crate::preview::{self, Code, Pacing, Protect, Reach, Retired, Stale};
+use crate::urls::Scope;
+use crate::{binary, deploy, package};
+
+pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
+    let clients = Clients::new(aws).await?;
+    match command {
+        PreviewCommand::Up { name, target, code, version, ttl, commit, branch, include_unmarked, json } => {
+            let scope = scope(&clients, &target).await?;
+            let function = function(&target, scope.as_ref())?;
+            let name = alias_name(&name, &function)?;
+            let code = match (code, version) {
+                (_, Some(version)) => Code::Version(version.to_string()),
+                (Some(path), None) => Code::Zip(load_code(&path)?),
+                (None, None) => Code::Latest,
+            };
+            let request = preview::Up {
+                function,
+                name,
+                code,
+                ttl,
+                commit,
+                branch,
+                protect: Protect::new(&target.protect),
+                include_unmarked,
+                pacing: Pacing::default(),
+            };
+            let published =
+                preview::up(&clients.lambda, &request, reach(&target, scope.as_ref()), SystemTime::now()).await?;
+            let moved = match &published.previous_version {
+                Some(previous) => format!("moved from version {previous}"),
+                None => "created".to_owned(),
+            };
+            eprintln!(
+                "alias {}:{} -> version {} ({moved}); expires {}",
+                published.function,
+                published.alias,
+                published.version,
+                humantime::format_rfc3339_seconds(published.marker.expires)
+            );
+            github_output(&[
+                ("url", published.url.as_deref().unwrap_or_default()),
+                ("alias", &published.alias),
+                ("version", &published.version),
+            ])?;
+            if json {
+                print_json(&published)
+            } else {
+                println!("{}", published.url.as_deref().unwrap_or(&published.alias));
+                Ok(())
+            }
+        }
+        PreviewCommand::List { target, json } => {
+            let scope = scope(&clients, &target).await?;
+            let functions = match function(&target, scope.as_ref()) {
+                Ok(function) => vec![function],
+                Err(_) => crate::remote::list_functions(&clients).await?,
+            };
+            let protect = Protect::new(&target.protect);
+            let mut previews = Vec::new();
+            for function in &functions {
+                previews
+                    .extend(preview::list(&clients.lambda, function, &protect, reach(&target, scope.as_ref())).await?);
+            }
+            if json {
+                return print_json(&previews);
+            }
+            let now = SystemTime::now();
+            for found in &previews {
+                println!("{}", list_line(found, now));
+            }
+            if previews.is_empty() {
+                println!("no aliases");
+            }
+            Ok(())
+        }
+        PreviewCommand::Down { name, target, keep, json } => {
+            let scope = scope(&clients, &target).await?;
+            let function = function(&target, scope.as_ref())?;
+            let name = alias_name(&name, &function)?;
+            let protect = Protect::new(&target.protect);
+            let retired = preview::down(&clients.lambda, &function, &name, &protect, keep.keep_versions).await?;
+            if json { print_json(&retired) } else { print_retired(&retired, false, keep.keep_versions) }
+        }
+        PreviewCommand::Prune { target, keep, expired, older_than, include_unmarked, dry_run, json } => {
+            let scope = scope(&clients, &target).await?;
+            let function = function(&target, scope.as_ref())?;
+            let stale = Stale { expired, older_than, include_unmarked };
+            let protect = Protect::new(&target.protect);
+            let (chosen, retired) = preview::prune(
+                &clients.lambda,
+                &function,
+                &stale,
+                &protect,
+                keep.keep_versions,
+                dry_run,
+                SystemTime::now(),
+            )
+            .await?;
+            if json {
+                #[derive(Serialize)]
+                #[serde(rename_all = "camelCase")]
+                struct Pruned<'a> {
+                    dry_run: bool,
+                    stale: Vec<serde_json::Value>,
+                    retired: &'a Retired,
+                }
+                let stale = chosen.iter().map(|(alias, reason)| serde_json::json!({"alias": alias, "reason": reason}));
+                return print_json(&Pruned { dry_run, stale: stale.collect(), retired: &retired });
+            }
+            for (alias, reason) in &chosen {
+                println!("{}{function}:{alias}: {reason}", if dry_run { "would remove " } else { "" });
+            }
+            if chosen.is_empty() {
+                println!("no stale previews of {function}");
+            }
+            print_retired(&retired, dry_run, keep.keep_versions)
+        }
+    }
+}
+
+/// The deployed stack's scope, or `None` with `--no-stack`.
+async fn scope(clients: &Clients, target: &PreviewTarget) -> anyhow::Result<Option<Scope>> {
+    if target.no_stack {
+        return Ok(None);
+    }
+    let cf = &clients.cloudformation;
+    if deploy::describe(cf, &target.stack_name).await?.is_none() {
+        bail!(
+            "there is no stack {}: deploy lamux first (`lamux-deploy up`), name it with --stack-name, or pass \
+             --no-stack when lamux runs some other way",
+            target.stack_name
+        );
+    }
+    let template = deploy::deployed_template(cf, &target.stack_name).await?;
+    Ok(Some(Scope::from_template(&template).with_context(|| format!("stack {}", target.stack_name))?))
+}
+
+fn reach<'a>(target: &'a PreviewTarget, scope: Option<&'a Scope>) -> Reach<'a> {
+    match scope {
+        Some(scope) => Reach::Stack(scope),
+        None => Reach::Unchecked(target.domain_suffix.as_deref().map(|s| s.trim_matches('.'))),
+    }
+}
+
+/// `--function`, or the stack's fixed function.
+fn function(target: &PreviewTarget, scope: Option<&Scope>) -> anyhow::Result<String> {
+    match (&target.function, scope.and_then(Scope::fixed_function)) {
+        (Some(function), _) => Ok(function.clone()),
+        (None, Some(fixed)) => Ok(fixed.to_owned()),
+        (None, None) => {
+            bail!("which function? pass --function, or set `function` in the [preview] table of lamux-deploy.toml")
+        }
+    }
+}
+
+fn alias_name(name: &PreviewName, function: &str) -> anyhow::Result<String> {
+    match (&name.name, &name.name_from_branch) {
+        (Some(name), _) => Ok(name.clone()),
+        (None, Some(branch)) => {
+            let derived = preview::name::from_branch(branch, function)?;
+            eprintln!("preview name for branch {branch}: {derived}");
+            Ok(derived)
+        }
+        (None, None) => bail!("pass a preview NAME or --name-from-branch"),
+    }
+}
+
+/// A zip as it is, or an executable zipped as `bootstrap`.
+fn load_code(path: &Path) -> anyhow::Result<package::Archive> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read --code {}", path.display()))?;
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Ok(package::Archive::new(bytes));
+    }
+    let executable = binary::load(Some(path), None)
+        .with_context(|| format!("--code {}: neither a zip nor a Linux executable", path.display()))?;
+    package::function_zip(&executable.bytes)
+}
+
+fn list_line(found: &preview::Preview, now: SystemTime) -> String {
+    let mut line = format!("{}:{} -> {}", found.function, found.alias, found.version);
+    for extra in &found.additional_versions {
+        line.push_str(&format!(" +{extra}"));
+    }
+    match &found.marker {
+        Some(marker) => {
+            line.push_str(&format!(
+                "  created {} {} {}",
+                humantime::format_rfc3339_seconds(marker.created),
+                if marker.expired(now) { "expired" } else { "expires" },
+                humantime::format_rfc3339_seconds(marker.expires)
+            ));
+            if let Some(commit) = &marker.commit {
+                line.push_str(&format!("  commit {commit}"));
+            }
+            if let Some(branch) = &marker.branch {
+                line.push_str(&format!("  branch {branch}"));
+            }
+        }
+        None => line.push_str("  (no preview marker)"),
+    }
+    if found.protected {
+        line.push_str("  protected");
+    }
+    match (&found.url, &found.unroutable) {
+        (Some(url), _) => line.push_str(&format!("  {url}")),
+        (None, Some(reason)) => line.push_str(&format!("  not routed: {reason}")),
+        (None, None) => {}
+    }
+    line
+}
+
+fn print_retired(retired: &Retired, dry_run: bool, keep: usize) -> anyhow::Result<()> {
+    let function = &retired.function;
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    for alias in &retired.aliases {
+        println!("{verb} alias {function}:{alias}");
+    }
+    for alias in &retired.aliases_gone {
+        println!("alias {function}:{alias} was already gone");
+    }
+    let list = |versions: &[String]| versions.join(", ");
+    if !retired.versions.is_empty() {
+        println!("{verb} version(s) {} of {function}: nothing references them", list(&retired.versions));
+    }
+    if !retired.versions_gone.is_empty() {
+        println!("version(s) {} of {function} were already gone", list(&retired.versions_gone));
+    }
+    if !retired.versions_in_use.is_empty() {
+        println!(
+            "kept version(s) {} of {function}: referenced again since they were listed",
+            list(&retired.versions_in_use)
+        );
+    }
+    if !retired.versions_kept.is_empty() {
+        println!(
+            "kept unreferenced version(s) {} of {function} (--keep-versions {keep})",
+            list(&retired.versions_kept)
+        );
+    }
+    Ok(())
+}
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value).context("JSON")?);
+    Ok(())
+}
+
+/// Append `key=value` lines to the file GitHub Actions names in `GITHUB_OUTPUT`, when set.
+fn github_output(pairs: &[(&str, &str)]) -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_OUTPUT") else { return Ok(()) };
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .with_context(|| format!("cannot open GITHUB_OUTPUT {}", Path::new(&path).display()))?;
+    for (key, value) in pairs {
+        // Values here are URLs, aliases and version numbers: never a newline.
+        writeln!(file, "{key}={value}").context("cannot write GITHUB_OUTPUT")?;
+    }
+    Ok(())
+}
