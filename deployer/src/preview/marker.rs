@@ -30,10 +30,16 @@ pub struct Marker {
 }
 
 impl Marker {
-    /// A marker for a preview made at `now` that lives `ttl`; `created` stays that of an
-    /// earlier marker when the preview is updated, and the expiry moves on.
+    /// A marker for a preview made at `now` that lives `ttl`. When the preview is updated,
+    /// `created` and the branch stay those of the earlier marker, the expiry moves on, and
+    /// the commit is only the one given now (an earlier commit no longer runs).
     pub fn new(now: SystemTime, ttl: Duration, earlier: Option<&Marker>) -> Self {
-        Self { created: earlier.map_or(now, |m| m.created), expires: now + ttl, commit: None, branch: None }
+        Self {
+            created: earlier.map_or(now, |m| m.created),
+            expires: now + ttl,
+            commit: None,
+            branch: earlier.and_then(|m| m.branch.clone()),
+        }
     }
 
     /// A commit (hex, as git prints it, short or full) and a branch (no spaces, as git
@@ -150,9 +156,12 @@ mod tests {
 
     #[test]
     fn an_update_keeps_the_creation_time() {
-        let first = Marker::new(at("2026-12-01T00:00:00Z"), Duration::from_secs(3600), None);
+        let first = Marker::new(at("2026-12-01T00:00:00Z"), Duration::from_secs(3600), None)
+            .with_origin(Some("abcd"), Some("feature/a"))
+            .expect("valid");
         let again = Marker::new(at("2026-12-02T00:00:00Z"), Duration::from_secs(3600), Some(&first));
         assert_eq!(again.created, first.created);
+        assert_eq!((again.commit, again.branch.as_deref()), (None, Some("feature/a")));
         assert_eq!(again.expires, at("2026-12-02T01:00:00Z"));
     }
 

@@ -15,6 +15,21 @@ through change sets) gets, before its server starts:
 - a resource is updated when a condition it uses changes value;
 - bucket policies whose TLS-only statement is evaluated as for an HTTPS request.
 
+and, for `lamux-deploy preview`, what its Lambda lacks (AWS-NOTES "Versions, aliases and
+previews"):
+- an update through UpdateFunctionCode is in progress for UPDATE_SECONDS: $LATEST reports
+  LastUpdateStatus InProgress and the version it published State Pending, and another
+  UpdateFunctionCode or PublishVersion gets ResourceConflictException, as on AWS;
+- DeleteAlias of a missing alias, and DeleteFunction of a missing version, get
+  ResourceNotFoundException (moto answers success);
+- DeleteFunction of a version an alias references gets ResourceConflictException (moto
+  deletes it);
+- Put/List/DeleteProvisionedConcurrencyConfig(s), which moto does not implement, kept in memory;
+- version numbers that are never reused (moto numbers a new version one past the count, so a
+  version published after a delete takes a deleted one's number);
+- a fault for functions named *-interleaved*: their first UpdateFunctionCode with Publish
+  publishes $LATEST as it was before the update, as when another publish comes in between.
+
 Usage: python3 deployer/tests/moto/server.py PORT   (listens on 127.0.0.1 only)
 """
 
@@ -403,6 +418,210 @@ def get_permission_over_tls(bucket, action, resource):
 
 
 s3_models.FakeBucket.get_permission = get_permission_over_tls
+
+
+# --- Lambda: what `lamux-deploy preview` needs that moto lacks --------------------------------
+
+import copy
+import threading
+import time
+from urllib.parse import unquote
+
+from moto.awslambda import models as lambda_models
+from moto.awslambda import urls as lambda_urls
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.responses import LambdaResponse
+
+UPDATE_SECONDS = 0.3
+
+
+class Conflict(LambdaClientError):
+    code = 409
+
+    def __init__(self, message):
+        super().__init__("ResourceConflictException", message)
+
+
+class NotFound(LambdaClientError):
+    code = 404
+
+    def __init__(self, message):
+        super().__init__("ResourceNotFoundException", message)
+
+
+_updates = threading.Lock()
+_busy = {}  # (account, region, function) -> (monotonic deadline, version published by the update)
+_interleaved = set()
+_provisioned = {}  # (account, region, function) -> {qualifier: requested concurrency}
+
+
+def _key(response, function_name):
+    return (response.current_account, response.region, function_name.split(":function:")[-1].split(":")[0])
+
+
+def _in_progress(response, function_name):
+    deadline, version = _busy.get(_key(response, function_name), (0, None))
+    return (deadline > time.monotonic()), version
+
+
+_highest = {}  # (account, region, function) -> highest version number ever published
+
+
+def publish_version_once(storage, name_or_arn, description=""):
+    function = storage.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+    name = function.function_name
+    published = storage._functions[name]["versions"]
+    if published and not function.code_or_config_updated:
+        return published[-1]  # nothing changed since: the last version, as AWS answers
+    function.code_or_config_updated = False
+    key = (storage.account_id, storage.region_name, name)
+    number = max([_highest.get(key, 0)] + [int(v.version) for v in published]) + 1
+    _highest[key] = number
+    version = copy.copy(function)
+    version.set_version(number)
+    if description:
+        version.description = description
+    published.append(version)
+    storage._arns[version.function_arn] = version
+    return version
+
+
+lambda_models.LambdaStorage.publish_version = publish_version_once
+
+
+_update_function_code = LambdaResponse.update_function_code
+
+
+def update_function_code(self):
+    name = unquote(self.path.rsplit("/", 2)[-2])
+    body = self.json_body
+    with _updates:
+        busy, _ = _in_progress(self, name)
+        if busy:
+            raise Conflict(f"An update is in progress for resource: {name}")
+        key = _key(self, name)
+        if "-interleaved" in key[2] and body.get("Publish") and key not in _interleaved:
+            _interleaved.add(key)
+            latest = self.backend.get_function(name)
+            latest.code_or_config_updated = True
+            stale = self.backend.publish_version(name)
+            self.backend.update_function_code(name, None, dict(body, Publish=False))
+            status, headers, text = 200, {}, json.dumps(stale.get_configuration())
+        else:
+            status, headers, text = _update_function_code(self)
+        config = json.loads(text)
+        published = config.get("Version") if body.get("Publish") else None
+        _busy[key] = (time.monotonic() + UPDATE_SECONDS, published)
+        config["LastUpdateStatus"] = "InProgress"
+        return status, headers, json.dumps(config)
+
+
+_publish_version = LambdaResponse.publish_version
+
+
+def publish_version(self):
+    name = unquote(self.path.split("/")[-2])
+    with _updates:
+        if _in_progress(self, name)[0]:
+            raise Conflict(f"An update is in progress for resource: {name}")
+        return _publish_version(self)
+
+
+_get_function_configuration = LambdaResponse.get_function_configuration
+
+
+def get_function_configuration(self):
+    name = unquote(self.path.rsplit("/", 2)[-2])
+    qualifier = self._get_param("Qualifier", None)
+    config = json.loads(_get_function_configuration(self))
+    busy, version = _in_progress(self, name)
+    if busy and qualifier in (None, "$LATEST"):
+        config["LastUpdateStatus"] = "InProgress"
+    if busy and qualifier is not None and qualifier == version:
+        config["State"] = "Pending"
+    return json.dumps(config)
+
+
+_delete_alias = LambdaResponse.delete_alias
+
+
+def delete_alias(self):
+    function_name = unquote(self.path.rsplit("/")[-3])
+    alias_name = unquote(self.path.rsplit("/", 2)[-1])
+    self.backend.get_alias(name=alias_name, function_name=function_name)  # ResourceNotFoundException
+    return _delete_alias(self)
+
+
+_delete_function = LambdaResponse.delete_function
+
+
+def delete_function(self):
+    name = unquote(self.path.rsplit("/", 1)[-1])
+    qualifier = self._get_param("Qualifier", None)
+    if qualifier is not None:
+        self.backend.get_function(name, qualifier)  # ResourceNotFoundException
+        for alias in self.backend.list_aliases(name):
+            weights = (alias.routing_config or {}).get("AdditionalVersionWeights", {})
+            if alias.function_version == qualifier or qualifier in weights:
+                raise Conflict(f"Unable to delete version {qualifier}: alias {alias.name} references it")
+    return _delete_function(self)
+
+
+def put_provisioned_concurrency_config(self):
+    name = unquote(self.path.rsplit("/", 2)[-2])
+    qualifier = self._get_param("Qualifier")
+    self.backend.get_function(name, qualifier)
+    requested = self._get_param("ProvisionedConcurrentExecutions")
+    _provisioned.setdefault(_key(self, name), {})[qualifier] = requested
+    return 202, {"status": 202}, json.dumps({"RequestedProvisionedConcurrentExecutions": requested, "Status": "READY"})
+
+
+def list_provisioned_concurrency_configs(self):
+    name = unquote(self.path.rsplit("/", 2)[-2])
+    function = self.backend.get_function(name)
+    configs = [
+        {"FunctionArn": f"{function.function_arn}:{qualifier}", "RequestedProvisionedConcurrentExecutions": n, "Status": "READY"}
+        for qualifier, n in _provisioned.get(_key(self, name), {}).items()
+    ]
+    return 200, {}, json.dumps({"ProvisionedConcurrencyConfigs": configs})
+
+
+def get_provisioned_concurrency_config(self):
+    # GET .../provisioned-concurrency is Get with ?Qualifier= and List with ?List=ALL; moto's
+    # router picks Get for both.
+    if self.querystring.get("List"):
+        return list_provisioned_concurrency_configs(self)
+    name = unquote(self.path.rsplit("/", 2)[-2])
+    requested = _provisioned.get(_key(self, name), {}).get(self._get_param("Qualifier"))
+    if requested is None:
+        raise NotFound(f"No Provisioned Concurrency Config found for function: {name}")
+    return 200, {}, json.dumps({"RequestedProvisionedConcurrentExecutions": requested, "Status": "READY"})
+
+
+def delete_provisioned_concurrency_config(self):
+    name = unquote(self.path.rsplit("/", 2)[-2])
+    if _provisioned.get(_key(self, name), {}).pop(self._get_param("Qualifier"), None) is None:
+        raise NotFound(f"No Provisioned Concurrency Config found for function: {name}")
+    return 204, {"status": 204}, ""
+
+
+for _name, _method in list(globals().items()):
+    if _name in (
+        "update_function_code",
+        "publish_version",
+        "get_function_configuration",
+        "delete_alias",
+        "delete_function",
+        "put_provisioned_concurrency_config",
+        "list_provisioned_concurrency_configs",
+        "get_provisioned_concurrency_config",
+        "delete_provisioned_concurrency_config",
+    ):
+        setattr(LambdaResponse, _name, _method)
+
+lambda_urls.url_paths[r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/provisioned-concurrency/?$"] = (
+    LambdaResponse.dispatch
+)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,13 @@ pub fn binary(dir: &Path, payload: &str) -> PathBuf {
 /// lamux-deploy against moto, run in `dir` (where a lamux-deploy.toml may be), with more
 /// environment variables; an empty value removes the variable.
 pub fn deploy_with(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) -> Output {
+    let output = command(args, dir, env).output().expect("lamux-deploy runs");
+    log(args, &output);
+    output
+}
+
+/// The command `deploy_with` runs, for a test that runs several at once.
+pub fn command(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lamux-deploy"));
     if let Some(dir) = dir {
         command.current_dir(dir);
@@ -40,6 +47,7 @@ pub fn deploy_with(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) ->
     command
         .args(args)
         .env_remove("LAMUX_DOMAIN_SUFFIX")
+        .env_remove("GITHUB_OUTPUT")
         .env("AWS_ENDPOINT_URL", format!("http://{}", moto()))
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -49,14 +57,17 @@ pub fn deploy_with(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) ->
     for (name, _) in env.iter().filter(|(_, v)| v.is_empty()) {
         command.env_remove(name);
     }
-    let output = command.output().expect("lamux-deploy runs");
+    command
+}
+
+/// Print what a run said, for a failing test's log.
+pub fn log(args: &[&str], output: &Output) {
     eprintln!(
         "lamux-deploy {}:\n{}{}",
         args.join(" "),
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    output
 }
 
 pub fn deploy(args: &[&str]) -> Output {
