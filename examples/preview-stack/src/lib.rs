@@ -32,7 +32,7 @@ pub fn stack(settings: &Settings) -> anyhow::Result<Stack> {
             .code(Code::from_asset(&code))
             .build(),
     )?;
-    // A pipeline would publish a new version per commit and move `pr42` to it.
+    // `lamux-deploy preview up pr42` publishes each commit and moves `pr42` to it.
     let version = echo.add_version("Version1")?;
     echo.add_alias("live", &version)?;
     echo.add_alias("pr42", &version)?;
