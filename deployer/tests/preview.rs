@@ -253,6 +253,8 @@ async fn refused_previews_publish_nothing() {
         "lamux-preview-refused",
     ]));
     assert!(other.contains(r#"allow-function = ["other"]"#), "{other}");
+    let missing = failure(&deploy(&["preview", "down", "pr1", "--function", "preview-nosuch", "--no-stack"]));
+    assert!(missing.contains("there is no function preview-nosuch here"), "{missing}");
     let protected = failure(&deploy(&["preview", "down", "live", "--function", web, "--no-stack"]));
     assert!(protected.contains("protected"), "{protected}");
     let config = dir.join("lamux-deploy.toml");

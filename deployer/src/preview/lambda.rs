@@ -153,6 +153,17 @@ pub async fn configuration(lambda: &Client, function: &str, qualifier: Option<&s
         .with_context(|| format!("cannot read {function}:{at}"))
 }
 
+/// Refuse a function that does not exist, before anything else says so less clearly.
+pub async fn require_function(lambda: &Client, function: &str) -> anyhow::Result<()> {
+    match lambda.get_function_configuration().function_name(function).send().await {
+        Ok(_) => Ok(()),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
+            bail!("there is no function {function} here: check --function (or `function` in [preview])")
+        }
+        Err(err) => Err(err).with_context(|| format!("cannot read function {function}")),
+    }
+}
+
 /// Alias `name`, or `None` when there is none.
 pub async fn alias(lambda: &Client, function: &str, name: &str) -> anyhow::Result<Option<AliasConfiguration>> {
     match lambda.get_alias().function_name(function).name(name).send().await {

@@ -100,6 +100,7 @@ pub async fn up(lambda: &Client, request: &Up, reach: Reach<'_>, now: SystemTime
     name::check(alias, function)?;
     request.protect.check(alias)?;
     let url = reach.url(function, alias).map_err(|reason| anyhow::anyhow!("{function}:{alias}: {reason}"))?;
+    lambda::require_function(lambda, function).await?;
     let existing = lambda::alias(lambda, function, alias).await?;
     let earlier = existing.as_ref().and_then(|a| a.description()).and_then(Marker::parse);
     if existing.is_some() && earlier.is_none() && !request.include_unmarked {
@@ -196,6 +197,7 @@ pub async fn list(
     protect: &Protect,
     reach: Reach<'_>,
 ) -> anyhow::Result<Vec<Preview>> {
+    lambda::require_function(lambda, function).await?;
     let mut found: Vec<Preview> = lambda::aliases(lambda, function)
         .await?
         .iter()
@@ -253,6 +255,7 @@ pub async fn down(
     keep: usize,
 ) -> anyhow::Result<Retired> {
     protect.check(name)?;
+    lambda::require_function(lambda, function).await?;
     retire(lambda, function, &[name.to_owned()], keep, false).await
 }
 
