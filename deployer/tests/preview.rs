@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
+use aws_sdk_lambda::types::AliasRoutingConfiguration;
 use serde_json::Value;
 use support::{ACCOUNT, binary, command, deploy, deploy_with, failure, log, sdk_config, stdout, tempdir, up_args};
 
@@ -31,21 +31,7 @@ async fn stack(name: &str, function: &str, dir: &Path) -> String {
 
 /// A function whose version 1 runs `live`.
 async fn function(role: &str, name: &str) {
-    let zip = lamux_deploy::package::function_zip(b"live code").expect("zip");
-    let lambda = lambda();
-    lambda
-        .create_function()
-        .function_name(name)
-        .runtime(Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role)
-        .code(FunctionCode::builder().zip_file(Blob::new(zip.bytes)).build())
-        .send()
-        .await
-        .expect("function");
-    let version = lambda.publish_version().function_name(name).send().await.expect("version");
-    let version = version.version().expect("a version number");
-    lambda.create_alias().function_name(name).name("live").function_version(version).send().await.expect("live");
+    support::function_with_aliases(role, name, &["live"]).await;
 }
 
 /// A zip with `text` as its bootstrap, written to `dir`; its path and its CodeSha256.

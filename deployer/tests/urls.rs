@@ -5,29 +5,7 @@
 
 mod support;
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use support::{ACCOUNT, binary, deploy, sdk_config, stdout, tempdir, up_args};
-
-/// A function with a published version and these aliases pointing at it.
-async fn function_with_aliases(lambda: &aws_sdk_lambda::Client, role: &str, name: &str, aliases: &[&str]) {
-    let zip = lamux_deploy::package::function_zip(name.as_bytes()).expect("zip");
-    lambda
-        .create_function()
-        .function_name(name)
-        .runtime(Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role)
-        .code(FunctionCode::builder().zip_file(Blob::new(zip.bytes)).build())
-        .send()
-        .await
-        .expect("function");
-    let version = lambda.publish_version().function_name(name).send().await.expect("version");
-    let version = version.version().expect("a version number");
-    for alias in aliases {
-        lambda.create_alias().function_name(name).name(*alias).function_version(version).send().await.expect("alias");
-    }
-}
+use support::{ACCOUNT, binary, deploy, function_with_aliases, sdk_config, stdout, tempdir, up_args};
 
 #[tokio::test]
 #[ignore = "needs moto: scripts/test starts it"]
@@ -46,10 +24,9 @@ async fn urls_lists_the_aliases_the_stack_allows() {
     let role_name =
         role.expect("role").stack_resource_detail().and_then(|d| d.physical_resource_id().map(str::to_owned));
     let role = format!("arn:aws:iam::{ACCOUNT}:role/{}", role_name.expect("role name"));
-    let lambda = aws_sdk_lambda::Client::new(&config);
-    function_with_aliases(&lambda, &role, "urls-web", &["live", "pr42", "dev"]).await;
-    function_with_aliases(&lambda, &role, "urls-api", &["live"]).await;
-    function_with_aliases(&lambda, &role, "urls-admin", &["live"]).await;
+    function_with_aliases(&role, "urls-web", &["live", "pr42", "dev"]).await;
+    function_with_aliases(&role, "urls-api", &["live"]).await;
+    function_with_aliases(&role, "urls-admin", &["live"]).await;
 
     let listed = stdout(&deploy(&["urls", "--stack-name", stack, "--json"]));
     let listed: serde_json::Value = serde_json::from_str(&listed).expect("JSON");

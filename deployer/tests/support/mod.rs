@@ -134,3 +134,27 @@ pub async fn function_environment(function: &str) -> std::collections::HashMap<S
     let configuration = lambda.get_function_configuration().function_name(function).send().await.expect("function");
     configuration.environment().and_then(|e| e.variables()).cloned().expect("environment")
 }
+
+/// A function of moto's running as `role`, whose version 1 (its name, zipped) these aliases
+/// point at.
+pub async fn function_with_aliases(role: &str, name: &str, aliases: &[&str]) {
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{FunctionCode, Runtime};
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let zip = lamux_deploy::package::function_zip(name.as_bytes()).expect("zip");
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip.bytes)).build())
+        .send()
+        .await
+        .expect("function");
+    let version = lambda.publish_version().function_name(name).send().await.expect("version");
+    let version = version.version().expect("a version number");
+    for alias in aliases {
+        lambda.create_alias().function_name(name).name(*alias).function_version(version).send().await.expect("alias");
+    }
+}
