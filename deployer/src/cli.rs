@@ -176,6 +176,9 @@ pub enum PreviewCommand {
         target: PreviewTarget,
         #[command(flatten)]
         keep: KeepVersions,
+        /// Delete the alias even though no preview made it (never a protected one).
+        #[arg(long)]
+        include_unmarked: bool,
         /// Print one JSON object, for scripts.
         #[arg(long)]
         json: bool,

@@ -39,6 +39,12 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
             };
             let published =
                 preview::up(&clients.lambda, &request, reach(&target, scope.as_ref()), SystemTime::now()).await?;
+            if published.republished > 0 {
+                eprintln!(
+                    "{} publication(s) of {} held other code (another publish came in between): published again",
+                    published.republished, published.function
+                );
+            }
             let moved = match &published.previous_version {
                 Some(previous) => format!("moved from version {previous}"),
                 None => "created".to_owned(),
@@ -86,12 +92,14 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        PreviewCommand::Down { name, target, keep, json } => {
+        PreviewCommand::Down { name, target, keep, include_unmarked, json } => {
             let scope = scope(&clients, &target).await?;
             let function = function(&target, scope.as_ref())?;
             let name = alias_name(&name, &function)?;
             let protect = Protect::new(&target.protect);
-            let retired = preview::down(&clients.lambda, &function, &name, &protect, keep.keep_versions).await?;
+            let retired =
+                preview::down(&clients.lambda, &function, &name, &protect, keep.keep_versions, include_unmarked)
+                    .await?;
             if json { print_json(&retired) } else { print_retired(&retired, false, keep.keep_versions) }
         }
         PreviewCommand::Prune { target, keep, expired, older_than, include_unmarked, dry_run, json } => {

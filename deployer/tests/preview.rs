@@ -200,6 +200,9 @@ async fn a_preview_from_up_to_prune() {
     assert_eq!(versions(web).await, ["1", "4", "5", "6"]);
     // --older-than 0s removes every marked preview, never live, never staging unasked.
     stdout(&run(&["prune", "--function", web, "--older-than", "0s", "--keep-versions", "0"]));
+    // down names one alias, but an alias another tool made still needs --include-unmarked.
+    let unmarked = failure(&run(&["down", "staging", "--function", web]));
+    assert!(unmarked.contains("has no preview marker"), "{unmarked}");
     assert_eq!(aliases(web).await, pairs(&[("live", "1"), ("staging", "1")]));
     assert_eq!(versions(web).await, ["1", "4", "5"], "6 was pr2's alone");
     assert_eq!(code_of(web, "1").await, live_sha, "live never moved");

@@ -157,10 +157,6 @@ async fn publish(
                 if held == sha {
                     return Ok((version, sha, attempt));
                 }
-                eprintln!(
-                    "version {version} of {function} holds code {held}, not ours ({sha}): another publish came in \
-                     between; publishing again"
-                );
             }
             bail!("{PUBLISH_ATTEMPTS} publications of {function} held other code: too many previews at once; try again")
         }
@@ -246,16 +242,25 @@ pub struct Retired {
 }
 
 /// `down`: delete alias `name`, then the versions nothing references, but the newest `keep`.
-/// Safe to repeat: what is already gone is reported, not an error.
+/// Safe to repeat: what is already gone is reported, not an error. A protected alias is
+/// refused, and so is one without the preview marker unless `include_unmarked`.
 pub async fn down(
     lambda: &Client,
     function: &str,
     name: &str,
     protect: &Protect,
     keep: usize,
+    include_unmarked: bool,
 ) -> anyhow::Result<Retired> {
     protect.check(name)?;
     lambda::require_function(lambda, function).await?;
+    let existing = lambda::alias(lambda, function, name).await?;
+    if existing.as_ref().is_some_and(|a| a.description().and_then(Marker::parse).is_none()) && !include_unmarked {
+        bail!(
+            "alias {function}:{name} has no preview marker (another tool made it): pass --include-unmarked to \
+             delete it"
+        );
+    }
     retire(lambda, function, &[name.to_owned()], keep, false).await
 }
 
