@@ -18,12 +18,19 @@ pub enum Denied {
     Function(String),
     #[error("alias {0:?} is not in --allow-alias")]
     Alias(String),
+    #[error("alias {0:?}, asked for by a cookie or header, is not in --alias-override-allow")]
+    Override(String),
 }
 
 impl AllowList {
     pub fn new(functions: &[String], aliases: &[String]) -> Self {
         let compile = |patterns: &[String]| patterns.iter().map(|p| WildMatch::new(p.trim())).collect();
         Self { functions: compile(functions), aliases: compile(aliases) }
+    }
+
+    /// Whether `alias` passes `--allow-alias` (an empty list allows every alias).
+    pub fn admits_alias(&self, alias: &str) -> bool {
+        self.aliases.is_empty() || self.aliases.iter().any(|p| p.matches(alias))
     }
 
     /// Whether lamux may invoke `target`; functions match by bare name, also when

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{ArgAction, CommandFactory as _, FromArgMatches as _, Parser, ValueEnum, builder::BoolishValueParser};
 
+use crate::access::AllowList;
+use crate::choose::{Canary, Chooser, Overrides};
 use crate::mode::Mode;
 use crate::origin::Secret;
 use crate::route::{FunctionRule, Routes};
@@ -36,6 +38,29 @@ pub struct Cli {
     /// Aliases lamux may invoke, as comma-separated globs (`live,v*`); others get 403.
     #[arg(long, env = "LAMUX_ALLOW_ALIAS", value_delimiter = ',')]
     pub allow_alias: Vec<String>,
+
+    /// A cookie whose value replaces the host's alias (the host still names the function);
+    /// off unless given. README "Alias override".
+    #[arg(long, env = "LAMUX_ALIAS_COOKIE", value_parser = parse_cookie_name)]
+    pub alias_cookie: Option<String>,
+
+    /// A request header whose value replaces the host's alias, for API clients and tests.
+    #[arg(long, env = "LAMUX_ALIAS_HEADER", value_parser = parse_header_name)]
+    pub alias_header: Option<http::HeaderName>,
+
+    /// Globs an overriding alias must match, beside --allow-alias (e.g. `pr*`).
+    #[arg(long, env = "LAMUX_ALIAS_OVERRIDE_ALLOW", value_delimiter = ',')]
+    pub alias_override_allow: Vec<String>,
+
+    /// A path that sets the override cookie from a link: `PATH?alias=pr42&to=/` redirects to
+    /// `to` with the cookie set, `PATH?alias=` clears it. No path is shadowed unless given.
+    #[arg(long, env = "LAMUX_ALIAS_COOKIE_PATH", requires = "alias_cookie", value_parser = parse_cookie_path)]
+    pub alias_cookie_path: Option<String>,
+
+    /// A sticky canary, `ALIAS=TARGET:PERCENT` (e.g. `live=next:10`): that share of ALIAS's
+    /// clients, each by a bucket kept in a cookie, get TARGET. Repeatable; 0 ends it.
+    #[arg(long, env = "LAMUX_CANARY", value_delimiter = ',', value_parser = Canary::parse)]
+    pub canary: Vec<Canary>,
 
     /// Secret that CloudFront sends as `x-lamux-origin-secret`: requests without it get 403
     /// and no Invoke, and those with it may name the viewer's address (README "Security of
@@ -261,6 +286,21 @@ impl Cli {
         crate::server::Limits { header_read_timeout: self.header_read_timeout.or(default), ..Default::default() }
     }
 
+    /// The override and canary rules, checked against the allow-lists: a canary whose
+    /// aliases they refuse is a start-up error naming both.
+    pub fn chooser(&self) -> Result<Chooser, String> {
+        let chooser = Chooser {
+            overrides: Overrides {
+                cookie: self.alias_cookie.clone(),
+                header: self.alias_header.clone(),
+                allow: self.alias_override_allow.iter().map(|p| wildmatch::WildMatch::new(p.trim())).collect(),
+            },
+            canaries: self.canary.clone(),
+        };
+        chooser.check(&AllowList::new(&self.allow_function, &self.allow_alias))?;
+        Ok(chooser)
+    }
+
     pub fn health_path(&self) -> Option<String> {
         Some(self.health_check_path.clone()).filter(|path| !path.is_empty())
     }
@@ -299,6 +339,27 @@ pub fn parse_function_name(value: &str) -> Result<String, String> {
         Ok(value.to_owned())
     } else {
         Err(format!("{value:?} is neither '*' nor a Lambda function name or ARN"))
+    }
+}
+
+/// A cookie name: an RFC 6265 token (no separators, spaces or controls).
+fn parse_cookie_name(value: &str) -> Result<String, String> {
+    let token = |b: u8| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b);
+    if value.is_empty() || !value.bytes().all(token) {
+        return Err(format!("{value:?} is not a cookie name (letters, digits and !#$%&'*+-.^_`|~)"));
+    }
+    Ok(value.to_owned())
+}
+
+fn parse_header_name(value: &str) -> Result<http::HeaderName, String> {
+    http::HeaderName::from_bytes(value.as_bytes()).map_err(|_| format!("{value:?} is not a header name"))
+}
+
+fn parse_cookie_path(value: &str) -> Result<String, String> {
+    if value.starts_with('/') && value.len() > 1 {
+        Ok(value.to_owned())
+    } else {
+        Err(format!("{value:?} must be a path such as /_lamux/alias"))
     }
 }
 

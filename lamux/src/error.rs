@@ -26,6 +26,8 @@ pub enum ProxyError {
     BodyRead(#[source] axum::Error),
     #[error("not allowed: {0}")]
     Denied(#[from] Denied),
+    #[error("bad alias-cookie link: {0}")]
+    BadOverrideLink(&'static str),
     #[error("forbidden: {0}")]
     NotFromOrigin(#[from] NotFromOrigin),
     #[error("{target} is lamux's own function; refusing to invoke it (a routing loop)")]
@@ -135,7 +137,7 @@ impl ProxyError {
         match self {
             Self::Refused(Refused::Connect) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Refused(_) => StatusCode::BAD_REQUEST,
-            Self::Route(_) | Self::Encode(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            Self::Route(_) | Self::Encode(_) | Self::BodyRead(_) | Self::BadOverrideLink(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge | Self::UpstreamTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Recursion { .. } => StatusCode::LOOP_DETECTED,
             Self::Denied(_) | Self::NotFromOrigin(_) => StatusCode::FORBIDDEN,

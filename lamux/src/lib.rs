@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod backoff;
+pub mod choose;
 pub mod config;
 pub mod direct_invoke;
 pub mod error;
@@ -63,9 +64,12 @@ pub async fn aws_config() -> aws_config::SdkConfig {
     sdk
 }
 
-/// Everything the router needs, from the command line and a Lambda client.
-pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> App {
-    App {
+/// Everything the router needs, from the command line and a Lambda client; an error names
+/// settings that contradict each other.
+pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> anyhow::Result<App> {
+    Ok(App {
+        chooser: cli.chooser().map_err(anyhow::Error::msg)?,
+        alias_cookie_path: cli.alias_cookie_path.clone(),
         routes: cli.routes(),
         allow: access::AllowList::new(&cli.allow_function, &cli.allow_alias),
         origin: origin::OriginGuard::new(
@@ -79,18 +83,20 @@ pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> App {
         health_path: cli.health_path(),
         off_the_wire: cli.mode() != Mode::Function,
         telemetry: None,
-    }
+    })
 }
 
 /// Serve in the mode the flags and the Lambda environment choose.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
     tracing::info!(mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
+    // Settings that contradict each other stop lamux before it asks AWS for anything.
+    cli.chooser().map_err(anyhow::Error::msg)?;
     let telemetry = match Settings::from_cli(&cli, mode)? {
         Some(settings) => Some(Telemetry::start(&settings)?),
         None => None,
     };
-    let mut app = app(&cli, &aws_config().await);
+    let mut app = app(&cli, &aws_config().await)?;
     app.telemetry = telemetry.clone();
     let router = proxy::router(Arc::new(app));
     let served = match mode {

@@ -11,6 +11,7 @@ use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::access::AllowList;
+use crate::choose::{self, Arm, Chooser, Source};
 use crate::config::InvokeMode;
 use crate::error::ProxyError;
 use crate::event::{self, MAX_PAYLOAD};
@@ -27,6 +28,10 @@ use crate::telemetry::Telemetry;
 pub struct App {
     pub routes: Routes,
     pub allow: AllowList,
+    /// Overrides and canaries: which alias answers, once the host named the function.
+    pub chooser: Chooser,
+    /// `--alias-cookie-path`: where a link sets or clears the override cookie.
+    pub alias_cookie_path: Option<String>,
     /// The origin secret CloudFront must send; see [`origin`].
     pub origin: OriginGuard,
     pub invoker: Invoker,
@@ -92,7 +97,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     access_log(&parts, peer, &outcome, response.status(), started);
     if let (Some(telemetry), Some(trace)) = (&app.telemetry, trace) {
         let seconds = started.elapsed().as_secs_f64();
-        telemetry.end_request(trace, outcome.target.as_ref(), response.status(), seconds).await;
+        let choice = outcome.source.map(|source| (source, outcome.arm));
+        telemetry.end_request(trace, outcome.target.as_ref(), choice, response.status(), seconds).await;
     }
     response
 }
@@ -101,6 +107,9 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
 #[derive(Debug, Default)]
 struct Outcome {
     target: Option<Target>,
+    /// Who chose the alias, once a host named a function; and a canary's arm.
+    source: Option<Source>,
+    arm: Option<Arm>,
     call: CallRecord,
     request_id: String,
     error: Option<String>,
@@ -135,7 +144,32 @@ impl App {
         if self.own_function.as_deref() == Some(target.function_name()) {
             return Err(ProxyError::Recursion { target });
         }
+        if self.alias_cookie_path.as_deref() == Some(parts.uri.path()) {
+            return self.set_override_cookie(parts, target, outcome);
+        }
+        let choice = self.chooser.choose(target, &parts.headers, || fastrand::u8(..))?;
+        let target = choice.target;
+        outcome.target = Some(target.clone());
+        outcome.source = Some(choice.source);
+        outcome.arm = choice.canary.map(|(arm, _)| arm);
         self.allow.check(&target)?;
+        let answer = self.invoke(parts, body, passage, peer, outcome, trace, target).await?;
+        Ok(mark(answer, choice.source, outcome.target.as_ref(), choice.canary.and_then(|(_, fresh)| fresh)))
+    }
+
+    /// Invoke `target` with the request as a Function URL event; its answer as a response.
+    #[allow(clippy::too_many_arguments)]
+    async fn invoke(
+        &self,
+        parts: &Parts,
+        body: Body,
+        passage: Passage,
+        peer: Option<IpAddr>,
+        outcome: &mut Outcome,
+        trace: Option<&opentelemetry::Context>,
+        target: Target,
+    ) -> Result<Response, ProxyError> {
+        let host = routed_host(&parts.headers, &parts.uri);
         let body = axum::body::to_bytes(body, MAX_PAYLOAD)
             .await
             .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;
@@ -185,9 +219,54 @@ impl App {
         result
     }
 
+    /// `--alias-cookie-path?alias=pr42&to=/next`: set (or, with an empty alias, clear) the
+    /// override cookie and redirect to `to`, a path of this host. The alias must be one an
+    /// override may name for the host's function.
+    fn set_override_cookie(&self, parts: &Parts, host: Target, outcome: &mut Outcome) -> Result<Response, ProxyError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let param = |key: &str| form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v);
+        let alias = param("alias").ok_or(ProxyError::BadOverrideLink("no `alias` parameter"))?;
+        let to = param("to").unwrap_or(std::borrow::Cow::Borrowed("/"));
+        // Only a path of this host: `//evil.example` and `/\evil` would leave it.
+        if !to.starts_with('/') || to.starts_with("//") || to.starts_with("/\\") {
+            return Err(ProxyError::BadOverrideLink("`to` must be a path of this host"));
+        }
+        let chosen = (!alias.is_empty()).then(|| alias.to_string());
+        if let Some(alias) = &chosen {
+            self.chooser.overrides.admit(alias)?;
+            let target = Target { alias: alias.clone(), ..host };
+            self.allow.check(&target)?;
+            outcome.target = Some(target);
+        }
+        outcome.source = Some(Source::Cookie);
+        let cookie = self.chooser.overrides.set_cookie(chosen.as_deref()).unwrap_or_default();
+        let location = http::HeaderValue::from_str(&to).map_err(|_| ProxyError::BadOverrideLink("`to` is not a header value"))?;
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        response.headers_mut().insert(http::header::LOCATION, location);
+        if let Ok(cookie) = http::HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(http::header::SET_COOKIE, cookie);
+        }
+        Ok(response)
+    }
+
     fn is_health_check(&self, parts: &Parts) -> bool {
         matches!(parts.method, Method::GET | Method::HEAD) && self.health_path.as_deref() == Some(parts.uri.path())
     }
+}
+
+/// Say which alias answered when it was not the host's (`x-lamux-alias`), and give a new
+/// canary client its bucket.
+fn mark(mut response: Response, source: Source, target: Option<&Target>, fresh: Option<u8>) -> Response {
+    let headers = response.headers_mut();
+    if source != Source::Host
+        && let Some(alias) = target.and_then(|t| http::HeaderValue::from_str(&t.alias).ok())
+    {
+        headers.insert(choose::ALIAS_HEADER, alias);
+    }
+    if let Some(cookie) = fresh.and_then(|bucket| http::HeaderValue::from_str(&choose::canary_set_cookie(bucket)).ok()) {
+        headers.append(http::header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// `X-Forwarded-Host` when present (its first entry), else `Host`, else the URI's authority.
@@ -232,6 +311,8 @@ fn access_log(parts: &Parts, peer: Option<IpAddr>, outcome: &Outcome, status: St
                 x_forwarded_host = header("x-forwarded-host"),
                 function_name = function,
                 alias,
+                alias_source = outcome.source.map(Source::as_str),
+                canary_arm = outcome.arm.map(Arm::as_str),
                 status = status.as_u16(),
                 upstream_status = outcome.call.upstream_status,
                 executed_version = outcome.call.executed_version.as_deref(),

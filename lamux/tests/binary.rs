@@ -135,4 +135,17 @@ async fn bad_flag_values_stop_the_program_and_name_the_flag() {
     let output = Command::new(env!("CARGO_BIN_EXE_lamux")).env("LAMUX_PORT", "eighty").output().await.expect("runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
+    // A canary whose target the allow-lists refuse stops lamux at start, naming both.
+    let output = Command::new(env!("CARGO_BIN_EXE_lamux"))
+        .args(["--canary", "live=next:10", "--allow-alias", "live"])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .await
+        .expect("runs");
+    assert!(!output.status.success());
+    // The error is the last log line, on stdout as every line.
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("--canary live=next:10: alias \\\"next\\\" is not in --allow-alias"), "{said}");
+    let output = Command::new(env!("CARGO_BIN_EXE_lamux")).args(["--canary", "live=next:150"]).output().await;
+    assert!(String::from_utf8_lossy(&output.expect("runs").stderr).contains("--canary"));
 }

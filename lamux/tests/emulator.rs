@@ -287,3 +287,42 @@ async fn function_url_mode_exports_spans_before_answering() {
             .is_some_and(|tp| tp.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"))
     );
 }
+
+/// Issue 23 in Function URL mode: the override cookie arrives in the event's `cookies` (which
+/// lambda_http hands lamux as a `Cookie` header), and the canary's `Set-Cookie` leaves in the
+/// response's `cookies`, through the emulator both ways.
+#[tokio::test]
+#[ignore = "needs cargo-lambda's emulator: scripts/test starts it"]
+async fn function_url_mode_overrides_and_canaries() {
+    let (fake, fake_endpoint) = support::fake_lambda::FakeLambda::start().await;
+    let env = format!(
+        "_HANDLER=bootstrap,LAMUX_DOMAIN_SUFFIX=localhost,LAMUX_ALIAS_COOKIE=lamux-alias,LAMUX_CANARY=live=next:100,\
+         AWS_ENDPOINT_URL={fake_endpoint},AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=lamux-e2e,\
+         AWS_SECRET_ACCESS_KEY=lamux-e2e,AWS_MAX_ATTEMPTS=1"
+    );
+    let emulator = PrivateEmulator::start_with(&["--bin", "lamux", "--env-var", &env]);
+    emulator.wait_ready().await;
+    let url = format!("http://{}/lambda-url/lamux/", emulator.addr);
+    let overridden = client()
+        .get(&url)
+        .header("x-forwarded-host", "live-echo.localhost")
+        .header("cookie", "a=1; lamux-alias=pr42")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(overridden.status(), 200);
+    assert_eq!(overridden.headers()["x-lamux-alias"], "pr42");
+    assert_eq!(fake.calls().last().map(|c| c.qualifier.clone()).as_deref(), Some("pr42"));
+    let canary = client()
+        .get(&url)
+        .header("x-forwarded-host", "live-echo.localhost")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(canary.headers()["x-lamux-alias"], "next");
+    let cookies: Vec<&str> = canary.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("lamux-canary=") && c.contains("HttpOnly")), "{cookies:?}");
+    assert_eq!(fake.calls().last().map(|c| c.qualifier.clone()).as_deref(), Some("next"));
+}

@@ -376,8 +376,8 @@ async fn the_sdk_path_answers_as_the_direct_path_does() {
     let (fake, endpoint) = FakeLambda::start().await;
     let sdk = lambda_client(&endpoint, 1);
     let cli = lamux::config::Cli::try_parse_from(["lamux"]).expect("flags");
-    let direct = lamux::proxy::router(Arc::new(lamux::app(&cli, &sdk)));
-    let mut app = lamux::app(&cli, &sdk);
+    let direct = lamux::proxy::router(Arc::new(lamux::app(&cli, &sdk).expect("a valid app")));
+    let mut app = lamux::app(&cli, &sdk).expect("a valid app");
     app.invoker = Invoker::through_sdk(&sdk, Duration::from_secs(30), Duration::from_secs(30));
     let through_sdk = lamux::proxy::router(Arc::new(app));
     for (function, status) in [

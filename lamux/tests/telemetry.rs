@@ -243,3 +243,23 @@ async fn a_request_refused_at_the_door_opens_no_span() {
     assert_eq!(spans.len(), 2, "only the admitted request's two spans: {spans:#?}");
     assert!(spans.iter().all(|span| hex(&span.trace_id) != TRACE_ID), "the refused caller's trace was not continued");
 }
+
+/// Issue 23: requests are counted per alias and canary arm, so that the two arms' error rates
+/// can be compared, and the request span says who chose the alias.
+#[tokio::test]
+async fn metrics_count_each_canary_arm() {
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let (receiver, otlp) = Receiver::http().await;
+    let args = ["--trace-endpoint", &otlp, "--trace-insecure", "--trace-batch=false", "--canary", "live=next:100"];
+    let lamux = Lamux::in_front_of(&endpoint, &[], &args).await;
+    assert_eq!(get(&lamux, "live-echo.example.com").await.status(), 200);
+    let requests = receiver.metric("lamux.requests").expect("a request count");
+    let Some(Data::Sum(sum)) = requests.data else { panic!("lamux.requests is a sum: {requests:?}") };
+    let point = sum.data_points.first().expect("a point");
+    assert_eq!(string(&point.attributes, "lamux.alias").as_deref(), Some("next"));
+    assert_eq!(string(&point.attributes, "lamux.alias.source").as_deref(), Some("canary"));
+    assert_eq!(string(&point.attributes, "lamux.canary.arm").as_deref(), Some("target"));
+    let spans = receiver.spans.lock().expect("lock").clone();
+    let server = kind(&spans, SpanKind::Server);
+    assert_eq!(string(&server[0].attributes, "lamux.canary.arm").as_deref(), Some("target"));
+}

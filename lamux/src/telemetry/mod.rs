@@ -21,6 +21,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::runtime::Tokio;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
+use crate::choose::{Arm, Source};
 use crate::error::ProxyError;
 use crate::invoke::CallRecord;
 use crate::route::Target;
@@ -171,9 +172,30 @@ impl Telemetry {
     }
 
     /// End the request's span, count it, and export now if each request must be.
-    pub async fn end_request(&self, request: Context, target: Option<&Target>, status: StatusCode, seconds: f64) {
+    /// `choice` says who chose the alias (host, cookie, header, canary) and a canary's arm.
+    pub async fn end_request(
+        &self,
+        request: Context,
+        target: Option<&Target>,
+        choice: Option<(Source, Option<Arm>)>,
+        status: StatusCode,
+        seconds: f64,
+    ) {
         let span = request.span();
         span.set_attribute(KeyValue::new("http.response.status_code", i64::from(status.as_u16())));
+        let mut chosen = Vec::new();
+        if let Some((source, arm)) = choice {
+            chosen.push(KeyValue::new("lamux.alias.source", source.as_str()));
+            if let Some(arm) = arm {
+                chosen.push(KeyValue::new("lamux.canary.arm", arm.as_str()));
+            }
+        }
+        if let Some(target) = target {
+            span.set_attribute(KeyValue::new("lamux.alias", target.alias.clone()));
+        }
+        for attribute in &chosen {
+            span.set_attribute(attribute.clone());
+        }
         if status.is_server_error() {
             span.set_attribute(KeyValue::new("error.type", status.as_str().to_owned()));
             span.set_status(Status::error(status.canonical_reason().unwrap_or("server error")));
@@ -184,6 +206,7 @@ impl Telemetry {
             attributes.push(KeyValue::new("faas.invoked_name", target.function.clone()));
             attributes.push(KeyValue::new("lamux.alias", target.alias.clone()));
         }
+        attributes.extend(chosen);
         self.requests.add(1, &attributes);
         if status.is_client_error() || status.is_server_error() {
             self.errors.add(1, &attributes);

@@ -4,7 +4,7 @@
 //! `name:alias`, ARN) and `?Qualifier=`, and answers as AWS does: typed errors in
 //! `x-amzn-ErrorType`, `X-Amz-Function-Error` for function errors, `X-Amz-Executed-Version`.
 //!
-//! Functions, by name (each has aliases `live`, `v1` and `$LATEST`):
+//! Functions, by name (each has aliases `live`, `v1`, `$LATEST`, `pr42` and `next`):
 //! - `echo`: 200, JSON body = the event it received, header `x-qualifier`.
 //! - `mirror`: answers with the request's body, content type and cookies, as a function would.
 //! - `raw`: the request body *is* the function's answer, byte for byte (for decode tests).
@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub const ACCOUNT: &str = "123456789012";
-const ALIASES: [&str; 3] = ["live", "v1", "$LATEST"];
+const ALIASES: [&str; 5] = ["live", "v1", "$LATEST", "pr42", "next"];
 
 /// One Invoke the fake received.
 #[derive(Debug, Clone)]

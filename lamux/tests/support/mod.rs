@@ -43,7 +43,7 @@ pub fn lambda_client(endpoint: &str, max_attempts: u32) -> SdkConfig {
 pub fn router(args: &[&str], sdk: SdkConfig) -> axum::Router {
     let cli =
         lamux::config::Cli::try_parse_from(std::iter::once("lamux").chain(args.iter().copied())).expect("valid flags");
-    lamux::proxy::router(Arc::new(lamux::app(&cli, &sdk)))
+    lamux::proxy::router(Arc::new(lamux::app(&cli, &sdk).expect("a valid app")))
 }
 
 /// Send one request through the router without a socket, as from 198.51.100.9.
@@ -66,7 +66,7 @@ pub fn retrying(endpoint: &str, through_sdk: bool) -> axum::Router {
     let retry = RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(5));
     let sdk = lambda_client(endpoint, 3).into_builder().retry_config(retry).build();
     let cli = lamux::config::Cli::try_parse_from(["lamux"]).expect("flags");
-    let mut app = lamux::app(&cli, &sdk);
+    let mut app = lamux::app(&cli, &sdk).expect("a valid app");
     if through_sdk {
         app.invoker = lamux::invoke::Invoker::through_sdk(&sdk, Duration::from_secs(30), Duration::from_secs(30));
     }

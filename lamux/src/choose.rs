@@ -1,0 +1,334 @@
+//! Which alias answers a request: the host's, an override (a cookie or a header naming
+//! another alias of the same function), or a sticky canary's arm. Pure: the random bucket
+//! comes in from the caller.
+//!
+//! The host always chooses the function. An override only replaces the alias, and obeys
+//! `--alias-override-allow` here and the allow-lists after, as a host's alias does.
+
+use cookie::{Cookie, SameSite};
+use http::HeaderMap;
+use http::header::{COOKIE, HeaderName};
+use wildmatch::WildMatch;
+
+use crate::access::{AllowList, Denied};
+use crate::route::Target;
+
+/// The cookie that holds a client's canary bucket.
+pub const CANARY_COOKIE: &str = "lamux-canary";
+
+/// How long a client keeps its canary bucket: long enough to outlive a rollout.
+pub const CANARY_MAX_AGE: cookie::time::Duration = cookie::time::Duration::days(30);
+
+/// How long an override cookie set from a link lasts.
+pub const OVERRIDE_MAX_AGE: cookie::time::Duration = cookie::time::Duration::hours(12);
+
+/// Buckets of a canary: one per percent.
+const BUCKETS: u8 = 100;
+
+/// The response header that names the alias that answered, when it is not the host's.
+pub const ALIAS_HEADER: HeaderName = HeaderName::from_static("x-lamux-alias");
+
+/// Everything that may replace a host's alias, built once at start.
+#[derive(Debug, Clone, Default)]
+pub struct Chooser {
+    pub overrides: Overrides,
+    pub canaries: Vec<Canary>,
+}
+
+/// Where an override may come from, and what it may name.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--alias-cookie`: a cookie that names the alias.
+    pub cookie: Option<String>,
+    /// `--alias-header`: a request header that names the alias.
+    pub header: Option<HeaderName>,
+    /// `--alias-override-allow`: globs an override must match; empty leaves it to the
+    /// allow-lists.
+    pub allow: Vec<WildMatch>,
+}
+
+/// `--canary ALIAS=TARGET:PERCENT`: PERCENT of ALIAS's clients, by bucket, get TARGET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canary {
+    pub alias: String,
+    pub target: String,
+    pub percent: u8,
+}
+
+/// Who chose the alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Host,
+    Cookie,
+    Header,
+    Canary,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Host => "host",
+            Self::Cookie => "cookie",
+            Self::Header => "header",
+            Self::Canary => "canary",
+        }
+    }
+}
+
+/// A canary's two arms: the alias the host named, and the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arm {
+    Base,
+    Target,
+}
+
+impl Arm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Base => "base",
+            Self::Target => "target",
+        }
+    }
+}
+
+/// The alias that answers, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub target: Target,
+    pub source: Source,
+    /// For a request under a canary: its arm, and the bucket to give a client that had none.
+    pub canary: Option<(Arm, Option<u8>)>,
+}
+
+impl Canary {
+    /// `live=next:10`: aliases of letters and digits, a percent from 0 to 100.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let shape = || format!("{value:?} is not ALIAS=TARGET:PERCENT (e.g. live=next:10)");
+        let (alias, rest) = value.trim().split_once('=').ok_or_else(shape)?;
+        let (target, percent) = rest.split_once(':').ok_or_else(shape)?;
+        let alias_ok = |a: &str| !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !alias_ok(alias) || !alias_ok(target) {
+            return Err(format!("{value:?}: aliases are letters and digits, as hosts carry them"));
+        }
+        if alias == target {
+            return Err(format!("{value:?}: the target is the alias itself"));
+        }
+        let percent: u8 = percent.parse().ok().filter(|p| *p <= 100).ok_or_else(|| {
+            format!("{value:?}: the percent is a whole number from 0 to 100")
+        })?;
+        Ok(Self { alias: alias.to_owned(), target: target.to_owned(), percent })
+    }
+}
+
+impl Chooser {
+    /// Refuse, at start, a canary that names an alias the allow-lists refuse, or two canaries
+    /// of one alias.
+    pub fn check(&self, allow: &AllowList) -> Result<(), String> {
+        for (i, canary) in self.canaries.iter().enumerate() {
+            for alias in [&canary.alias, &canary.target] {
+                if !allow.admits_alias(alias) {
+                    return Err(format!(
+                        "--canary {}={}:{}: alias {alias:?} is not in --allow-alias",
+                        canary.alias, canary.target, canary.percent
+                    ));
+                }
+            }
+            if self.canaries[..i].iter().any(|earlier| earlier.alias == canary.alias) {
+                return Err(format!("--canary: two canaries of alias {:?}", canary.alias));
+            }
+        }
+        Ok(())
+    }
+
+    /// The alias for a request whose host names `host`. `bucket` draws a new bucket for a
+    /// client without a valid one. An override that `--alias-override-allow` refuses is
+    /// refused as a host would be.
+    pub fn choose(&self, host: Target, headers: &HeaderMap, bucket: impl FnOnce() -> u8) -> Result<Choice, Denied> {
+        if let Some((alias, source)) = self.overrides.requested(headers)
+            && alias != host.alias
+        {
+            self.overrides.admit(&alias)?;
+            return Ok(Choice { target: Target { alias, ..host }, source, canary: None });
+        }
+        let Some(canary) = self.canaries.iter().find(|c| c.alias == host.alias && c.percent > 0) else {
+            return Ok(Choice { target: host, source: Source::Host, canary: None });
+        };
+        let (held, fresh) = match canary_bucket(headers) {
+            Some(held) => (held, None),
+            None => {
+                let drawn = bucket() % BUCKETS;
+                (drawn, Some(drawn))
+            }
+        };
+        // Raising the percent only moves more buckets to the target; nobody moves back.
+        let (arm, alias) =
+            if held < canary.percent { (Arm::Target, canary.target.clone()) } else { (Arm::Base, host.alias.clone()) };
+        Ok(Choice { target: Target { alias, ..host }, source: Source::Canary, canary: Some((arm, fresh)) })
+    }
+}
+
+impl Overrides {
+    pub fn is_on(&self) -> bool {
+        self.cookie.is_some() || self.header.is_some()
+    }
+
+    /// The alias a request asks for: the header first (an API client's explicit choice),
+    /// then the cookie.
+    fn requested(&self, headers: &HeaderMap) -> Option<(String, Source)> {
+        let header = self.header.as_ref().and_then(|name| headers.get(name)).and_then(|v| v.to_str().ok());
+        if let Some(alias) = header.map(str::trim).filter(|a| !a.is_empty()) {
+            return Some((alias.to_owned(), Source::Header));
+        }
+        let name = self.cookie.as_deref()?;
+        cookie_value(headers, name).filter(|a| !a.is_empty()).map(|alias| (alias, Source::Cookie))
+    }
+
+    /// Whether an override may name `alias`: an alias a host could carry, within
+    /// `--alias-override-allow`.
+    pub fn admit(&self, alias: &str) -> Result<(), Denied> {
+        let routable = !alias.is_empty() && alias.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !routable || (!self.allow.is_empty() && !self.allow.iter().any(|glob| glob.matches(alias))) {
+            return Err(Denied::Override(alias.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// `Set-Cookie` for the override cookie: naming `alias`, or, for `None`, clearing it.
+    pub fn set_cookie(&self, alias: Option<&str>) -> Option<String> {
+        let name = self.cookie.clone()?;
+        let mut cookie = session_cookie(name, alias.unwrap_or_default().to_owned(), OVERRIDE_MAX_AGE);
+        if alias.is_none() {
+            cookie.make_removal();
+        }
+        Some(cookie.to_string())
+    }
+}
+
+/// `Set-Cookie` giving a client its canary bucket.
+pub fn canary_set_cookie(bucket: u8) -> String {
+    session_cookie(CANARY_COOKIE.to_owned(), bucket.to_string(), CANARY_MAX_AGE).to_string()
+}
+
+fn session_cookie(name: String, value: String, max_age: cookie::time::Duration) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Lax)
+        .max_age(max_age)
+        .build()
+}
+
+/// A client's canary bucket, when its cookie holds a valid one.
+fn canary_bucket(headers: &HeaderMap) -> Option<u8> {
+    cookie_value(headers, CANARY_COOKIE)?.parse().ok().filter(|bucket| *bucket < BUCKETS)
+}
+
+/// The first value of cookie `name`, over every `Cookie` header (HTTP/2 sends one per
+/// cookie), as RFC 6265 section 4.2.1 writes them: `a=b; c=d`, a value maybe in double quotes.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value_trimmed().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    fn target(alias: &str) -> Target {
+        Target { function: "app".into(), alias: alias.into() }
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(HeaderName::from_bytes(name.as_bytes()).expect("name"), HeaderValue::from_str(value).expect("v"));
+        }
+        map
+    }
+
+    fn overrides(allow: &[&str]) -> Chooser {
+        Chooser {
+            overrides: Overrides {
+                cookie: Some("lamux-alias".into()),
+                header: Some(HeaderName::from_static("x-lamux-alias")),
+                allow: allow.iter().map(|p| WildMatch::new(p)).collect(),
+            },
+            canaries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cookies_are_read_as_rfc_6265_writes_them() {
+        let many = headers(&[("cookie", "a=1; lamux-alias=\"pr42\"; b=2"), ("cookie", "lamux-alias=pr7")]);
+        assert_eq!(cookie_value(&many, "lamux-alias").as_deref(), Some("pr42"), "quoted, first of several headers");
+        assert_eq!(cookie_value(&many, "b").as_deref(), Some("2"));
+        assert_eq!(cookie_value(&headers(&[("cookie", "x=1;lamux-alias=pr9")]), "lamux-alias").as_deref(), Some("pr9"));
+        assert_eq!(cookie_value(&headers(&[("cookie", "lamux-aliasx=pr9")]), "lamux-alias"), None);
+        assert_eq!(cookie_value(&headers(&[]), "lamux-alias"), None);
+    }
+
+    #[test]
+    fn an_override_replaces_the_alias_within_its_allow_list() {
+        let chooser = overrides(&["pr*"]);
+        let never = || panic!("no bucket is drawn without a canary");
+        let by_cookie = chooser.choose(target("live"), &headers(&[("cookie", "lamux-alias=pr42")]), never);
+        assert_eq!(by_cookie, Ok(Choice { target: target("pr42"), source: Source::Cookie, canary: None }));
+        let both = headers(&[("cookie", "lamux-alias=pr42"), ("x-lamux-alias", "pr7")]);
+        assert_eq!(chooser.choose(target("live"), &both, never).map(|c| c.target), Ok(target("pr7")), "header first");
+        for refused in ["dev", "pr-1", "pr 1"] {
+            let asked = headers(&[("x-lamux-alias", refused)]);
+            assert_eq!(chooser.choose(target("live"), &asked, never), Err(Denied::Override(refused.into())));
+        }
+        let same = chooser.choose(target("live"), &headers(&[("x-lamux-alias", "live")]), never);
+        assert_eq!(same.map(|c| c.source), Ok(Source::Host), "naming the host's own alias is no override");
+        let off = Chooser::default().choose(target("live"), &headers(&[("x-lamux-alias", "pr1")]), never);
+        assert_eq!(off.map(|c| c.target), Ok(target("live")), "ignored when off");
+    }
+
+    #[test]
+    fn a_canary_keeps_each_bucket_on_its_arm() {
+        let chooser = Chooser { canaries: vec![Canary::parse("live=next:10").expect("canary")], ..Chooser::default() };
+        let drawn = chooser.choose(target("live"), &headers(&[]), || 107).expect("choice");
+        assert_eq!(drawn.canary, Some((Arm::Target, Some(7))), "a new client gets bucket 107 % 100");
+        assert_eq!(drawn.target, target("next"));
+        let held = chooser.choose(target("live"), &headers(&[("cookie", "lamux-canary=55")]), || 0).expect("choice");
+        assert_eq!((held.target, held.canary), (target("live"), Some((Arm::Base, None))));
+        let bad = chooser.choose(target("live"), &headers(&[("cookie", "lamux-canary=x")]), || 3).expect("choice");
+        assert_eq!(bad.canary, Some((Arm::Target, Some(3))), "an unreadable bucket gets a new one");
+        let other = chooser.choose(target("pr1"), &headers(&[]), || panic!("no canary on pr1")).expect("choice");
+        assert_eq!(other.source, Source::Host);
+        for bad in ["live", "live=next", "live=next:101", "live=live:5", "li-ve=next:5", "live=next:-1"] {
+            assert!(Canary::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn canaries_obey_the_allow_lists_at_start() {
+        let chooser = Chooser { canaries: vec![Canary::parse("live=next:10").expect("canary")], ..Chooser::default() };
+        let allow = AllowList::new(&[], &["live".to_owned()]);
+        let err = chooser.check(&allow).expect_err("next is not allowed");
+        assert!(err.contains("live=next:10") && err.contains("\"next\""), "{err}");
+        assert!(chooser.check(&AllowList::new(&[], &["live".to_owned(), "next".to_owned()])).is_ok());
+    }
+
+    #[test]
+    fn cookies_are_http_only_secure_and_lax() {
+        let set = canary_set_cookie(42);
+        for part in ["lamux-canary=42", "HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+            assert!(set.contains(part), "{set}");
+        }
+        let chooser = overrides(&[]);
+        assert!(chooser.overrides.set_cookie(Some("pr42")).expect("on").starts_with("lamux-alias=pr42;"));
+        let cleared = chooser.overrides.set_cookie(None).expect("on");
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+}
