@@ -217,6 +217,16 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         }
         notes.extend(rotation_notes(entry, described, rotate));
     }
+    for (key, value) in &synthesized.kept_parameters {
+        let deployed = !creates_stack && existing.as_ref().is_some_and(|s| has_parameter(s, key));
+        match value {
+            Some(value) => parameters.push(value_parameter(key, value)),
+            None if deployed => {
+                parameters.push(Parameter::builder().parameter_key(key).use_previous_value(true).build());
+            }
+            None => {}
+        }
+    }
     if let Some(existing) = &existing {
         for new in &parameters {
             let (Some(name), Some(value)) = (new.parameter_key(), new.parameter_value()) else { continue };

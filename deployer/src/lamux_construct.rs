@@ -17,7 +17,7 @@ use crate::constructs::logs::{LogGroup, LogGroupProps};
 use crate::constructs::{cloudfront, lambda, route53};
 use crate::options::{self, Arch, InvokeScope, OriginAuth};
 use crate::template::{Expr, Policy};
-use crate::tree::{Asset, AssetSource, Construct, Error, RotatingSecret, Scope, check_same_stack};
+use crate::tree::{Asset, AssetSource, Construct, Error, Parameter, RotatingSecret, Scope, check_same_stack};
 
 /// The viewer-request function's source, taken from `cloudfront/` at build time.
 pub const VIEWER_REQUEST_JS: &str = include_str!("../../cloudfront/viewer-request.js");
@@ -80,6 +80,23 @@ pub struct LamuxProps {
     /// Error bodies that name functions and AWS messages: off for a public endpoint.
     #[builder(default)]
     pub error_details: bool,
+    /// The alias override: a cookie or header that names another alias (README "Alias
+    /// override"). Off unless a cookie or header is given.
+    #[builder(default)]
+    pub alias_override: AliasOverride,
+    /// Sticky canaries, `ALIAS=TARGET:PERCENT`, in the `Canary` parameter. `None` keeps what
+    /// is deployed (`lamux-deploy preview canary` sets it); `Some` sets it, empty ends it.
+    pub canary: Option<Vec<String>>,
+}
+
+/// lamux's `--alias-cookie`, `--alias-header`, `--alias-override-allow` and
+/// `--alias-cookie-path`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AliasOverride {
+    pub cookie: Option<String>,
+    pub header: Option<String>,
+    pub allow: Vec<String>,
+    pub cookie_path: Option<String>,
 }
 
 impl LamuxProps {
@@ -188,7 +205,15 @@ impl Lamux {
         if !invoke.is_empty() {
             role.add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], invoke).with_sid(INVOKE_SID));
         }
-        let variables = environment(&props, &settings, origin_secret.as_ref());
+        let canary = Parameter::kept(
+            &scope,
+            "Canary",
+            "Sticky canaries of lamux, ALIAS=TARGET:PERCENT comma-separated (LAMUX_CANARY); set by \
+             `lamux-deploy preview canary`, kept by `up` unless its canary setting is given",
+            props.canary.as_ref().map(|entries| entries.join(",")),
+        )?;
+        let mut variables = environment(&props, &settings, origin_secret.as_ref());
+        variables.insert("LAMUX_CANARY".to_owned(), canary.value());
         let function = Function::new(
             &scope,
             "Function",
@@ -457,9 +482,14 @@ impl Settings {
         let variables = environment(props, &settings, None);
         let literal = variables.iter().map(|(name, value)| (name.as_str(), value.as_literal().unwrap_or("parameter")));
         let secret = (props.origin_auth == OriginAuth::Secret).then_some(("LAMUX_ORIGIN_SECRET", "parameter"));
-        lamux::config::Cli::from_environment(literal.chain(secret))
-            .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))
-            .context("lamux would not start with this configuration")?;
+        // The canary as given (a kept one was checked when `preview canary` set it).
+        let canary = props.canary.as_ref().map(|entries| entries.join(",")).unwrap_or_default();
+        let cli =
+            lamux::config::Cli::from_environment(literal.chain(secret).chain([("LAMUX_CANARY", canary.as_str())]))
+                .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))
+                .context("lamux would not start with this configuration")?;
+        // What lamux checks at start beyond each flag: a canary within the allow-lists.
+        cli.chooser().map_err(anyhow::Error::msg).context("lamux would not start with this configuration")?;
         Ok(settings)
     }
 }
@@ -483,6 +513,19 @@ fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&Rotating
     }
     if !props.allow_aliases.is_empty() {
         variables.insert("LAMUX_ALLOW_ALIAS", Expr::str(props.allow_aliases.join(",")));
+    }
+    let over = &props.alias_override;
+    for (name, value) in [
+        ("LAMUX_ALIAS_COOKIE", &over.cookie),
+        ("LAMUX_ALIAS_HEADER", &over.header),
+        ("LAMUX_ALIAS_COOKIE_PATH", &over.cookie_path),
+    ] {
+        if let Some(value) = value {
+            variables.insert(name, Expr::str(value));
+        }
+    }
+    if !over.allow.is_empty() {
+        variables.insert("LAMUX_ALIAS_OVERRIDE_ALLOW", Expr::str(over.allow.join(",")));
     }
     if let Some(secret) = secret {
         variables.insert("LAMUX_ORIGIN_SECRET", secret.current());

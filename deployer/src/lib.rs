@@ -70,7 +70,7 @@ pub mod template;
 pub mod tree;
 pub mod urls;
 
-pub use lamux_construct::{Lamux, LamuxProps};
+pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
 pub use tree::{Construct, Stack};
 
 use cli::{Cli, Command, LayerCommand};

@@ -133,6 +133,28 @@ pub struct StackArgs {
     #[arg(long)]
     pub error_details: bool,
 
+    /// A cookie that names another alias of the host's function (lamux's --alias-cookie):
+    /// README "Alias override". Off unless given.
+    #[arg(long)]
+    pub alias_cookie: Option<String>,
+
+    /// A request header that names another alias of the host's function (--alias-header).
+    #[arg(long)]
+    pub alias_header: Option<String>,
+
+    /// Globs an overriding alias must match besides --allow-alias (--alias-override-allow).
+    #[arg(long, value_delimiter = ',')]
+    pub alias_override_allow: Vec<String>,
+
+    /// A path whose link sets the override cookie (--alias-cookie-path).
+    #[arg(long)]
+    pub alias_cookie_path: Option<String>,
+
+    /// Sticky canaries `ALIAS=TARGET:PERCENT` (LAMUX_CANARY). Unless given, `up` keeps the
+    /// deployed canary (`preview canary` sets it); an empty value ends every canary.
+    #[arg(long, value_delimiter = ',')]
+    pub canary: Option<Vec<String>>,
+
     /// The lamux binary to deploy [default: built with cargo-lambda].
     #[arg(long)]
     pub binary: Option<PathBuf>,
@@ -263,6 +285,13 @@ impl StackArgs {
             origin_auth: self.origin_auth,
             invoke_mode: self.invoke_mode,
             error_details: self.error_details,
+            alias_override: crate::AliasOverride {
+                cookie: self.alias_cookie.clone(),
+                header: self.alias_header.clone(),
+                allow: self.alias_override_allow.clone(),
+                cookie_path: self.alias_cookie_path.clone(),
+            },
+            canary: self.canary.as_ref().map(|entries| entries.iter().filter(|e| !e.is_empty()).cloned().collect()),
         };
         // The environment the function will get must be one lamux starts with: the check
         // the construct makes, without synthesizing the stack.

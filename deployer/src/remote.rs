@@ -224,9 +224,9 @@ async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow
 pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Result<()> {
     let clients = Clients::new(aws).await?;
     let cf = &clients.cloudformation;
-    if deploy::describe(cf, stack_name).await?.is_none() {
+    let Some(described) = deploy::describe(cf, stack_name).await? else {
         bail!("there is no stack {stack_name}");
-    }
+    };
     let scope = urls::Scope::from_template(&deploy::deployed_template(cf, stack_name).await?)?;
     urls::check_listing(&scope)?;
     let functions = match scope.fixed_function() {
@@ -253,6 +253,16 @@ pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Re
             "note: the distribution has no custom domain (--certificate-arn): these names reach lamux once \
              *.SUFFIX has a certificate and DNS"
         );
+    }
+    if let Some(how) = &scope.alias_override {
+        eprintln!(
+            "note: the alias override is on ({how}): each of these hosts may answer with another alias the stack \
+             allows"
+        );
+    }
+    let canary = described.parameters().iter().find(|p| p.parameter_key() == Some(stack::CANARY_PARAMETER));
+    if let Some(canary) = canary.and_then(|p| p.parameter_value()).filter(|v| !v.is_empty()) {
+        eprintln!("note: sticky canary {canary}: that share of the alias's clients get the target");
     }
     if json_out {
         println!("{}", serde_json::to_string_pretty(&reachable).context("urls")?);

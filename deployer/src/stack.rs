@@ -15,6 +15,8 @@ pub const CODE_KEY: &str = "CodeS3Key";
 /// and reused with UsePreviousValue after that, so it is in no file and no output.
 pub const ORIGIN_SECRET: &str = "OriginSecret";
 pub const FUNCTION: &str = "LamuxFunction";
+/// The parameter that holds lamux's sticky canaries (LAMUX_CANARY).
+pub const CANARY_PARAMETER: &str = "LamuxCanary";
 const VIEWER_FUNCTION: &str = "ForwardedHostFunction";
 
 /// The logical IDs lamux-deploy 0.1 deployed that the construct paths would name otherwise.

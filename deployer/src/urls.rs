@@ -19,6 +19,8 @@ pub struct Scope {
     iam: Vec<WildMatch>,
     /// Whether the distribution answers `*.SUFFIX` (a certificate was given).
     pub custom_domain: bool,
+    /// The alias override, when on: `cookie NAME`, `header NAME`, or both.
+    pub alias_override: Option<String>,
 }
 
 /// One alias lamux serves, and where.
@@ -71,7 +73,14 @@ impl Scope {
             r["Type"] == "AWS::CloudFront::Distribution"
                 && r["Properties"]["DistributionConfig"]["Aliases"].as_array().is_some_and(|a| !a.is_empty())
         });
+        let alias_override = [("cookie", "LAMUX_ALIAS_COOKIE"), ("header", "LAMUX_ALIAS_HEADER")]
+            .iter()
+            .filter(|(_, name)| !text(name).is_empty())
+            .map(|(kind, name)| format!("{kind} {}", text(name)))
+            .collect::<Vec<_>>();
+        let alias_override = (!alias_override.is_empty()).then(|| alias_override.join(", "));
         Ok(Self {
+            alias_override,
             routes: Routes::new(rule.clone(), text("LAMUX_DOMAIN_SUFFIX")),
             rule,
             allow: AllowList::new(&list("LAMUX_ALLOW_FUNCTION"), &list("LAMUX_ALLOW_ALIAS")),
@@ -121,6 +130,7 @@ impl Scope {
                      `lamux-deploy up`"
                 ));
             }
+            Err(other @ Denied::Override(_)) => return Err(other.to_string()),
             Err(Denied::Alias(name)) => {
                 let glob = alias_glob(&name);
                 return Err(format!(
@@ -234,6 +244,10 @@ mod tests {
         let all = scope(&["--domain-suffix", "example.com", "--allow-all-functions"]);
         assert_eq!(urls(&all.reachable(&listed())).len(), 5, "every routable alias; under_score has no host");
         assert!(!all.custom_domain);
+        assert_eq!(all.alias_override, None);
+        let on =
+            scope(&["--domain-suffix", "example.com", "--alias-cookie", "lamux-alias", "--alias-header", "x-preview"]);
+        assert_eq!(on.alias_override.as_deref(), Some("cookie lamux-alias, header x-preview"));
     }
 
     #[test]

@@ -113,9 +113,11 @@ impl Canary {
         if alias == target {
             return Err(format!("{value:?}: the target is the alias itself"));
         }
-        let percent: u8 = percent.parse().ok().filter(|p| *p <= 100).ok_or_else(|| {
-            format!("{value:?}: the percent is a whole number from 0 to 100")
-        })?;
+        let percent: u8 = percent
+            .parse()
+            .ok()
+            .filter(|p| *p <= 100)
+            .ok_or_else(|| format!("{value:?}: the percent is a whole number from 0 to 100"))?;
         Ok(Self { alias: alias.to_owned(), target: target.to_owned(), percent })
     }
 }
@@ -250,7 +252,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.append(HeaderName::from_bytes(name.as_bytes()).expect("name"), HeaderValue::from_str(value).expect("v"));
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).expect("name"),
+                HeaderValue::from_str(value).expect("v"),
+            );
         }
         map
     }

@@ -58,9 +58,10 @@ pub struct Cli {
     pub alias_cookie_path: Option<String>,
 
     /// A sticky canary, `ALIAS=TARGET:PERCENT` (e.g. `live=next:10`): that share of ALIAS's
-    /// clients, each by a bucket kept in a cookie, get TARGET. Repeatable; 0 ends it.
-    #[arg(long, env = "LAMUX_CANARY", value_delimiter = ',', value_parser = Canary::parse)]
-    pub canary: Vec<Canary>,
+    /// clients, each by a bucket kept in a cookie, get TARGET. Repeatable; 0 or an empty
+    /// value ends it.
+    #[arg(long, env = "LAMUX_CANARY", value_delimiter = ',', value_parser = parse_canary)]
+    pub canary: Vec<Option<Canary>>,
 
     /// Secret that CloudFront sends as `x-lamux-origin-secret`: requests without it get 403
     /// and no Invoke, and those with it may name the viewer's address (README "Security of
@@ -295,7 +296,7 @@ impl Cli {
                 header: self.alias_header.clone(),
                 allow: self.alias_override_allow.iter().map(|p| wildmatch::WildMatch::new(p.trim())).collect(),
             },
-            canaries: self.canary.clone(),
+            canaries: self.canary.iter().flatten().cloned().collect(),
         };
         chooser.check(&AllowList::new(&self.allow_function, &self.allow_alias))?;
         Ok(chooser)
@@ -349,6 +350,11 @@ fn parse_cookie_name(value: &str) -> Result<String, String> {
         return Err(format!("{value:?} is not a cookie name (letters, digits and !#$%&'*+-.^_`|~)"));
     }
     Ok(value.to_owned())
+}
+
+/// A canary, or nothing for an empty value (a deployment that sets the variable empty).
+fn parse_canary(value: &str) -> Result<Option<Canary>, String> {
+    if value.trim().is_empty() { Ok(None) } else { Canary::parse(value).map(Some) }
 }
 
 fn parse_header_name(value: &str) -> Result<http::HeaderName, String> {

@@ -240,7 +240,8 @@ impl App {
         }
         outcome.source = Some(Source::Cookie);
         let cookie = self.chooser.overrides.set_cookie(chosen.as_deref()).unwrap_or_default();
-        let location = http::HeaderValue::from_str(&to).map_err(|_| ProxyError::BadOverrideLink("`to` is not a header value"))?;
+        let location =
+            http::HeaderValue::from_str(&to).map_err(|_| ProxyError::BadOverrideLink("`to` is not a header value"))?;
         let mut response = StatusCode::SEE_OTHER.into_response();
         response.headers_mut().insert(http::header::LOCATION, location);
         if let Ok(cookie) = http::HeaderValue::from_str(&cookie) {
@@ -263,7 +264,8 @@ fn mark(mut response: Response, source: Source, target: Option<&Target>, fresh: 
     {
         headers.insert(choose::ALIAS_HEADER, alias);
     }
-    if let Some(cookie) = fresh.and_then(|bucket| http::HeaderValue::from_str(&choose::canary_set_cookie(bucket)).ok()) {
+    if let Some(cookie) = fresh.and_then(|bucket| http::HeaderValue::from_str(&choose::canary_set_cookie(bucket)).ok())
+    {
         headers.append(http::header::SET_COOKIE, cookie);
     }
     response

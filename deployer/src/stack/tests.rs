@@ -118,7 +118,7 @@ fn function_runs_lamux_with_the_options() {
         function["Environment"]["Variables"],
         json!({"LAMUX_MODE": "function", "LAMUX_DOMAIN_SUFFIX": "example.com", "LAMUX_FUNCTION_NAME": "app",
                "LAMUX_UPSTREAM_TIMEOUT": "10s", "LAMUX_INVOKE_MODE": "buffered", "LAMUX_ERROR_DETAILS": "false",
-               "LAMUX_ORIGIN_SECRET": current_secret(),
+               "LAMUX_ORIGIN_SECRET": current_secret(), "LAMUX_CANARY": {"Ref": "LamuxCanary"},
                "LAMUX_ORIGIN_SECRET_PREVIOUS": {"Fn::If": ["LamuxOriginSecretIsRotating",
                    {"Fn::If": ["LamuxOriginSecretInSlot1", {"Ref": ORIGIN_SECRET}, {"Ref": "LamuxOriginSecretAlternate"}]},
                    ""]}})
@@ -224,7 +224,11 @@ fn lamux_config(t: &Template) -> lamux::config::Cli {
         .as_object()
         .expect("variables")
         .iter()
-        .map(|(name, value)| (name.clone(), value.as_str().map_or("from-a-parameter".to_owned(), str::to_owned)))
+        .map(|(name, value)| {
+            // The canary parameter's default is empty: no canary.
+            let placeholder = if name == "LAMUX_CANARY" { "" } else { "from-a-parameter" };
+            (name.clone(), value.as_str().map_or(placeholder.to_owned(), str::to_owned))
+        })
         .collect();
     lamux::config::Cli::from_environment(variables.iter().map(|(n, v)| (n.as_str(), v.as_str())))
         .expect("lamux accepts the environment synth gives it")
@@ -372,4 +376,43 @@ fn the_log_group_goes_with_the_stack() {
     let json: serde_json::Value = serde_json::from_str(&render(&["--domain-suffix", "x.com"]).to_json()).expect("JSON");
     assert_eq!(json["Resources"][LOG_GROUP]["DeletionPolicy"], "Delete");
     assert_eq!(json["Resources"][LOG_GROUP]["UpdateReplacePolicy"], "Delete");
+}
+
+/// Issue 23: the override's settings reach lamux's environment, and the canary is a kept
+/// parameter: set when given (checked by lamux's parser against the allow-lists), kept when not.
+#[test]
+fn the_override_and_the_canary_reach_lamux() {
+    let args = [
+        "--domain-suffix",
+        "example.com",
+        "--allow-alias",
+        "live,pr*",
+        "--alias-cookie",
+        "lamux-alias",
+        "--alias-header",
+        "x-preview",
+        "--alias-override-allow",
+        "pr*",
+        "--alias-cookie-path",
+        "/_lamux/alias",
+    ];
+    let cli = lamux_config(&render(&args));
+    assert_eq!(cli.alias_cookie.as_deref(), Some("lamux-alias"));
+    assert_eq!(cli.alias_header.as_ref().map(|h| h.as_str()), Some("x-preview"));
+    assert_eq!(cli.alias_override_allow, ["pr*"]);
+    assert_eq!(cli.alias_cookie_path.as_deref(), Some("/_lamux/alias"));
+    let options = |extra: &[&str]| {
+        let all: Vec<&str> = args.iter().chain(extra).copied().collect();
+        let parsed = Args::try_parse_from(std::iter::once("synth").chain(all)).expect("flags");
+        parsed.stack.validate(None)
+    };
+    let kept = crate::stack::synthesize(&options(&[]).expect("valid"), AssetSource::placeholder()).expect("synth");
+    assert_eq!(kept.kept_parameters, [("LamuxCanary".to_owned(), None)], "kept unless given");
+    let set = options(&["--canary", "live=pr42:10"]).expect("valid");
+    let set = crate::stack::synthesize(&set, AssetSource::placeholder()).expect("synth");
+    assert_eq!(set.kept_parameters, [("LamuxCanary".to_owned(), Some("live=pr42:10".to_owned()))]);
+    let err = format!("{:#}", options(&["--canary", "live=next:10"]).expect_err("next is not in allow-alias"));
+    assert!(err.contains("live=next:10") && err.contains("\"next\" is not in --allow-alias"), "{err}");
+    let ended = options(&["--canary="]).expect("valid");
+    assert_eq!(ended.lamux.canary, Some(Vec::new()), "an empty value ends the canary");
 }

@@ -100,6 +100,7 @@ struct Tree {
     parameters: BTreeMap<String, template::Parameter>,
     generated_secrets: Vec<String>,
     rotating_secrets: Vec<RotatingSecretEntry>,
+    kept_parameters: Vec<(String, Option<String>)>,
     mappings: BTreeMap<String, template::Mapping>,
     conditions: BTreeMap<String, Expr>,
     resources: BTreeMap<String, (String, Rc<RefCell<dyn Synthesize>>)>,
@@ -185,6 +186,9 @@ pub struct Synthesized {
     pub generated_secrets: Vec<String>,
     /// Secrets in two slots that the engine rotates ([`RotatingSecret`]).
     pub rotating_secrets: Vec<RotatingSecretEntry>,
+    /// Parameters a deployment sets only when given a value, and otherwise keeps as deployed
+    /// ([`Parameter::kept`]).
+    pub kept_parameters: Vec<(String, Option<String>)>,
 }
 
 impl Stack {
@@ -232,6 +236,7 @@ impl Stack {
             assets: tree.assets.clone(),
             generated_secrets: tree.generated_secrets.clone(),
             rotating_secrets: tree.rotating_secrets.clone(),
+            kept_parameters: tree.kept_parameters.clone(),
         })
     }
 }
@@ -372,6 +377,21 @@ impl Parameter {
             template::Parameter { no_echo: true, min_length: Some(32), ..template::Parameter::string(description) };
         let made = Self::new(scope, id, parameter)?;
         made.scope.tree.borrow_mut().generated_secrets.push(made.logical_id.clone());
+        Ok(made)
+    }
+
+    /// A String parameter (default empty) that another command may set between deployments,
+    /// as `lamux-deploy preview canary` sets the canary: the deploy engine gives it `value`
+    /// when there is one, and otherwise keeps the deployed value (UsePreviousValue).
+    pub fn kept(
+        scope: &impl Construct,
+        id: &str,
+        description: impl Into<String>,
+        value: Option<String>,
+    ) -> Result<Self, Error> {
+        let parameter = template::Parameter { default: Some("".into()), ..template::Parameter::string(description) };
+        let made = Self::new(scope, id, parameter)?;
+        made.scope.tree.borrow_mut().kept_parameters.push((made.logical_id.clone(), value));
         Ok(made)
     }
 
