@@ -183,6 +183,25 @@ pub enum PreviewCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Start, move or end a sticky canary: PERCENT of the base alias's clients get preview
+    /// NAME, each kept on its side by a cookie (README "Sticky canary").
+    Canary {
+        #[command(flatten)]
+        name: PreviewName,
+        #[command(flatten)]
+        target: PreviewTarget,
+        /// The share of the base alias's clients that get the preview, 0 to 100.
+        #[arg(long, required_unless_present = "end", conflicts_with = "end", value_parser = clap::value_parser!(u8).range(0..=100))]
+        percent: Option<u8>,
+        /// End the base alias's canary: every client gets the base alias again.
+        #[arg(long)]
+        end: bool,
+        /// The alias whose clients are split.
+        #[arg(long, default_value = "live")]
+        base: String,
+        #[command(flatten)]
+        confirm: Confirm,
+    },
     /// Remove expired or old previews, then their orphaned versions. Never a protected alias.
     Prune {
         #[command(flatten)]

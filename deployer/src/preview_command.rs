@@ -9,7 +9,8 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::aws::Clients;
-use crate::cli::{AwsArgs, PreviewCommand, PreviewName, PreviewTarget};
+use crate::cli::{AwsArgs, Confirm, PreviewCommand, PreviewName, PreviewTarget};
+use crate::deploy::Plan;
 use crate::preview::{self, Code, Pacing, Protect, Reach, Retired, Stale};
 use crate::urls::Scope;
 use crate::{binary, deploy, package};
@@ -102,6 +103,9 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
                     .await?;
             if json { print_json(&retired) } else { print_retired(&retired, false, keep.keep_versions) }
         }
+        PreviewCommand::Canary { name, target, percent, end, base, confirm } => {
+            canary(&clients, &target, &name, percent.filter(|_| !end), &base, confirm).await
+        }
         PreviewCommand::Prune { target, keep, expired, older_than, include_unmarked, dry_run, json } => {
             let scope = scope(&clients, &target).await?;
             let function = function(&target, scope.as_ref())?;
@@ -137,6 +141,63 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
             print_retired(&retired, dry_run, keep.keep_versions)
         }
     }
+}
+
+/// `preview canary`: the new setting, checked as lamux and the stack would, shown, asked
+/// about, and deployed through a change set of the lamux stack.
+async fn canary(
+    clients: &Clients,
+    target: &PreviewTarget,
+    name: &PreviewName,
+    percent: Option<u8>,
+    base: &str,
+    confirm: Confirm,
+) -> anyhow::Result<()> {
+    if target.no_stack {
+        bail!("a canary lives in the lamux stack: `preview canary` needs it (drop --no-stack)");
+    }
+    let scope = scope(clients, target).await?.context("the lamux stack")?;
+    let function = function(target, Some(&scope))?;
+    let name = alias_name(name, &function)?;
+    preview::name::check(&name, &function)?;
+    for alias in [base, name.as_str()] {
+        scope.admit(&function, alias).map_err(|reason| anyhow::anyhow!("{function}:{alias}: {reason}"))?;
+    }
+    let cf = &clients.cloudformation;
+    let stack_name = &target.stack_name;
+    let described =
+        deploy::describe(cf, stack_name).await?.with_context(|| format!("there is no stack {stack_name}"))?;
+    let current = preview::canary::deployed(&described).unwrap_or_default();
+    let wanted =
+        preview::canary::edit(&current, base, percent.map(|p| (name.as_str(), p))).map_err(anyhow::Error::msg)?;
+    if wanted == current {
+        println!("no change: the canary setting of stack {stack_name} is {current:?}");
+        return Ok(());
+    }
+    println!("stack {stack_name}: {} {current:?} -> {wanted:?}", crate::stack::CANARY_PARAMETER);
+    let plan = preview::canary::plan(cf, stack_name, &wanted).await?;
+    let Plan::ChangeSet { id, changes, .. } = plan else {
+        println!("no changes to stack {stack_name}");
+        return Ok(());
+    };
+    for change in &changes {
+        println!("{change}");
+    }
+    // It moves production traffic: asked, like any change, unless --yes.
+    let question = format!("move {base}'s clients on stack {stack_name}?");
+    let answer = crate::remote::approved(confirm, &question);
+    if !matches!(answer, Ok(true)) {
+        // Refused or not asked: the change set does not stay behind.
+        deploy::discard(cf, stack_name, &id, false).await?;
+        answer?;
+        bail!("not changed");
+    }
+    deploy::execute(cf, stack_name, &id).await?;
+    match percent {
+        Some(percent) => println!("canary: {percent}% of {base}'s clients get {name} ({function}:{name})"),
+        None => println!("canary of {base} ended"),
+    }
+    Ok(())
 }
 
 /// The deployed stack's scope, or `None` with `--no-stack`.

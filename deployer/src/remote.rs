@@ -348,7 +348,7 @@ fn outputs_json(outputs: &[(String, String)]) -> Value {
 }
 
 /// `--yes`, or an answer at a terminal; without either, refuse rather than guess.
-fn approved(confirm: Confirm, question: &str) -> anyhow::Result<bool> {
+pub(crate) fn approved(confirm: Confirm, question: &str) -> anyhow::Result<bool> {
     if confirm.yes {
         return Ok(true);
     }

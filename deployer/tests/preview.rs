@@ -344,3 +344,55 @@ async fn previews_at_once_each_get_their_own_code() {
     assert!(!aliases(race).await.contains_key(name));
     stdout(&deploy(&["down", "--stack-name", "lamux-preview-race", "--yes"]));
 }
+
+/// Issue 23: `preview canary` starts, keeps and ends a sticky canary through the lamux
+/// stack's LamuxCanary parameter; a later `up` without a canary setting leaves it running.
+#[tokio::test]
+#[ignore = "needs moto: scripts/test starts it"]
+async fn a_canary_on_a_preview_is_started_kept_and_ended() {
+    let dir = tempdir("preview-canary");
+    let web = "preview-canary";
+    let stack_name = "lamux-preview-canary";
+    let role = stack(stack_name, web, &dir).await;
+    function(&role, web).await;
+    let (a, _) = code(&dir, "a");
+    stdout(&deploy(&["preview", "up", "pr42", "--function", web, "--code", &a, "--stack-name", stack_name]));
+    let lamux_function = |outputs: &str| support::output_value(outputs, "FunctionName").expect("FunctionName");
+    let status = stdout(&deploy(&["status", "--stack-name", stack_name]));
+    let lamux_function = lamux_function(&status);
+    let canary = |extra: &[&str]| {
+        let mut args = vec!["preview", "canary", "pr42", "--function", web, "--stack-name", stack_name];
+        args.extend_from_slice(extra);
+        deploy(&args)
+    };
+    let unasked = failure(&canary(&["--percent", "10"]));
+    assert!(unasked.contains("pass --yes"), "{unasked}");
+    assert_eq!(support::function_environment(&lamux_function).await["LAMUX_CANARY"], "", "nothing changed");
+    let started = stdout(&canary(&["--percent", "10", "--yes"]));
+    assert!(started.contains("10% of live's clients get pr42"), "{started}");
+    assert_eq!(support::function_environment(&lamux_function).await["LAMUX_CANARY"], "live=pr42:10");
+    let urls = deploy(&["urls", "--stack-name", stack_name]);
+    assert!(String::from_utf8_lossy(&urls.stderr).contains("sticky canary live=pr42:10"));
+    // An up without a canary setting keeps it.
+    let binary = binary(&dir, stack_name).display().to_string();
+    let flags = ["--allow-function", web, "--allow-alias", "live,pr*", "--memory", "256", "--yes"];
+    stdout(&deploy(&up_args(stack_name, &binary, &flags)));
+    assert_eq!(support::function_environment(&lamux_function).await["LAMUX_CANARY"], "live=pr42:10");
+    let refused = failure(&deploy(&[
+        "preview",
+        "canary",
+        "dev1",
+        "--percent",
+        "5",
+        "--function",
+        web,
+        "--stack-name",
+        stack_name,
+        "--yes",
+    ]));
+    assert!(refused.contains(r#"allow-alias = ["dev*"]"#), "{refused}");
+    let ended = stdout(&canary(&["--end", "--yes"]));
+    assert!(ended.contains("canary of live ended"), "{ended}");
+    assert_eq!(support::function_environment(&lamux_function).await["LAMUX_CANARY"], "");
+    stdout(&deploy(&["down", "--stack-name", stack_name, "--yes"]));
+}

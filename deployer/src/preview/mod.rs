@@ -9,6 +9,7 @@
 //! prune: aliases past expiry or age, never protected, never unmarked unless asked -> down
 //! ```
 
+pub mod canary;
 pub mod lambda;
 pub mod marker;
 pub mod name;

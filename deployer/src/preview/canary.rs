@@ -1,0 +1,89 @@
+//! `preview canary`: start, move or end a sticky canary from an alias to a preview, through
+//! the lamux stack's `LamuxCanary` parameter (LAMUX_CANARY), with the deployed template as
+//! it is. The edit of the setting is pure; the change set is the engine's.
+
+use anyhow::{Context as _, bail};
+use aws_sdk_cloudformation::types::Parameter;
+use lamux::choose::Canary;
+
+use crate::deploy::{self, Plan};
+use crate::stack::CANARY_PARAMETER;
+
+/// The canary setting with `base`'s canary sent to `target` at `percent`, or, with `None`,
+/// ended. Other aliases' canaries stay.
+pub fn edit(current: &str, base: &str, change: Option<(&str, u8)>) -> Result<String, String> {
+    let mut canaries: Vec<Canary> = current
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(Canary::parse)
+        .collect::<Result<_, _>>()?;
+    canaries.retain(|canary| canary.alias != base);
+    if let Some((target, percent)) = change {
+        let entry = format!("{base}={target}:{percent}");
+        canaries.push(Canary::parse(&entry)?);
+    }
+    canaries.sort_by(|a, b| a.alias.cmp(&b.alias));
+    Ok(canaries.iter().map(|c| format!("{}={}:{}", c.alias, c.target, c.percent)).collect::<Vec<_>>().join(","))
+}
+
+/// The stack's canary setting as deployed; empty when none (or the stack predates it).
+pub fn deployed(stack: &aws_sdk_cloudformation::types::Stack) -> Option<String> {
+    stack
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some(CANARY_PARAMETER))
+        .map(|p| p.parameter_value().unwrap_or_default().to_owned())
+}
+
+/// A change set of `stack` that sets the canary to `value`: the deployed template, every
+/// other parameter as it is. The caller shows it, asks, and executes or discards it.
+pub async fn plan(cf: &aws_sdk_cloudformation::Client, stack: &str, value: &str) -> anyhow::Result<Plan> {
+    let Some(described) = deploy::describe(cf, stack).await? else {
+        bail!("there is no stack {stack}");
+    };
+    if deployed(&described).is_none() {
+        bail!("stack {stack} has no {CANARY_PARAMETER} parameter: run `lamux-deploy up` with this version first");
+    }
+    let template = deploy::deployed_template(cf, stack).await?;
+    let body = serde_json::to_string(&template).context("the deployed template")?;
+    let parameters = described
+        .parameters()
+        .iter()
+        .filter_map(|p| p.parameter_key())
+        .map(|key| {
+            let parameter = Parameter::builder().parameter_key(key);
+            if key == CANARY_PARAMETER {
+                parameter.parameter_value(value).build()
+            } else {
+                parameter.use_previous_value(true).build()
+            }
+        })
+        .collect();
+    let request = deploy::Request {
+        template: deploy::TemplateSource::Body(&body),
+        parameters,
+        tags: Vec::new(),
+        capabilities: deploy::capabilities(&template),
+        creates_stack: false,
+    };
+    deploy::plan(cf, stack, request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit;
+
+    #[test]
+    fn a_canary_is_started_moved_and_ended_alone() {
+        assert_eq!(edit("", "live", Some(("pr42", 10))).as_deref(), Ok("live=pr42:10"));
+        assert_eq!(
+            edit("live=pr42:10,beta=pr1:5", "live", Some(("pr42", 20))).as_deref(),
+            Ok("beta=pr1:5,live=pr42:20")
+        );
+        assert_eq!(edit("live=pr42:10,beta=pr1:5", "live", None).as_deref(), Ok("beta=pr1:5"));
+        assert_eq!(edit("live=pr42:10", "live", None).as_deref(), Ok(""));
+        assert!(edit("", "live", Some(("pr42", 101))).is_err());
+        assert!(edit("", "live", Some(("live", 10))).is_err(), "a canary to itself");
+    }
+}
