@@ -230,7 +230,7 @@ async fn extension_mode_registers_serves_and_exits_on_shutdown() {
     env.push(("AWS_LAMBDA_RUNTIME_API", format!("{}/.rt/echo", emulator.addr)));
     env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{otlp}")));
     env.push(("OTEL_BSP_SCHEDULE_DELAY", NEVER.into()));
-    let mut lamux = start_lamux(&env, &[]).await;
+    let mut lamux = start_lamux(&env, &["--alias-header", "x-preview"]).await;
     let response = client()
         .get(lamux.url("/from-handler"))
         .header("host", "live-echo.localhost")
@@ -240,6 +240,21 @@ async fn extension_mode_registers_serves_and_exits_on_shutdown() {
         .expect("request");
     assert_eq!(response.status(), 200);
     assert_eq!(echoed(&response.bytes().await.expect("body"))["path"], "/from-handler");
+    // Issue 23: the override in extension mode (the emulator serves any qualifier).
+    let overridden = client()
+        .get(lamux.url("/"))
+        .header("host", "live-echo.localhost")
+        .header("x-preview", "pr42")
+        .timeout(FIRST_CALL)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        (overridden.status().as_u16(), overridden.headers().get("x-lamux-alias").cloned()),
+        (200, Some("pr42".parse().expect("value")))
+    );
+    let lines = lamux.wait_for_access_lines(2).await;
+    assert_eq!(lines[1]["alias_source"], "header");
     assert!(lamux.has_line("extension registered"));
     assert!(
         lamux.lines.lock().expect("lines").iter().any(|l| l["message"] == "lamux starting" && l["mode"] == "extension")
@@ -251,7 +266,7 @@ async fn extension_mode_registers_serves_and_exits_on_shutdown() {
     let status = tokio::time::timeout(Duration::from_secs(30), lamux.child.wait()).await.expect("exits after SHUTDOWN");
     assert!(status.expect("status").success());
     assert!(lamux.wait_for_line("SHUTDOWN received", Duration::from_secs(2)).await);
-    assert_eq!(receiver.spans.lock().expect("spans").len(), 2, "the batch was exported on SHUTDOWN");
+    assert_eq!(receiver.spans.lock().expect("spans").len(), 4, "both requests' batch was exported on SHUTDOWN");
 }
 
 /// A Function URL's sandbox may freeze as soon as it has answered: lamux exports the
