@@ -153,23 +153,7 @@ impl App {
         outcome.source = Some(choice.source);
         outcome.arm = choice.canary.map(|(arm, _)| arm);
         self.allow.check(&target)?;
-        let answer = self.invoke(parts, body, passage, peer, outcome, trace, target).await?;
-        Ok(mark(answer, choice.source, outcome.target.as_ref(), choice.canary.and_then(|(_, fresh)| fresh)))
-    }
-
-    /// Invoke `target` with the request as a Function URL event; its answer as a response.
-    #[allow(clippy::too_many_arguments)]
-    async fn invoke(
-        &self,
-        parts: &Parts,
-        body: Body,
-        passage: Passage,
-        peer: Option<IpAddr>,
-        outcome: &mut Outcome,
-        trace: Option<&opentelemetry::Context>,
-        target: Target,
-    ) -> Result<Response, ProxyError> {
-        let host = routed_host(&parts.headers, &parts.uri);
+        let fresh_bucket = choice.canary.and_then(|(_, fresh)| fresh);
         let body = axum::body::to_bytes(body, MAX_PAYLOAD)
             .await
             .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;
@@ -216,7 +200,7 @@ impl App {
         if let Some(span) = &invoke_span {
             Telemetry::end_invoke(span, &outcome.call, result.as_ref().err());
         }
-        result
+        result.map(|answer| mark(answer, choice.source, outcome.target.as_ref(), fresh_bucket))
     }
 
     /// `--alias-cookie-path?alias=pr42&to=/next`: set (or, with an empty alias, clear) the
