@@ -142,8 +142,8 @@ impl Chooser {
         Ok(())
     }
 
-    /// The alias for a request whose host names `host`. `bucket` draws a new bucket for a
-    /// client without a valid one. An override that `--alias-override-allow` refuses is
+    /// The alias for a request whose host names `host`. `bucket` draws a new bucket, uniform
+    /// over 0..100, for a client without a valid one. An override that `--alias-override-allow` refuses is
     /// refused as a host would be.
     pub fn choose(&self, host: Target, headers: &HeaderMap, bucket: impl FnOnce() -> u8) -> Result<Choice, Denied> {
         if let Some((alias, source)) = self.overrides.requested(headers)

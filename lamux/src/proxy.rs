@@ -147,7 +147,8 @@ impl App {
         if self.alias_cookie_path.as_deref() == Some(parts.uri.path()) {
             return self.set_override_cookie(parts, target, outcome);
         }
-        let choice = self.chooser.choose(target, &parts.headers, || fastrand::u8(..))?;
+        // Uniform over the buckets: `u8(..) % 100` would favour the first 56.
+        let choice = self.chooser.choose(target, &parts.headers, || fastrand::u8(..100))?;
         let target = choice.target;
         outcome.target = Some(target.clone());
         outcome.source = Some(choice.source);
