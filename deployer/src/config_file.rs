@@ -20,7 +20,7 @@ pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
 
 /// Flags that answer for one run rather than describe the stack: a checked-in file must not
 /// skip `down`'s prompt, or rotate the origin secret on every deploy.
-const ANSWERS: &[&str] = &["yes", "rotate-origin-secret", "finish-rotation", "include-unmarked"];
+const ANSWERS: &[&str] = &["yes", "rotate-origin-secret", "finish-rotation", "include-unmarked", "percent", "end"];
 
 /// The keys of the `[preview]` table, which apply to `lamux-deploy preview` commands only.
 const PREVIEW_KEYS: &[&str] = &["function", "ttl", "protect", "keep-versions"];
@@ -286,6 +286,7 @@ mod tests {
             ("[preview]\nfunktion = \"web\"\n", "unknown key `funktion` in [preview]"),
             ("ttl = \"1d\"\n", "`ttl` is a preview setting"),
             ("[preview]\ninclude-unmarked = true\n", "`include-unmarked` is an answer for one run"),
+            ("percent = 10\n", "`percent` is an answer for one run"),
         ] {
             std::fs::write(&path, text).expect("write the file");
             let err =
