@@ -156,17 +156,16 @@ async fn canary(
     if target.no_stack {
         bail!("a canary lives in the lamux stack: `preview canary` needs it (drop --no-stack)");
     }
-    let scope = scope(clients, target).await?.context("the lamux stack")?;
+    let cf = &clients.cloudformation;
+    let stack_name = &target.stack_name;
+    let (described, template) = deployed(clients, stack_name).await?;
+    let scope = Scope::from_template(&template).with_context(|| format!("stack {stack_name}"))?;
     let function = function(target, Some(&scope))?;
     let name = alias_name(name, &function)?;
     preview::name::check(&name, &function)?;
     for alias in [base, name.as_str()] {
         scope.admit(&function, alias).map_err(|reason| anyhow::anyhow!("{function}:{alias}: {reason}"))?;
     }
-    let cf = &clients.cloudformation;
-    let stack_name = &target.stack_name;
-    let described =
-        deploy::describe(cf, stack_name).await?.with_context(|| format!("there is no stack {stack_name}"))?;
     let current = preview::canary::deployed(&described).unwrap_or_default();
     let wanted =
         preview::canary::edit(&current, base, percent.map(|p| (name.as_str(), p))).map_err(anyhow::Error::msg)?;
@@ -175,7 +174,7 @@ async fn canary(
         return Ok(());
     }
     println!("stack {stack_name}: {} {current:?} -> {wanted:?}", crate::stack::CANARY_PARAMETER);
-    let plan = preview::canary::plan(cf, stack_name, &wanted).await?;
+    let plan = preview::canary::plan(cf, &described, &template, &wanted).await?;
     let Plan::ChangeSet { id, changes, .. } = plan else {
         println!("no changes to stack {stack_name}");
         return Ok(());
@@ -205,16 +204,23 @@ async fn scope(clients: &Clients, target: &PreviewTarget) -> anyhow::Result<Opti
     if target.no_stack {
         return Ok(None);
     }
-    let cf = &clients.cloudformation;
-    if deploy::describe(cf, &target.stack_name).await?.is_none() {
-        bail!(
-            "there is no stack {}: deploy lamux first (`lamux-deploy up`), name it with --stack-name, or pass \
-             --no-stack when lamux runs some other way",
-            target.stack_name
-        );
-    }
-    let template = deploy::deployed_template(cf, &target.stack_name).await?;
+    let (_, template) = deployed(clients, &target.stack_name).await?;
     Ok(Some(Scope::from_template(&template).with_context(|| format!("stack {}", target.stack_name))?))
+}
+
+/// The lamux stack as CloudFormation describes it, and the template it runs.
+async fn deployed(
+    clients: &Clients,
+    stack_name: &str,
+) -> anyhow::Result<(aws_sdk_cloudformation::types::Stack, serde_json::Value)> {
+    let cf = &clients.cloudformation;
+    let Some(described) = deploy::describe(cf, stack_name).await? else {
+        bail!(
+            "there is no stack {stack_name}: deploy lamux first (`lamux-deploy up`), name it with --stack-name, or \
+             pass --no-stack when lamux runs some other way"
+        );
+    };
+    Ok((described, deploy::deployed_template(cf, stack_name).await?))
 }
 
 fn reach<'a>(target: &'a PreviewTarget, scope: Option<&'a Scope>) -> Reach<'a> {

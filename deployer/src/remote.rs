@@ -260,8 +260,7 @@ pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Re
              allows"
         );
     }
-    let canary = described.parameters().iter().find(|p| p.parameter_key() == Some(stack::CANARY_PARAMETER));
-    if let Some(canary) = canary.and_then(|p| p.parameter_value()).filter(|v| !v.is_empty()) {
+    if let Some(canary) = crate::preview::canary::deployed(&described).filter(|v| !v.is_empty()) {
         eprintln!("note: sticky canary {canary}: that share of the alias's clients get the target");
     }
     if json_out {

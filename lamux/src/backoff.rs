@@ -1,6 +1,7 @@
 //! The one backoff of lamux and lamux-deploy: exponential, capped, with optional full
 //! jitter. The direct Invoke's retries (full jitter, as the SDK's standard mode), the
-//! extension's `event/next` loop and the deployer's CloudFormation polling all use it.
+//! extension's `event/next` loop, the deployer's CloudFormation polling and its preview's
+//! Lambda polling all use it.
 
 use std::time::Duration;
 

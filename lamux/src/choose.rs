@@ -170,10 +170,6 @@ impl Chooser {
 }
 
 impl Overrides {
-    pub fn is_on(&self) -> bool {
-        self.cookie.is_some() || self.header.is_some()
-    }
-
     /// The alias a request asks for: the header first (an API client's explicit choice),
     /// then the cookie.
     fn requested(&self, headers: &HeaderMap) -> Option<(String, Source)> {

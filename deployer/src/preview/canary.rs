@@ -36,17 +36,20 @@ pub fn deployed(stack: &aws_sdk_cloudformation::types::Stack) -> Option<String> 
         .map(|p| p.parameter_value().unwrap_or_default().to_owned())
 }
 
-/// A change set of `stack` that sets the canary to `value`: the deployed template, every
-/// other parameter as it is. The caller shows it, asks, and executes or discards it.
-pub async fn plan(cf: &aws_sdk_cloudformation::Client, stack: &str, value: &str) -> anyhow::Result<Plan> {
-    let Some(described) = deploy::describe(cf, stack).await? else {
-        bail!("there is no stack {stack}");
-    };
-    if deployed(&described).is_none() {
+/// A change set of `stack` (as `described`, running `template`) that sets the canary to
+/// `value`: the deployed template, every other parameter as it is. The caller shows it,
+/// asks, and executes or discards it.
+pub async fn plan(
+    cf: &aws_sdk_cloudformation::Client,
+    described: &aws_sdk_cloudformation::types::Stack,
+    template: &serde_json::Value,
+    value: &str,
+) -> anyhow::Result<Plan> {
+    let stack = described.stack_name().unwrap_or_default();
+    if deployed(described).is_none() {
         bail!("stack {stack} has no {CANARY_PARAMETER} parameter: run `lamux-deploy up` with this version first");
     }
-    let template = deploy::deployed_template(cf, stack).await?;
-    let body = serde_json::to_string(&template).context("the deployed template")?;
+    let body = serde_json::to_string(template).context("the deployed template")?;
     let parameters = described
         .parameters()
         .iter()
@@ -64,7 +67,7 @@ pub async fn plan(cf: &aws_sdk_cloudformation::Client, stack: &str, value: &str)
         template: deploy::TemplateSource::Body(&body),
         parameters,
         tags: Vec::new(),
-        capabilities: deploy::capabilities(&template),
+        capabilities: deploy::capabilities(template),
         creates_stack: false,
     };
     deploy::plan(cf, stack, request).await

@@ -22,36 +22,43 @@ use super::orphans::References;
 pub struct Pacing {
     /// For an update to finish, a version to become active, a conflict to clear.
     pub deadline: Duration,
-    /// The first pause between two questions; it doubles up to [`Pacing::longest`].
-    pub first: Duration,
-    pub longest: Duration,
+    /// The pauses between two questions.
+    pub pause: lamux::backoff::Backoff,
 }
 
 impl Default for Pacing {
+    /// 250 ms, doubling, at most 5 s; for 5 minutes.
     fn default() -> Self {
-        Self { deadline: Duration::from_secs(300), first: Duration::from_millis(250), longest: Duration::from_secs(5) }
+        let pause = lamux::backoff::Backoff {
+            initial: Duration::from_millis(250),
+            factor: 2.0,
+            max: Duration::from_secs(5),
+            jitter: false,
+        };
+        Self { deadline: Duration::from_secs(300), pause }
     }
 }
 
-/// Pauses that double, until a deadline.
-struct Backoff {
-    pause: Duration,
-    longest: Duration,
+/// The pauses of one wait, until its deadline.
+struct Attempts {
+    pacing: Pacing,
+    tries: u32,
     until: Instant,
 }
 
-impl Backoff {
+impl Attempts {
     fn new(pacing: Pacing) -> Self {
-        Self { pause: pacing.first, longest: pacing.longest, until: Instant::now() + pacing.deadline }
+        Self { pacing, tries: 0, until: Instant::now() + pacing.deadline }
     }
 
     /// Wait before the next try; `false` once the deadline has passed.
     async fn wait(&mut self) -> bool {
-        if Instant::now() + self.pause > self.until {
+        self.tries += 1;
+        let pause = self.pacing.pause.delay(self.tries);
+        if Instant::now() + pause > self.until {
             return false;
         }
-        tokio::time::sleep(self.pause).await;
-        self.pause = (self.pause * 2).min(self.longest);
+        tokio::time::sleep(pause).await;
         true
     }
 }
@@ -59,14 +66,14 @@ impl Backoff {
 /// Update `$LATEST` to `zip` and publish it in one call (`Publish: true`), backing off while
 /// another update is in progress (`ResourceConflictException`). The published version.
 pub async fn update_and_publish(lambda: &Client, function: &str, zip: &[u8], pacing: Pacing) -> anyhow::Result<String> {
-    let mut backoff = Backoff::new(pacing);
+    let mut attempts = Attempts::new(pacing);
     loop {
         let sent =
             lambda.update_function_code().function_name(function).zip_file(Blob::new(zip)).publish(true).send().await;
         match sent {
             Ok(updated) => return updated.version().map(str::to_owned).context("Lambda published no version"),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
-                if !backoff.wait().await {
+                if !attempts.wait().await {
                     bail!("another update of {function} was still in progress after {:?}", pacing.deadline);
                 }
             }
@@ -78,7 +85,7 @@ pub async fn update_and_publish(lambda: &Client, function: &str, zip: &[u8], pac
 /// Publish `$LATEST` as it is now: `CodeSha256` is the precondition, so that code another
 /// update brings in meanwhile is refused rather than published.
 pub async fn publish_latest(lambda: &Client, function: &str, pacing: Pacing) -> anyhow::Result<(String, String)> {
-    let mut backoff = Backoff::new(pacing);
+    let mut attempts = Attempts::new(pacing);
     loop {
         let latest = wait_updated(lambda, function, pacing).await?;
         let sha = latest.code_sha256().unwrap_or_default().to_owned();
@@ -89,7 +96,7 @@ pub async fn publish_latest(lambda: &Client, function: &str, pacing: Pacing) -> 
                 return Ok((version, sha));
             }
             Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_conflict_exception()) => {
-                if !backoff.wait().await {
+                if !attempts.wait().await {
                     bail!("{function} kept changing for {:?}; nothing published", pacing.deadline);
                 }
             }
@@ -100,7 +107,7 @@ pub async fn publish_latest(lambda: &Client, function: &str, pacing: Pacing) -> 
 
 /// `$LATEST` once no update is in progress; a failed update is an error with Lambda's reason.
 pub async fn wait_updated(lambda: &Client, function: &str, pacing: Pacing) -> anyhow::Result<Configuration> {
-    let mut backoff = Backoff::new(pacing);
+    let mut attempts = Attempts::new(pacing);
     loop {
         let latest = configuration(lambda, function, None).await?;
         match latest.last_update_status() {
@@ -111,7 +118,7 @@ pub async fn wait_updated(lambda: &Client, function: &str, pacing: Pacing) -> an
             ),
             _ => return Ok(latest),
         }
-        if !backoff.wait().await {
+        if !attempts.wait().await {
             bail!("{function}'s update was still in progress after {:?}", pacing.deadline);
         }
     }
@@ -125,7 +132,7 @@ pub async fn wait_active(
     pacing: Pacing,
 ) -> anyhow::Result<Configuration> {
     wait_updated(lambda, function, pacing).await?;
-    let mut backoff = Backoff::new(pacing);
+    let mut attempts = Attempts::new(pacing);
     loop {
         let published = configuration(lambda, function, Some(version)).await?;
         match published.state() {
@@ -136,7 +143,7 @@ pub async fn wait_active(
             ),
             _ => return Ok(published),
         }
-        if !backoff.wait().await {
+        if !attempts.wait().await {
             bail!("version {version} of {function} was not active after {:?}", pacing.deadline);
         }
     }
