@@ -282,6 +282,7 @@ impl Cli {
         self.error_details && !self.no_error_details
     }
 
+    #[cfg(feature = "runtime")]
     pub fn limits(&self, mode: Mode) -> crate::server::Limits {
         let default = (mode != Mode::Extension).then_some(Duration::from_secs(30));
         crate::server::Limits { header_read_timeout: self.header_read_timeout.or(default), ..Default::default() }
