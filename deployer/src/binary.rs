@@ -5,8 +5,8 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
-use crate::options::Arch;
 use crate::package;
+use lamux_cdk::constructs::lambda::Architecture as Arch;
 
 /// Where `cargo lambda build` puts lamux's bootstrap.
 pub const DEFAULT_BUILD: &str = "target/lambda/lamux/bootstrap";

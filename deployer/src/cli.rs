@@ -1,18 +1,24 @@
 //! The command line: one subcommand per step a user takes. Every flag can also be a key of
-//! `lamux-deploy.toml` (see [`crate::config_file`]).
+//! `lamux-deploy.toml` (`config_file` reads it).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::options::{Arch, StackArgs};
+use crate::options::StackArgs;
+pub use lamux_cdk::aws::AwsArgs;
+use lamux_cdk::constructs::lambda::Architecture as Arch;
+pub use lamux_cdk::review::RequireApproval;
+
+/// The settings file read unless `--config` names another.
+pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
 
 #[derive(Debug, Parser)]
 #[command(name = "lamux-deploy", version, about = "Deploy lamux to AWS: Lambda, Function URL, CloudFront")]
 pub struct Cli {
     /// Settings file; its keys are the long flag names, and flags override it.
-    #[arg(long, global = true, default_value = crate::config_file::DEFAULT_FILE)]
+    #[arg(long, global = true, default_value = DEFAULT_FILE)]
     pub config: PathBuf,
 
     /// Use the `[env.NAME]` table of the settings file over its top-level keys.
@@ -24,18 +30,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Where the AWS calls go; the standard chain (AWS_PROFILE, AWS_REGION, ...) otherwise.
-#[derive(Debug, Clone, Default, Args)]
-pub struct AwsArgs {
-    /// AWS region [default: from AWS_REGION or the profile].
-    #[arg(long, global = true, help_heading = "AWS")]
-    pub region: Option<String>,
-
-    /// Named profile from ~/.aws/config [default: AWS_PROFILE, else `default`].
-    #[arg(long, global = true, help_heading = "AWS")]
-    pub profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,13 +297,6 @@ pub struct DeployArgs {
     /// Write the stack's outputs as JSON to this file after deploying.
     #[arg(long)]
     pub outputs_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RequireApproval {
-    Never,
-    Broadening,
-    AnyChange,
 }
 
 #[derive(Debug, Clone, Copy, Args)]

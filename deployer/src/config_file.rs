@@ -14,9 +14,7 @@ use anyhow::{Context as _, bail};
 use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, CommandFactory as _, FromArgMatches as _};
 
-use crate::cli::Cli;
-
-pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
+use crate::cli::{Cli, DEFAULT_FILE};
 
 /// Flags that answer for one run rather than describe the stack: a checked-in file must not
 /// skip `down`'s prompt, or rotate the origin secret on every deploy.

@@ -1,41 +1,6 @@
-//! lamux-deploy: puts lamux on AWS, CDK-style, and is a construct library for stacks of
-//! your own.
-//!
-//! - [`tree`]: a [`Stack`] owns constructs by path (`Lamux/Function`), derives each logical
-//!   ID from its path, refuses duplicates, and synthesizes the template and the assets.
-//! - [`constructs`]: Lambda (function, version, alias, URL, permission), IAM roles, log
-//!   groups, CloudFront and Route 53, each with builders and typed references
-//!   ([`tree::Ref`]: `function.arn()` is a `Ref<FunctionArn>`).
-//! - [`Lamux`]: lamux's function, URL, role, CloudFront and records as one construct;
-//!   [`Lamux::serve`] lets it invoke a function of your stack.
-//! - [`engine`]: what `lamux-deploy up` runs: upload the assets, create and review the
-//!   change set, execute it, return the outputs.
-//!
-//! ```
-//! use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
-//! use lamux_deploy::template::Expr;
-//! use lamux_deploy::tree::{Asset, AssetSource, Stack};
-//! use lamux_deploy::{Lamux, LamuxProps};
-//!
-//! # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
-//! # let dir = tempfile::tempdir()?;
-//! # let build = dir.path();
-//! # for app in ["api", "lamux"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
-//! let stack = Stack::new("my app behind lamux");
-//! let code = Asset::new(&stack, "ApiCode", "api", AssetSource::Bootstrap(build.join("api/bootstrap")))?;
-//! // lamux routes `ALIAS-api.example.com`: the function needs a lower-case name of its own.
-//! let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&code)).function_name(Expr::str("api")).build())?;
-//! api.add_alias("live", &api.add_version("V1")?)?;
-//! let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
-//!     .domain_suffix("example.com")
-//!     .code(AssetSource::Bootstrap(build.join("lamux/bootstrap")))
-//!     .build())?;
-//! lamux.serve(&api)?;
-//! let synthesized = stack.synth()?;
-//! assert_eq!(synthesized.assets.len(), 2, "api's zip and lamux's");
-//! assert!(synthesized.template.to_json().contains("\"ApiAliaslive\""));
-//! # Ok::<(), anyhow::Error>(())
-//! ```
+//! lamux-deploy: the command line that puts lamux on AWS. It parses the flags and
+//! `lamux-deploy.toml`, builds lamux's stack with [`lamux_cdk`], and prints what the engine
+//! reports. The constructs, the template and the deploy engine are `lamux-cdk`'s.
 //!
 //! The command line is the same pieces:
 //!
@@ -46,32 +11,17 @@
 //!   -> deploy (change set) -> review (property diff, approval) -> events -> outputs
 //! ```
 
-pub mod assets;
-pub mod aws;
 pub mod binary;
 pub mod cli;
 pub mod config_file;
-pub mod constructs;
-pub mod deploy;
-pub mod engine;
-pub mod lamux_construct;
 pub mod local;
-pub mod names;
 pub mod options;
 pub mod package;
 pub mod preview;
 pub mod preview_command;
 pub mod remote;
-pub mod review;
-pub mod routable;
-pub mod secrets;
 pub mod stack;
-pub mod template;
-pub mod tree;
 pub mod urls;
-
-pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
-pub use tree::{Construct, Stack};
 
 use cli::{Cli, Command, LayerCommand};
 

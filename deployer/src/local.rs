@@ -6,10 +6,12 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::binary::{self, Binary};
-use crate::options::{Arch, StackArgs};
-use crate::package::{self, Archive};
+use crate::options::StackArgs;
+use crate::package;
 use crate::stack;
-use crate::tree::AssetSource;
+use lamux_cdk::archive::Archive;
+use lamux_cdk::constructs::lambda::Architecture as Arch;
+use lamux_cdk::tree::AssetSource;
 
 /// One zip of the asset manifest.
 #[derive(Debug, Serialize)]
@@ -46,7 +48,7 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
     warn(&options);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let manifest = write_zips(&binary, out)?;
-    let code = AssetSource::Archive(package::function_zip(&binary.bytes)?);
+    let code = AssetSource::Archive(lamux_cdk::archive::function_zip(&binary.bytes)?);
     write(&out.join("template.json"), stack::template(&options, code)?.to_json().as_bytes())?;
     let manifest_json = serde_json::to_string_pretty(&manifest).context("manifest")? + "\n";
     write(&out.join("assets.json"), manifest_json.as_bytes())?;
@@ -77,14 +79,14 @@ pub fn warn(options: &crate::options::StackOptions) {
     if let Some(warning) = options.scope().warning() {
         eprintln!("warning: {warning}");
     }
-    if options.origin_auth == crate::options::OriginAuth::Oac {
+    if options.origin_auth == lamux_cdk::lamux_construct::OriginAuth::Oac {
         eprintln!(
             "warning: with --origin-auth oac, clients that send a body (POST, PUT, PATCH) must send \
              x-amz-content-sha256 with the body's SHA-256, or CloudFront's signature fails; and CloudFront \
              replaces the viewer's Authorization header with its own signature, so functions never see it"
         );
     }
-    if options.origin_auth == crate::options::OriginAuth::None {
+    if options.origin_auth == lamux_cdk::lamux_construct::OriginAuth::None {
         eprintln!(
             "warning: with --origin-auth none, anyone who finds the Function URL can call it directly, \
              bypassing CloudFront (and any WAF on it)"
@@ -97,10 +99,15 @@ fn write_zips(binary: &Binary, out: &Path) -> anyhow::Result<Manifest> {
     let asset = |kind: &str, archive: Archive| -> anyhow::Result<Asset> {
         let file = format!("lamux-{kind}-{arch}.zip");
         write(&out.join(&file), &archive.bytes)?;
-        Ok(Asset { s3_key: archive.key(kind), sha256: archive.sha256, bytes: archive.bytes.len(), file })
+        Ok(Asset {
+            s3_key: format!("lamux/{}", archive.key(kind)),
+            sha256: archive.sha256,
+            bytes: archive.bytes.len(),
+            file,
+        })
     };
     Ok(Manifest {
-        function: asset("bootstrap", package::function_zip(&binary.bytes)?)?,
+        function: asset("bootstrap", lamux_cdk::archive::function_zip(&binary.bytes)?)?,
         layer: asset("layer", package::layer_zip(&binary.bytes)?)?,
     })
 }

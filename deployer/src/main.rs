@@ -12,6 +12,7 @@ fn main() -> ExitCode {
             }
         },
     };
+    lamux_cdk::progress::init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

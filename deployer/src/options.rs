@@ -6,56 +6,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use lamux::config::InvokeMode;
 
 use crate::binary;
-use crate::lamux_construct::LamuxProps;
-use crate::tree::AssetSource;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Arch {
-    #[value(name = "x86_64")]
-    X86_64,
-    #[value(name = "arm64")]
-    Arm64,
-}
-
-impl Arch {
-    /// The name Lambda uses in `Architectures` and layer compatibility.
-    pub fn lambda_name(self) -> &'static str {
-        match self {
-            Self::X86_64 => "x86_64",
-            Self::Arm64 => "arm64",
-        }
-    }
-}
-
-/// The Function URL's `InvokeMode` for lamux's own `--invoke-mode`: the two must agree, so
-/// there is one enum, lamux's.
-pub fn url_invoke_mode(mode: InvokeMode) -> &'static str {
-    match mode {
-        InvokeMode::Buffered => "BUFFERED",
-        InvokeMode::ResponseStream => "RESPONSE_STREAM",
-    }
-}
-
-/// lamux's `LAMUX_INVOKE_MODE` value: the name its flag parser accepts.
-pub fn lamux_invoke_mode(mode: InvokeMode) -> String {
-    mode.to_possible_value().map(|value| value.get_name().to_owned()).unwrap_or_default()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OriginAuth {
-    /// A public Function URL (AuthType NONE) that refuses requests without a secret header
-    /// only CloudFront sends.
-    Secret,
-    /// A public Function URL that anyone may call directly, bypassing CloudFront.
-    None,
-    /// CloudFront signs origin requests (origin access control, AuthType AWS_IAM). Breaks
-    /// request bodies without x-amz-content-sha256, and overwrites Authorization.
-    Oac,
-}
+use lamux_cdk::LamuxProps;
+use lamux_cdk::constructs::lambda::Architecture as Arch;
+use lamux_cdk::lamux_construct::{AliasOverride, OriginAuth, origin_read_timeout, whole_seconds};
+use lamux_cdk::tree::AssetSource;
 
 /// Flags every command that renders the stack shares.
 #[derive(Debug, Clone, Args)]
@@ -160,42 +118,6 @@ pub struct StackArgs {
     pub binary: Option<PathBuf>,
 }
 
-/// Which functions the role may invoke.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InvokeScope {
-    /// No invoke permission yet: every request would be denied by IAM.
-    Nothing,
-    Functions(Vec<String>),
-    All,
-}
-
-impl InvokeScope {
-    /// Every function with `allow_all`, else the allow-list, else the fixed function.
-    pub fn of(allow_all: bool, allow_function: &[String], function_name: &str) -> Self {
-        if allow_all {
-            Self::All
-        } else if !allow_function.is_empty() {
-            Self::Functions(allow_function.to_vec())
-        } else if function_name != "*" {
-            Self::Functions(vec![function_name.to_owned()])
-        } else {
-            Self::Nothing
-        }
-    }
-
-    /// What the user should hear about this scope before deploying it.
-    pub fn warning(&self) -> Option<&'static str> {
-        match self {
-            Self::Nothing => Some(
-                "lamux may invoke no function: pass --function-name NAME, --allow-function NAME[,NAME…] \
-                 or --allow-all-functions",
-            ),
-            Self::All => Some("--allow-all-functions lets lamux invoke every function in the account and region"),
-            Self::Functions(_) => None,
-        }
-    }
-}
-
 /// The checked options: the stack's name, and what the [`Lamux`](crate::Lamux) construct
 /// gets (its `code` is the default build until `synth` or `up` names the binary).
 #[derive(Debug, Clone)]
@@ -203,13 +125,6 @@ pub struct StackOptions {
     pub stack_name: String,
     pub lamux: LamuxProps,
 }
-
-/// Retention values CloudWatch Logs accepts.
-pub(crate) const RETENTION_DAYS: [u32; 22] =
-    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-
-/// CloudFront's origin read timeout without a quota increase (AWS docs, "Quotas").
-pub const ORIGIN_READ_DEFAULT_LIMIT: u32 = 60;
 
 /// Names of CloudFront Functions and origin access controls are unique per account, so the
 /// stack's include its region: `STACK-REGION-fwd-host`. Both kinds allow 64 characters, and
@@ -219,7 +134,7 @@ pub const MAX_STACK_NAME: usize = 64 - "-ap-southeast-7-fwd-host".len();
 /// CloudFormation's rule for stack names: a letter, then letters, digits and hyphens, at
 /// most 128 characters.
 pub fn check_stack_name(name: &str) -> anyhow::Result<()> {
-    crate::names::check_stack_name(name).context("--stack-name")?;
+    lamux_cdk::names::check_stack_name(name).context("--stack-name")?;
     ensure!(
         name.len() <= MAX_STACK_NAME,
         "--stack-name {name:?} is {} characters; lamux's CloudFront names (STACK-REGION-fwd-host) must \
@@ -285,7 +200,7 @@ impl StackArgs {
             origin_auth: self.origin_auth,
             invoke_mode: self.invoke_mode,
             error_details: self.error_details,
-            alias_override: crate::AliasOverride {
+            alias_override: AliasOverride {
                 cookie: self.alias_cookie.clone(),
                 header: self.alias_header.clone(),
                 allow: self.alias_override_allow.clone(),
@@ -298,38 +213,5 @@ impl StackArgs {
         lamux.check()?;
         let options = StackOptions { stack_name: self.stack_name.clone(), lamux };
         Ok(options)
-    }
-}
-
-pub(crate) fn whole_seconds(duration: Duration) -> u32 {
-    u32::try_from(duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).unwrap_or(u32::MAX)
-}
-
-/// CloudFront must wait for lamux's own answer, a 504 included, which comes at most the
-/// upstream timeout after the request: a second more. Past CloudFront's default limit the
-/// user must say that the account's quota allows it.
-pub(crate) fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
-    let needed = whole_seconds(upstream).saturating_add(1);
-    match flag {
-        Some(given) => {
-            ensure!(
-                given >= needed,
-                "--origin-read-timeout {given} is shorter than --upstream-timeout needs ({needed} s): \
-                 viewers would get CloudFront's 504 while lamux and the function still run"
-            );
-            Ok(given)
-        }
-        None => {
-            ensure!(
-                needed <= ORIGIN_READ_DEFAULT_LIMIT,
-                "--upstream-timeout {} needs CloudFront to wait {needed} s for lamux, and CloudFront waits at \
-                 most {ORIGIN_READ_DEFAULT_LIMIT} s unless the account's quota was raised: lower \
-                 --upstream-timeout to {} s or less, or pass --origin-read-timeout {needed} (at most 180) \
-                 after a quota increase",
-                humantime::format_duration(upstream),
-                ORIGIN_READ_DEFAULT_LIMIT - 1
-            );
-            Ok(needed)
-        }
     }
 }

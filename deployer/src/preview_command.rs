@@ -8,15 +8,18 @@ use std::time::SystemTime;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use crate::aws::Clients;
-use crate::cli::{AwsArgs, Confirm, PreviewCommand, PreviewName, PreviewTarget};
-use crate::deploy::Plan;
+use crate::binary;
+use crate::cli::{Confirm, PreviewCommand, PreviewName, PreviewTarget};
 use crate::preview::{self, Code, Pacing, Protect, Reach, Retired, Stale};
 use crate::urls::Scope;
-use crate::{binary, deploy, package};
+use lamux_cdk::archive::Archive;
+use lamux_cdk::aws::AwsArgs;
+use lamux_cdk::aws::Clients;
+use lamux_cdk::deploy;
+use lamux_cdk::deploy::Plan;
 
 pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
-    let clients = Clients::new(aws).await?;
+    let clients = aws.clients().await?;
     match command {
         PreviewCommand::Up { name, target, code, version, ttl, commit, branch, include_unmarked, json } => {
             let scope = scope(&clients, &target).await?;
@@ -254,14 +257,14 @@ fn alias_name(name: &PreviewName, function: &str) -> anyhow::Result<String> {
 }
 
 /// A zip as it is, or an executable zipped as `bootstrap`.
-fn load_code(path: &Path) -> anyhow::Result<package::Archive> {
+fn load_code(path: &Path) -> anyhow::Result<Archive> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read --code {}", path.display()))?;
     if bytes.starts_with(b"PK\x03\x04") {
-        return Ok(package::Archive::new(bytes));
+        return Ok(Archive::new(bytes));
     }
     let executable = binary::load(Some(path), None)
         .with_context(|| format!("--code {}: neither a zip nor a Linux executable", path.display()))?;
-    package::function_zip(&executable.bytes)
+    lamux_cdk::archive::function_zip(&executable.bytes)
 }
 
 fn list_line(found: &preview::Preview, now: SystemTime) -> String {

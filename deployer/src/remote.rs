@@ -9,14 +9,17 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionContentInput, Runtime};
 use serde_json::{Value, json};
 
-use crate::aws::Clients;
-use crate::cli::{AwsArgs, BinaryArgs, Confirm, DeployArgs};
-use crate::deploy::{self, Plan, ResourceChange};
-use crate::engine::{self, Deployment, Intent, Prepared};
+use crate::cli::{BinaryArgs, Confirm, DeployArgs};
 use crate::local::warn;
-use crate::options::{Arch, StackArgs};
-use crate::tree::AssetSource;
-use crate::{binary, package, review, stack, urls};
+use crate::options::StackArgs;
+use crate::{binary, package, stack, urls};
+use lamux_cdk::aws::AwsArgs;
+use lamux_cdk::aws::Clients;
+use lamux_cdk::constructs::lambda::Architecture as Arch;
+use lamux_cdk::deploy::{self, Plan, ResourceChange};
+use lamux_cdk::engine::{self, Deployment, Intent, Prepared};
+use lamux_cdk::review;
+use lamux_cdk::tree::AssetSource;
 
 /// `diff` and `up`: the stack from the options, and its change set.
 async fn prepare(
@@ -28,10 +31,12 @@ async fn prepare(
     let binary = binary::load(args.binary.as_deref(), args.arch)?;
     let options = args.validate(Some(binary.arch))?;
     warn(&options);
-    let code = AssetSource::Archive(package::function_zip(&binary.bytes)?);
+    let code = AssetSource::Archive(lamux_cdk::archive::function_zip(&binary.bytes)?);
     let synthesized = stack::synthesize(&options, code)?;
-    let clients = Clients::new(aws).await?;
+    let clients = aws.clients().await?;
     let mut deployment = Deployment::new(&options.stack_name, &synthesized);
+    // Where lamux-deploy has always put lamux's zips: an unchanged binary keeps its key.
+    deployment.asset_prefix = "lamux/";
     if let Some(deploy_args) = deploy_args {
         deployment.tags.clone_from(&deploy_args.tags);
         deployment.rotate_secrets = deploy_args.rotate_origin_secret;
@@ -133,7 +138,7 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
 }
 
 pub async fn down(aws: &AwsArgs, stack_name: &str, confirm: Confirm) -> anyhow::Result<()> {
-    let clients = Clients::new(aws).await?;
+    let clients = aws.clients().await?;
     let cf = &clients.cloudformation;
     if deploy::stack_status(cf, stack_name).await?.is_none() {
         println!("there is no stack {stack_name}");
@@ -148,7 +153,7 @@ pub async fn down(aws: &AwsArgs, stack_name: &str, confirm: Confirm) -> anyhow::
 }
 
 pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>, json_out: bool) -> anyhow::Result<()> {
-    let clients = Clients::new(aws).await?;
+    let clients = aws.clients().await?;
     let cf = &clients.cloudformation;
     let Some(described) = deploy::describe(cf, stack_name).await? else {
         bail!("there is no stack {stack_name}");
@@ -199,7 +204,7 @@ pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>,
 
 /// Whether the deployed code is the zip of the binary at `path`, and the deployed CodeSha256.
 async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow::Result<(bool, String)> {
-    let local = package::function_zip(&binary::load(Some(path), None)?.bytes)?;
+    let local = lamux_cdk::archive::function_zip(&binary::load(Some(path), None)?.bytes)?;
     let resource = clients
         .cloudformation
         .describe_stack_resource()
@@ -222,7 +227,7 @@ async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow
 }
 
 pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Result<()> {
-    let clients = Clients::new(aws).await?;
+    let clients = aws.clients().await?;
     let cf = &clients.cloudformation;
     let Some(described) = deploy::describe(cf, stack_name).await? else {
         bail!("there is no stack {stack_name}");
@@ -294,7 +299,7 @@ pub async fn layer_publish(
 ) -> anyhow::Result<()> {
     let binary = binary::load(args.binary.as_deref(), args.arch)?;
     let archive = package::layer_zip(&binary.bytes)?;
-    let clients = Clients::new(aws).await?;
+    let clients = aws.clients().await?;
     let architecture = match binary.arch {
         Arch::X86_64 => Architecture::X8664,
         Arch::Arm64 => Architecture::Arm64,

@@ -213,7 +213,7 @@ mod tests {
 
     fn scope(args: &[&str]) -> Scope {
         let args = Args::try_parse_from(std::iter::once("synth").chain(args.iter().copied())).expect("flags");
-        let code = crate::tree::AssetSource::placeholder();
+        let code = lamux_cdk::tree::AssetSource::placeholder();
         let template =
             crate::stack::template(&args.stack.validate(None).expect("valid"), code).expect("a stack").to_json();
         Scope::from_template(&serde_json::from_str(&template).expect("JSON")).expect("a lamux template")

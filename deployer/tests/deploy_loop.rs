@@ -37,7 +37,7 @@ async fn up_again_update_status_down() {
     let configuration = lambda.get_function_configuration().function_name(&function).send().await.expect("function");
     assert_eq!(configuration.runtime().map(|r| r.as_str()), Some("provided.al2023"));
     assert_eq!(configuration.handler(), Some("bootstrap"));
-    let zip = lamux_deploy::package::function_zip(&std::fs::read(&first).expect("binary")).expect("zip");
+    let zip = lamux_cdk::archive::function_zip(&std::fs::read(&first).expect("binary")).expect("zip");
     assert_eq!(
         configuration.code_sha256(),
         Some(zip.code_sha256().as_str()),
@@ -57,7 +57,7 @@ async fn up_again_update_status_down() {
     let second = binary(&dir, "second");
     stdout(&run(&second));
     let updated = lambda.get_function_configuration().function_name(&function).send().await.expect("function");
-    let zip = lamux_deploy::package::function_zip(&std::fs::read(&second).expect("binary")).expect("zip");
+    let zip = lamux_cdk::archive::function_zip(&std::fs::read(&second).expect("binary")).expect("zip");
     assert_eq!(updated.code_sha256(), Some(zip.code_sha256().as_str()));
 
     // 4. status reports the stack and that the code matches.

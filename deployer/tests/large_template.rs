@@ -5,10 +5,10 @@
 
 mod support;
 
-use lamux_deploy::aws::Clients;
-use lamux_deploy::engine::{self, Deployment};
-use lamux_deploy::template::{Expr, Resource};
-use lamux_deploy::tree::{CfnResource, Stack};
+use lamux_cdk::aws::Clients;
+use lamux_cdk::engine::{self, Deployment};
+use lamux_cdk::template::{Expr, Resource};
+use lamux_cdk::tree::{CfnResource, Stack};
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -36,7 +36,7 @@ async fn function(role: &str, name: &str) {
 
 /// A zip with `text` as its bootstrap, written to `dir`; its path and its CodeSha256.
 fn code(dir: &Path, text: &str) -> (String, String) {
-    let archive = lamux_deploy::package::function_zip(text.as_bytes()).expect("zip");
+    let archive = lamux_cdk::archive::function_zip(text.as_bytes()).expect("zip");
     let path = dir.join(format!("{text}.zip"));
     std::fs::write(&path, &archive.bytes).expect("write zip");
     (path.display().to_string(), archive.code_sha256())

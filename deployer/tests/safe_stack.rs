@@ -177,7 +177,7 @@ async fn the_asset_bucket_is_locked_down_and_every_call_names_its_owner() {
     let lifecycle = s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.expect("lifecycle");
     let rule = &lifecycle.rules()[0];
     assert_eq!(rule.id(), Some("expire-old-assets"));
-    assert_eq!(rule.expiration().and_then(|e| e.days()), Some(lamux_deploy::assets::ASSET_EXPIRY_DAYS));
+    assert_eq!(rule.expiration().and_then(|e| e.days()), Some(lamux_cdk::assets::ASSET_EXPIRY_DAYS));
     stdout(&deploy(&["down", "--stack-name", stack, "--yes"]));
 }
 

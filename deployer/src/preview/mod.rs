@@ -26,8 +26,8 @@ pub use lambda::{Deleted, Pacing};
 pub use marker::Marker;
 pub use name::Protect;
 
-use crate::package::Archive;
 use crate::urls::Scope;
+use lamux_cdk::archive::Archive;
 
 /// How many times `up` publishes again when the published version holds other code.
 const PUBLISH_ATTEMPTS: u32 = 3;

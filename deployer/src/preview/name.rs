@@ -5,7 +5,7 @@ use anyhow::{bail, ensure};
 use sha2::{Digest as _, Sha256};
 use wildmatch::WildMatch;
 
-use crate::routable;
+use lamux_cdk::routable;
 
 /// A DNS label holds 63 characters: `ALIAS-FUNCTION` must fit one.
 const LABEL: usize = 63;

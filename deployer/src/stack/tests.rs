@@ -2,8 +2,8 @@ use clap::Parser as _;
 use serde_json::json;
 
 use super::*;
-use crate::constructs::{cloudfront, route53};
-use crate::lamux_construct::{ORIGIN_KEEPALIVE_SECS, VIEWER_REQUEST_JS};
+use lamux_cdk::constructs::{cloudfront, route53};
+use lamux_cdk::lamux_construct::{ORIGIN_KEEPALIVE_SECS, VIEWER_REQUEST_JS};
 
 const ROLE: &str = "LamuxRole";
 const LOG_GROUP: &str = "LamuxLogGroup";

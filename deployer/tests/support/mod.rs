@@ -141,7 +141,7 @@ pub async fn function_with_aliases(role: &str, name: &str, aliases: &[&str]) {
     use aws_sdk_lambda::primitives::Blob;
     use aws_sdk_lambda::types::{FunctionCode, Runtime};
     let lambda = aws_sdk_lambda::Client::new(&sdk_config());
-    let zip = lamux_deploy::package::function_zip(name.as_bytes()).expect("zip");
+    let zip = lamux_cdk::archive::function_zip(name.as_bytes()).expect("zip");
     lambda
         .create_function()
         .function_name(name)

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
-use lamux_deploy::template::Expr;
-use lamux_deploy::tree::{Asset, AssetSource, Output, OutputProps, Stack};
-use lamux_deploy::{Lamux, LamuxProps};
+use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
+use lamux_cdk::template::Expr;
+use lamux_cdk::tree::{Asset, AssetSource, Output, OutputProps, Stack};
+use lamux_cdk::{Lamux, LamuxProps};
 
 /// What the stack is built from.
 pub struct Settings {

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use lamux_deploy::aws::Clients;
-use lamux_deploy::engine::{self, Deployment};
+use lamux_cdk::aws::Clients;
+use lamux_cdk::engine::{self, Deployment};
 use preview_stack::Settings;
 
 #[derive(Parser)]

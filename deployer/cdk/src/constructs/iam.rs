@@ -104,9 +104,9 @@ impl Resource for RoleProps {
 /// An IAM role.
 ///
 /// ```
-/// use lamux_deploy::constructs::iam::{Role, RoleProps, Statement};
-/// use lamux_deploy::template::Expr;
-/// use lamux_deploy::tree::Stack;
+/// use lamux_cdk::constructs::iam::{Role, RoleProps, Statement};
+/// use lamux_cdk::template::Expr;
+/// use lamux_cdk::tree::Stack;
 ///
 /// let stack = Stack::new("demo");
 /// let role = Role::new(&stack, "Worker", RoleProps::for_lambda())?;
@@ -114,7 +114,7 @@ impl Resource for RoleProps {
 /// let template = stack.synth()?.template;
 /// let policies = &template.properties("Worker").expect("the role")["Policies"];
 /// assert_eq!(policies[0]["PolicyDocument"]["Statement"][0]["Action"][0], "sqs:SendMessage");
-/// # Ok::<(), lamux_deploy::tree::Error>(())
+/// # Ok::<(), lamux_cdk::tree::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Role {

@@ -16,6 +16,27 @@ use crate::tree::{
     ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber, check_same_stack,
 };
 
+/// A Lambda instruction set (`Architectures`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+pub enum Architecture {
+    #[value(name = "x86_64")]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[value(name = "arm64")]
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda uses in `Architectures` and layer compatibility.
+    pub fn lambda_name(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64",
+            Self::Arm64 => "arm64",
+        }
+    }
+}
+
 /// `AWS::Lambda::Function` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
@@ -30,9 +51,9 @@ pub struct FunctionProps {
     /// `Handler`
     #[builder(default = "bootstrap".to_owned())]
     pub handler: String,
-    /// `Architectures`: `x86_64` or `arm64`.
-    #[builder(default = vec!["x86_64".to_owned()])]
-    pub architectures: Vec<String>,
+    /// `Architectures`: one of them.
+    #[builder(default = vec![Architecture::X86_64])]
+    pub architectures: Vec<Architecture>,
     /// `Code`
     pub code: Code,
     /// `Role`: the execution role. Without one, [`Function::new`] adds a role with
@@ -95,8 +116,8 @@ impl Resource for FunctionProps {
 /// A Lambda function.
 ///
 /// ```
-/// use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
-/// use lamux_deploy::tree::{Asset, AssetSource, Construct as _, Stack};
+/// use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
+/// use lamux_cdk::tree::{Asset, AssetSource, Construct as _, Stack};
 ///
 /// # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
 /// # let dir = tempfile::tempdir()?;

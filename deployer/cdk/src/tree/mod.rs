@@ -510,11 +510,21 @@ pub struct Asset {
 }
 
 impl Asset {
-    /// `name` goes into the S3 key (`lamux/NAME-SHA256.zip`) and the parameters'
-    /// descriptions.
+    /// `name` goes into the S3 key (`PREFIX/NAME-SHA256.zip`) and the parameters'
+    /// descriptions ("S3 key of the NAME zip").
     pub fn new(scope: &impl Construct, id: &str, name: &str, source: AssetSource) -> Result<Self, Error> {
+        Self::described(scope, id, name, &format!("the {name} zip"), source)
+    }
+
+    /// An asset whose parameters describe it as `what` ("S3 key of WHAT").
+    pub fn described(
+        scope: &impl Construct,
+        id: &str,
+        name: &str,
+        what: &str,
+        source: AssetSource,
+    ) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
-        let what = if name == "bootstrap" { "the lamux bootstrap zip".to_owned() } else { format!("the {name} zip") };
         let bucket =
             Parameter::new(&scope, "S3Bucket", template::Parameter::string(format!("S3 bucket holding {what}")))?;
         let key = Parameter::new(&scope, "S3Key", template::Parameter::string(format!("S3 key of {what}")))?;

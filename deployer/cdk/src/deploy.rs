@@ -13,6 +13,8 @@ use aws_sdk_cloudformation::types::{
 };
 use lamux::backoff::Backoff;
 
+use crate::PROGRESS;
+
 /// How long CloudFormation may take to compute a change set.
 const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);
 /// How long a stack operation may run before we stop following it. A new distribution
@@ -247,14 +249,14 @@ pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: 
     Ok(())
 }
 
-/// Execute a change set and print the stack's events until it settles.
+/// Execute a change set and report the stack's events until it settles.
 pub async fn execute(cf: &Client, stack: &str, change_set: &str) -> anyhow::Result<()> {
     let marker = newest_event_id(cf, stack).await?;
     cf.execute_change_set().change_set_name(change_set).send().await.context("cannot execute the change set")?;
     let started = Instant::now();
     let status = follow(cf, stack, marker.as_deref(), started).await?;
     if matches!(status, StackStatus::CreateComplete | StackStatus::UpdateComplete) {
-        eprintln!("stack {stack}: {} in {:.0?}", status.as_str(), started.elapsed());
+        tracing::info!(target: PROGRESS, "stack {stack}: {} in {:.0?}", status.as_str(), started.elapsed());
         return Ok(());
     }
     let events = events_since(cf, stack, marker.as_deref()).await?;
@@ -331,7 +333,8 @@ async fn follow(cf: &Client, stack: &str, marker: Option<&str>, started: Instant
             if !event.event_id().is_some_and(|id| printed.insert(id.to_owned())) {
                 continue;
             }
-            eprintln!(
+            tracing::info!(
+                target: PROGRESS,
                 "[{:>4}s] {:<32} {:<22} {}",
                 started.elapsed().as_secs(),
                 event.logical_resource_id().unwrap_or("?"),
@@ -344,7 +347,7 @@ async fn follow(cf: &Client, stack: &str, marker: Option<&str>, started: Instant
             return Ok(status);
         }
         if last_news.elapsed() > Duration::from_secs(30) {
-            eprintln!("[{:>4}s] still {}…", started.elapsed().as_secs(), status.as_str());
+            tracing::info!(target: PROGRESS, "[{:>4}s] still {}…", started.elapsed().as_secs(), status.as_str());
             last_news = Instant::now();
         }
         poll.wait().await?;

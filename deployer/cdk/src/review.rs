@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::cli::RequireApproval;
 use crate::deploy::ResourceChange;
 
 /// One property that differs between the deployed template and the new one.
@@ -213,6 +212,18 @@ fn statements(template: &Value, effect: &str) -> BTreeSet<Grant> {
         }
     }
     out
+}
+
+/// When to ask before deploying (`--require-approval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RequireApproval {
+    /// Never ask.
+    Never,
+    /// Ask before changes that widen IAM permissions or a resource policy, or that replace
+    /// or delete a resource.
+    Broadening,
+    /// Ask before any change.
+    AnyChange,
 }
 
 /// Why `up` must ask before deploying, under `policy`; empty when it need not.

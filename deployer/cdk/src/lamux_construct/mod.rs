@@ -2,12 +2,8 @@
 //! X-Forwarded-Host CloudFront Function, the distribution, and optionally the `*.SUFFIX`
 //! records, as one construct. `lamux-deploy`'s own stack is this construct and five outputs.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
-use anyhow::Context as _;
-use bon::Builder;
-use lamux::config::InvokeMode;
+mod props;
+mod settings;
 
 use crate::constructs::iam::{Role, RoleProps, Statement};
 use crate::constructs::lambda::{
@@ -15,12 +11,14 @@ use crate::constructs::lambda::{
 };
 use crate::constructs::logs::{LogGroup, LogGroupProps};
 use crate::constructs::{cloudfront, lambda, route53};
-use crate::options::{self, Arch, InvokeScope, OriginAuth};
 use crate::template::{Expr, Policy};
-use crate::tree::{Asset, AssetSource, Construct, Error, Parameter, RotatingSecret, Scope, check_same_stack};
+use crate::tree::{Asset, Construct, Error, Parameter, RotatingSecret, Scope, check_same_stack};
+pub use props::{AliasOverride, InvokeScope, LamuxProps, OriginAuth};
+pub use settings::{ORIGIN_READ_DEFAULT_LIMIT, lamux_invoke_mode, origin_read_timeout, url_invoke_mode, whole_seconds};
+use settings::{Settings, bare_function_name, environment};
 
 /// The viewer-request function's source, taken from `cloudfront/` at build time.
-pub const VIEWER_REQUEST_JS: &str = include_str!("../../cloudfront/viewer-request.js");
+pub const VIEWER_REQUEST_JS: &str = include_str!("../../../../cloudfront/viewer-request.js");
 
 /// The header lamux checks; CloudFront sends it on every origin request.
 pub const ORIGIN_SECRET_HEADER: &str = lamux::origin::SECRET_HEADER;
@@ -34,91 +32,13 @@ pub const ORIGIN_KEEPALIVE_SECS: u32 = 30;
 const POLICY: &str = "lamux";
 const INVOKE_SID: &str = "InvokeAliases";
 
-/// What lamux is deployed with. The defaults are `lamux-deploy`'s.
-#[derive(Debug, Clone, Builder)]
-#[builder(on(String, into))]
-pub struct LamuxProps {
-    /// The suffix lamux routes under: `ALIAS-FUNCTION.SUFFIX`.
-    pub domain_suffix: String,
-    /// A fixed function (name or ARN), or `*` to take it from the host.
-    #[builder(default = "*".to_owned())]
-    pub function_name: String,
-    /// lamux's `bootstrap`.
-    pub code: AssetSource,
-    /// Functions lamux may invoke (names, globs, ARNs): the role's policy and lamux's own
-    /// allow-list. [`Lamux::serve`] adds functions of the stack.
-    #[builder(default)]
-    pub allow_functions: Vec<String>,
-    /// Every function in the account and region.
-    #[builder(default)]
-    pub allow_all_functions: bool,
-    /// Alias globs lamux may invoke (`live`, `pr*`); empty: any alias or version.
-    #[builder(default)]
-    pub allow_aliases: Vec<String>,
-    #[builder(default = Arch::X86_64)]
-    pub arch: Arch,
-    /// MB; CPU comes in proportion.
-    #[builder(default = 128)]
-    pub memory_size: u32,
-    /// lamux's upstream timeout (`LAMUX_UPSTREAM_TIMEOUT`).
-    #[builder(default = Duration::from_secs(30))]
-    pub upstream_timeout: Duration,
-    /// The function's timeout in seconds; the upstream timeout plus 5 unless given.
-    pub timeout_secs: Option<u32>,
-    /// CloudFront's origin read timeout in seconds; the upstream timeout plus 1 unless given.
-    pub origin_read_timeout_secs: Option<u32>,
-    #[builder(default = 14)]
-    pub log_retention_days: u32,
-    /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it.
-    pub certificate_arn: Option<String>,
-    /// A Route 53 zone for SUFFIX: `*.SUFFIX` A and AAAA records to the distribution.
-    pub hosted_zone_id: Option<String>,
-    #[builder(default = OriginAuth::Secret)]
-    pub origin_auth: OriginAuth,
-    #[builder(default = InvokeMode::Buffered)]
-    pub invoke_mode: InvokeMode,
-    /// Error bodies that name functions and AWS messages: off for a public endpoint.
-    #[builder(default)]
-    pub error_details: bool,
-    /// The alias override: a cookie or header that names another alias (README "Alias
-    /// override"). Off unless a cookie or header is given.
-    #[builder(default)]
-    pub alias_override: AliasOverride,
-    /// Sticky canaries, `ALIAS=TARGET:PERCENT`, in the `Canary` parameter. `None` keeps what
-    /// is deployed (`lamux-deploy preview canary` sets it); `Some` sets it, empty ends it.
-    pub canary: Option<Vec<String>>,
-}
-
-/// lamux's `--alias-cookie`, `--alias-header`, `--alias-override-allow` and
-/// `--alias-cookie-path`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AliasOverride {
-    pub cookie: Option<String>,
-    pub header: Option<String>,
-    pub allow: Vec<String>,
-    pub cookie_path: Option<String>,
-}
-
-impl LamuxProps {
-    /// Which functions the role may invoke, before [`Lamux::serve`].
-    pub fn scope(&self) -> InvokeScope {
-        InvokeScope::of(self.allow_all_functions, &self.allow_functions, &self.function_name)
-    }
-
-    /// What [`Lamux::new`] refuses, without adding anything to a stack: the suffix, the
-    /// function name, the timeouts and memory, and the environment, with lamux's own parser.
-    pub fn check(&self) -> anyhow::Result<()> {
-        Settings::check(self).map(drop)
-    }
-}
-
 /// lamux in front of the functions of a stack.
 ///
 /// ```
-/// use lamux_deploy::constructs::lambda::{Code, Function, FunctionProps};
-/// use lamux_deploy::template::Expr;
-/// use lamux_deploy::tree::{Asset, AssetSource, Stack};
-/// use lamux_deploy::{Lamux, LamuxProps};
+/// use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
+/// use lamux_cdk::template::Expr;
+/// use lamux_cdk::tree::{Asset, AssetSource, Stack};
+/// use lamux_cdk::{Lamux, LamuxProps};
 ///
 /// # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
 /// # let dir = tempfile::tempdir()?;
@@ -175,7 +95,7 @@ impl Lamux {
             )?),
             OriginAuth::None | OriginAuth::Oac => None,
         };
-        let code = Asset::new(&scope, "Code", "bootstrap", props.code.clone())?;
+        let code = Asset::described(&scope, "Code", "bootstrap", "the lamux bootstrap zip", props.code.clone())?;
         let log_group = LogGroup::new(
             &scope,
             "LogGroup",
@@ -219,7 +139,7 @@ impl Lamux {
             "Function",
             FunctionProps::builder()
                 .description(format!("lamux for *.{suffix}"))
-                .architectures(vec![props.arch.lambda_name().to_owned()])
+                .architectures(vec![props.arch])
                 .code(Code::from_asset(&code))
                 .role(role.arn())
                 .memory_size(props.memory_size)
@@ -236,7 +156,7 @@ impl Lamux {
             UrlProps::builder()
                 .target_function_arn(function.arn())
                 .auth_type(auth_type)
-                .invoke_mode(options::url_invoke_mode(props.invoke_mode))
+                .invoke_mode(settings::url_invoke_mode(props.invoke_mode))
                 .build(),
         )?;
         let viewer_function = cloudfront::Function::new(
@@ -424,126 +344,6 @@ fn url_permissions(scope: &Scope, function: &Function, distribution: Option<Expr
     Ok(())
 }
 
-/// What [`LamuxProps`] leave to defaults, worked out and checked with lamux's own parsers.
-struct Settings {
-    domain_suffix: String,
-    timeout_secs: u32,
-    origin_read_timeout_secs: u32,
-}
-
-impl Settings {
-    fn check(props: &LamuxProps) -> anyhow::Result<Self> {
-        let domain_suffix = lamux::config::parse_domain_suffix(props.domain_suffix.trim_end_matches('.'))
-            .map_err(anyhow::Error::msg)
-            .context("domain suffix")?;
-        lamux::config::parse_function_name(&props.function_name)
-            .map_err(anyhow::Error::msg)
-            .context("function name")?;
-        let upstream = props.upstream_timeout;
-        anyhow::ensure!(!upstream.is_zero(), "the upstream timeout must be longer than zero");
-        let timeout_secs = props.timeout_secs.unwrap_or(options::whole_seconds(upstream + Duration::from_secs(5)));
-        anyhow::ensure!(
-            u64::from(timeout_secs) > upstream.as_secs() && timeout_secs <= 900,
-            "the function timeout ({timeout_secs} s) must be longer than the upstream timeout ({upstream:?}) and at \
-             most 900 s"
-        );
-        let origin_read_timeout_secs = options::origin_read_timeout(upstream, props.origin_read_timeout_secs)?;
-        anyhow::ensure!(
-            (128..=10_240).contains(&props.memory_size),
-            "memory_size must be from 128 to 10240 MB, got {}",
-            props.memory_size
-        );
-        anyhow::ensure!(
-            options::RETENTION_DAYS.contains(&props.log_retention_days),
-            "log_retention_days must be one of {:?} (CloudWatch Logs' periods), got {}",
-            options::RETENTION_DAYS,
-            props.log_retention_days
-        );
-        if let Some(arn) = &props.certificate_arn {
-            anyhow::ensure!(
-                arn.split(':').nth(3) == Some("us-east-1"),
-                "certificate_arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
-            );
-        }
-        for pattern in &props.allow_aliases {
-            crate::routable::alias_pattern(pattern)
-                .map_err(|why| anyhow::anyhow!("allow_aliases entry {pattern:?} {why}"))?;
-        }
-        for pattern in &props.allow_functions {
-            let name = bare_function_name(pattern);
-            anyhow::ensure!(
-                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_*?".contains(&b)),
-                "allow_functions entry {pattern:?} is not a function name, ARN or glob"
-            );
-        }
-        let settings = Self { domain_suffix, timeout_secs, origin_read_timeout_secs };
-        // The environment the function will get must be one lamux starts with. A value
-        // taken from a parameter (the origin secret) stands in as a placeholder.
-        let variables = environment(props, &settings, None);
-        let literal = variables.iter().map(|(name, value)| (name.as_str(), value.as_literal().unwrap_or("parameter")));
-        let secret = (props.origin_auth == OriginAuth::Secret).then_some(("LAMUX_ORIGIN_SECRET", "parameter"));
-        // The canary as given (a kept one was checked when `preview canary` set it).
-        let canary = props.canary.as_ref().map(|entries| entries.join(",")).unwrap_or_default();
-        let cli =
-            lamux::config::Cli::from_environment(literal.chain(secret).chain([("LAMUX_CANARY", canary.as_str())]))
-                .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))
-                .context("lamux would not start with this configuration")?;
-        // What lamux checks at start beyond each flag: a canary within the allow-lists.
-        cli.chooser().map_err(anyhow::Error::msg).context("lamux would not start with this configuration")?;
-        Ok(settings)
-    }
-}
-
-/// lamux's configuration in the function, as the variables lamux reads.
-fn environment(props: &LamuxProps, settings: &Settings, secret: Option<&RotatingSecret>) -> BTreeMap<String, Expr> {
-    let mut variables = BTreeMap::from([
-        ("LAMUX_MODE", Expr::str("function")),
-        ("LAMUX_DOMAIN_SUFFIX", Expr::str(&settings.domain_suffix)),
-        ("LAMUX_FUNCTION_NAME", Expr::str(&props.function_name)),
-        ("LAMUX_UPSTREAM_TIMEOUT", Expr::str(humantime::format_duration(props.upstream_timeout).to_string())),
-        ("LAMUX_INVOKE_MODE", Expr::str(options::lamux_invoke_mode(props.invoke_mode))),
-        // lamux's own default is true (for local use); a public endpoint says nothing.
-        ("LAMUX_ERROR_DETAILS", Expr::str(props.error_details.to_string())),
-    ]);
-    if !props.allow_functions.is_empty() {
-        // lamux matches its allow-list against bare function names: an ARN's name goes
-        // there, while the role's policy keeps the ARN.
-        let names: Vec<&str> = props.allow_functions.iter().map(|f| bare_function_name(f)).collect();
-        variables.insert("LAMUX_ALLOW_FUNCTION", Expr::str(names.join(",")));
-    }
-    if !props.allow_aliases.is_empty() {
-        variables.insert("LAMUX_ALLOW_ALIAS", Expr::str(props.allow_aliases.join(",")));
-    }
-    let over = &props.alias_override;
-    for (name, value) in [
-        ("LAMUX_ALIAS_COOKIE", &over.cookie),
-        ("LAMUX_ALIAS_HEADER", &over.header),
-        ("LAMUX_ALIAS_COOKIE_PATH", &over.cookie_path),
-    ] {
-        if let Some(value) = value {
-            variables.insert(name, Expr::str(value));
-        }
-    }
-    if !over.allow.is_empty() {
-        variables.insert("LAMUX_ALIAS_OVERRIDE_ALLOW", Expr::str(over.allow.join(",")));
-    }
-    if let Some(secret) = secret {
-        variables.insert("LAMUX_ORIGIN_SECRET", secret.current());
-        // Empty unless a rotation is in progress: lamux then accepts both values.
-        variables.insert("LAMUX_ORIGIN_SECRET_PREVIOUS", secret.previous());
-    }
-    variables.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
-}
-
-/// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` and `ACCOUNT:function:NAME`
-/// -> `NAME`; a name or glob as it is.
-fn bare_function_name(function: &str) -> &str {
-    match function.split_once(":function:") {
-        Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
-        None => function,
-    }
-}
-
 /// The ARN IAM checks when lamux invokes `function` (a name, a glob, an ARN or a partial
 /// ARN) at a qualifier matching `qualifier`: lamux always invokes with a qualifier, so
 /// `NAME:QUALIFIER` is what the policy must allow.
@@ -568,7 +368,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use std::time::Duration;
+
     use crate::constructs::iam::RoleProps;
+    use crate::tree::AssetSource;
     use crate::tree::Stack;
 
     fn props(suffix: &str) -> LamuxProps {

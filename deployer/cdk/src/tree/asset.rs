@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::package::{self, Archive};
+use crate::archive::{self, Archive};
 
 /// Where an asset's zip comes from.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl AssetSource {
         match self {
             Self::Bootstrap(path) => {
                 let binary = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-                package::function_zip(&binary)
+                archive::function_zip(&binary)
             }
             Self::ZipFile(path) => {
                 let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -3,9 +3,9 @@
 //! following the stack's events, and return the outputs.
 //!
 //! ```no_run
-//! # async fn example(stack: lamux_deploy::tree::Stack) -> anyhow::Result<()> {
-//! use lamux_deploy::aws::Clients;
-//! use lamux_deploy::engine::{self, Deployment};
+//! # async fn example(stack: lamux_cdk::tree::Stack) -> anyhow::Result<()> {
+//! use lamux_cdk::aws::Clients;
+//! use lamux_cdk::engine::{self, Deployment};
 //!
 //! let clients = Clients::from_env(None, None).await?;
 //! let synthesized = stack.synth()?;
@@ -44,11 +44,20 @@ pub struct Deployment<'a> {
     pub rotate_secrets: bool,
     /// Require a rotation in progress, and finish it: the previous value goes.
     pub finish_rotation: bool,
+    /// Where in the asset bucket the assets and large templates go: `assets/` unless set.
+    pub asset_prefix: &'a str,
 }
 
 impl<'a> Deployment<'a> {
     pub fn new(stack_name: &'a str, synthesized: &'a Synthesized) -> Self {
-        Self { stack_name, synthesized, tags: Vec::new(), rotate_secrets: false, finish_rotation: false }
+        Self {
+            stack_name,
+            synthesized,
+            tags: Vec::new(),
+            rotate_secrets: false,
+            finish_rotation: false,
+            asset_prefix: "assets/",
+        }
     }
 }
 
@@ -114,7 +123,7 @@ pub async fn discard(clients: &Clients, prepared: &Prepared) -> anyhow::Result<(
 
 /// Upload the assets (for a deploy) and create the change set.
 pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Intent) -> anyhow::Result<Prepared> {
-    let Deployment { stack_name, synthesized, tags, rotate_secrets, finish_rotation } = deployment;
+    let Deployment { stack_name, synthesized, tags, rotate_secrets, finish_rotation, asset_prefix } = deployment;
     let template = &synthesized.template;
     let template_json = template.to_json();
     // What can be checked without AWS is checked first: a name CloudFormation would refuse
@@ -170,9 +179,10 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         }
         if large {
             // A preview uploads it too: CloudFormation reads it to compute the change set.
-            let url = assets::upload_template(clients, &bucket, &template_json).await.with_context(|| {
-                format!("the template is {} bytes: it goes through the asset bucket", template_json.len())
-            })?;
+            let url =
+                assets::upload_template(clients, &bucket, asset_prefix, &template_json).await.with_context(|| {
+                    format!("the template is {} bytes: it goes through the asset bucket", template_json.len())
+                })?;
             source = deploy::TemplateSource::Url(url);
         }
         for (asset, archive) in synthesized.assets.iter().zip(&archives) {
@@ -182,9 +192,10 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
                     if let Some(previous) = existing.as_ref().and_then(|s| parameter(s, &asset.key_parameter)) {
                         assets::refresh(clients, &bucket, &previous).await?;
                     }
-                    assets::upload(clients, &bucket, &asset.name, archive).await?
+                    assets::upload(clients, &bucket, &format!("{asset_prefix}{}", archive.key(&asset.name)), archive)
+                        .await?
                 }
-                Intent::Preview => archive.key(&asset.name),
+                Intent::Preview => format!("{asset_prefix}{}", archive.key(&asset.name)),
             };
             parameters.push(value_parameter(&asset.bucket_parameter, &bucket.name));
             parameters.push(value_parameter(&asset.key_parameter, &key));

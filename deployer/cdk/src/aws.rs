@@ -3,7 +3,24 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::cli::AwsArgs;
+/// Where the AWS calls go; the standard chain (AWS_PROFILE, AWS_REGION, ...) otherwise.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AwsArgs {
+    /// AWS region [default: from AWS_REGION or the profile].
+    #[arg(long, global = true, help_heading = "AWS")]
+    pub region: Option<String>,
+
+    /// Named profile from ~/.aws/config [default: AWS_PROFILE, else `default`].
+    #[arg(long, global = true, help_heading = "AWS")]
+    pub profile: Option<String>,
+}
+
+impl AwsArgs {
+    /// The clients for these flags.
+    pub async fn clients(&self) -> anyhow::Result<Clients> {
+        Clients::from_env(self.region.as_deref(), self.profile.as_deref()).await
+    }
+}
 
 pub struct Clients {
     pub config: SdkConfig,
@@ -14,11 +31,6 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// From `--region` and `--profile`.
-    pub async fn new(aws: &AwsArgs) -> anyhow::Result<Self> {
-        Self::from_env(aws.region.as_deref(), aws.profile.as_deref()).await
-    }
-
     /// From the standard chain, with a region and a profile over it when given.
     pub async fn from_env(region: Option<&str>, profile: Option<&str>) -> anyhow::Result<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());

@@ -16,8 +16,9 @@ use aws_sdk_s3::types::{
 };
 use serde_json::json;
 
+use crate::PROGRESS;
+use crate::archive::Archive;
 use crate::aws::Clients;
-use crate::package::Archive;
 
 /// Days an asset is kept after its last upload or use. Every `up` refreshes the asset it
 /// deploys and the one deployed before it (a rollback's code), so only assets that no
@@ -68,7 +69,7 @@ pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> anyhow::Result
     match clients.s3.head_bucket().bucket(name).expected_bucket_owner(owner).send().await {
         Ok(_) => {}
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {
-            eprintln!("creating the asset bucket {name}");
+            tracing::info!(target: PROGRESS, "creating the asset bucket {name}");
             let mut create = clients.s3.create_bucket().bucket(name);
             // us-east-1 is the one region that takes no location constraint.
             if clients.region() != "us-east-1" {
@@ -172,27 +173,31 @@ pub fn tls_only_policy(bucket: &Bucket) -> serde_json::Value {
     })
 }
 
-/// Upload under the content address; an asset already there is refreshed instead, so that
-/// the lifecycle rule counts from its last use. Returns the key.
-pub async fn upload(clients: &Clients, bucket: &Bucket, kind: &str, archive: &Archive) -> anyhow::Result<String> {
-    let key = archive.key(kind);
-    put(clients, bucket, &key, &archive.bytes).await?;
-    Ok(key)
+/// Upload under `key`, its content address; an asset already there is refreshed instead, so
+/// that the lifecycle rule counts from its last use. Returns the key.
+pub async fn upload(clients: &Clients, bucket: &Bucket, key: &str, archive: &Archive) -> anyhow::Result<String> {
+    put(clients, bucket, key, &archive.bytes).await?;
+    Ok(key.to_owned())
 }
 
 /// A template too large for `TemplateBody`, stored under its digest; returns its URL.
-pub async fn upload_template(clients: &Clients, bucket: &Bucket, template: &str) -> anyhow::Result<String> {
-    let key = format!("lamux/templates/{}.json", crate::package::Archive::new(template.as_bytes().to_vec()).sha256);
+pub async fn upload_template(
+    clients: &Clients,
+    bucket: &Bucket,
+    prefix: &str,
+    template: &str,
+) -> anyhow::Result<String> {
+    let key = format!("{prefix}templates/{}.json", crate::archive::Archive::new(template.as_bytes().to_vec()).sha256);
     put(clients, bucket, &key, template.as_bytes()).await?;
     Ok(bucket.object_url(&key))
 }
 
 async fn put(clients: &Clients, bucket: &Bucket, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
     if refresh(clients, bucket, key).await? {
-        eprintln!("s3://{}/{key} is already uploaded", bucket.name);
+        tracing::info!(target: PROGRESS, "s3://{}/{key} is already uploaded", bucket.name);
         return Ok(());
     }
-    eprintln!("uploading s3://{}/{key} ({} bytes)", bucket.name, bytes.len());
+    tracing::info!(target: PROGRESS, "uploading s3://{}/{key} ({} bytes)", bucket.name, bytes.len());
     clients
         .s3
         .put_object()

@@ -1,0 +1,71 @@
+//! lamux-cdk: CloudFormation stacks as typed Rust constructs, lamux as one of them, and the
+//! engine that deploys them.
+//!
+//! - [`tree`]: a [`Stack`] owns constructs by path (`Lamux/Function`), derives each logical
+//!   ID from its path, refuses duplicates, and synthesizes the template and the assets.
+//! - [`constructs`]: Lambda (function, version, alias, URL, permission), IAM roles, log
+//!   groups, CloudFront and Route 53, each with builders and typed references
+//!   ([`tree::Ref`]: `function.arn()` is a `Ref<FunctionArn>`).
+//! - [`Lamux`]: lamux's function, URL, role, CloudFront and records as one construct;
+//!   [`Lamux::serve`] lets it invoke a function of your stack.
+//! - `engine` (feature `deploy`, on by default): upload the assets, create and review the
+//!   change set, execute it, return the outputs. It reports progress as `tracing` events
+//!   (target `lamux_cdk::progress`) for the caller to render.
+//!
+//! Without the `deploy` feature the crate synthesizes templates only: no AWS SDK, no async
+//! runtime, and lamux's contract (its flag parser and routing rules) without its proxy.
+//!
+//! ```
+//! use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
+//! use lamux_cdk::template::Expr;
+//! use lamux_cdk::tree::{Asset, AssetSource, Stack};
+//! use lamux_cdk::{Lamux, LamuxProps};
+//!
+//! # // `cargo lambda build` writes target/lambda/NAME/bootstrap; synth checks that the file is there.
+//! # let dir = tempfile::tempdir()?;
+//! # let build = dir.path();
+//! # for app in ["api", "lamux"] { std::fs::create_dir_all(build.join(app))?; std::fs::write(build.join(app).join("bootstrap"), b"")?; }
+//! let stack = Stack::new("my app behind lamux");
+//! let code = Asset::new(&stack, "ApiCode", "api", AssetSource::Bootstrap(build.join("api/bootstrap")))?;
+//! // lamux routes `ALIAS-api.example.com`: the function needs a lower-case name of its own.
+//! let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&code)).function_name(Expr::str("api")).build())?;
+//! api.add_alias("live", &api.add_version("V1")?)?;
+//! let lamux = Lamux::new(&stack, "Lamux", LamuxProps::builder()
+//!     .domain_suffix("example.com")
+//!     .code(AssetSource::Bootstrap(build.join("lamux/bootstrap")))
+//!     .build())?;
+//! lamux.serve(&api)?;
+//! let synthesized = stack.synth()?;
+//! assert_eq!(synthesized.assets.len(), 2, "api's zip and lamux's");
+//! assert!(synthesized.template.to_json().contains("\"ApiAliaslive\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod archive;
+pub mod constructs;
+pub mod lamux_construct;
+pub mod names;
+pub mod routable;
+pub mod template;
+pub mod tree;
+
+#[cfg(feature = "deploy")]
+pub mod assets;
+#[cfg(feature = "deploy")]
+pub mod aws;
+#[cfg(feature = "deploy")]
+pub mod deploy;
+#[cfg(feature = "deploy")]
+pub mod engine;
+#[cfg(feature = "deploy")]
+pub mod progress;
+#[cfg(feature = "deploy")]
+pub mod review;
+#[cfg(feature = "deploy")]
+pub mod secrets;
+
+pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
+/// The `tracing` target of the engine's progress (uploads, stack events): `tracing::info!`
+/// events whose message is one line for a person. [`progress::init`] prints them to stderr.
+pub const PROGRESS: &str = "lamux_cdk::progress";
+pub use tree::{Construct, Stack};

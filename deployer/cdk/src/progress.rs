@@ -1,0 +1,22 @@
+//! The engine's progress on stderr, for a command line: each [`PROGRESS`](crate::PROGRESS)
+//! event as its message alone, one line, and warnings from anywhere. A program with its own
+//! `tracing` subscriber renders the same events its own way instead.
+
+use tracing::Level;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+/// Install the stderr renderer as the global subscriber; a no-op when one is installed.
+pub fn init() {
+    let lines = tracing_subscriber::fmt::layer()
+        .without_time()
+        .with_level(false)
+        .with_target(false)
+        .with_ansi(false)
+        .with_writer(std::io::stderr);
+    let filter = Targets::new().with_target(crate::PROGRESS, Level::INFO).with_default(Level::WARN);
+    // Err only when the program installed its own subscriber first, which then renders.
+    let _ = tracing_subscriber::registry().with(lines.with_filter(filter)).try_init();
+}
