@@ -10,6 +10,7 @@ use crate::options::StackArgs;
 pub use lamux_cdk::aws::AwsArgs;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
 pub use lamux_cdk::review::RequireApproval;
+pub use lamux_cdk::toolkit::Confirm;
 
 /// The settings file read unless `--config` names another.
 pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
@@ -297,13 +298,6 @@ pub struct DeployArgs {
     /// Write the stack's outputs as JSON to this file after deploying.
     #[arg(long)]
     pub outputs_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, Args)]
-pub struct Confirm {
-    /// Do not ask before changing anything.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
 }
 
 fn parse_tag(value: &str) -> Result<(String, String), String> {

@@ -187,7 +187,7 @@ async fn canary(
     }
     // It moves production traffic: asked, like any change, unless --yes.
     let question = format!("move {base}'s clients on stack {stack_name}?");
-    let answer = crate::remote::approved(confirm, &question);
+    let answer = lamux_cdk::toolkit::approved(confirm, &question);
     if !matches!(answer, Ok(true)) {
         // Refused or not asked: the change set does not stay behind.
         deploy::discard(cf, stack_name, &id, false).await?;

@@ -1,40 +1,41 @@
 //! The commands that talk to AWS: diff, up, down, status, layer publish. `diff` and `status`
 //! change nothing in the stack.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
 use anyhow::{Context as _, bail, ensure};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionContentInput, Runtime};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::{BinaryArgs, Confirm, DeployArgs};
 use crate::local::warn;
-use crate::options::StackArgs;
+use crate::options::{StackArgs, StackOptions};
 use crate::{binary, package, stack, urls};
 use lamux_cdk::aws::AwsArgs;
 use lamux_cdk::aws::Clients;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
-use lamux_cdk::deploy::{self, Plan, ResourceChange};
-use lamux_cdk::engine::{self, Deployment, Intent, Prepared};
-use lamux_cdk::review;
-use lamux_cdk::tree::AssetSource;
+use lamux_cdk::deploy;
+use lamux_cdk::engine::Deployment;
+use lamux_cdk::toolkit::{self, outputs_json, print_outputs};
+use lamux_cdk::tree::{AssetSource, Synthesized};
 
-/// `diff` and `up`: the stack from the options, and its change set.
-async fn prepare(
-    aws: &AwsArgs,
-    args: &StackArgs,
-    intent: Intent,
-    deploy_args: Option<&DeployArgs>,
-) -> anyhow::Result<(Clients, Prepared)> {
+/// `diff` and `up`: the stack from the options and the binary.
+fn synthesize(args: &StackArgs) -> anyhow::Result<(StackOptions, Synthesized)> {
     let binary = binary::load(args.binary.as_deref(), args.arch)?;
     let options = args.validate(Some(binary.arch))?;
     warn(&options);
     let code = AssetSource::Archive(lamux_cdk::archive::function_zip(&binary.bytes)?);
     let synthesized = stack::synthesize(&options, code)?;
-    let clients = aws.clients().await?;
-    let mut deployment = Deployment::new(&options.stack_name, &synthesized);
+    Ok((options, synthesized))
+}
+
+fn deployment<'a>(
+    options: &'a StackOptions,
+    synthesized: &'a Synthesized,
+    deploy_args: Option<&DeployArgs>,
+) -> Deployment<'a> {
+    let mut deployment = Deployment::new(&options.stack_name, synthesized);
     // Where lamux-deploy has always put lamux's zips: an unchanged binary keeps its key.
     deployment.asset_prefix = "lamux/";
     if let Some(deploy_args) = deploy_args {
@@ -42,87 +43,25 @@ async fn prepare(
         deployment.rotate_secrets = deploy_args.rotate_origin_secret;
         deployment.finish_rotation = deploy_args.finish_rotation;
     }
-    let prepared = engine::prepare(&clients, &deployment, intent).await?;
-    Ok((clients, prepared))
-}
-
-fn show(prepared: &Prepared, changes: &[ResourceChange]) {
-    println!("stack {}: {} resource change(s)", prepared.stack_name, changes.len());
-    for change in changes {
-        println!("{change}");
-        for property in prepared.properties.iter().filter(|p| p.logical_id == change.logical_id) {
-            println!("{property}");
-        }
-    }
-    if !prepared.parameters.is_empty() {
-        println!("parameters:");
-        for line in &prepared.parameters {
-            println!("{line}");
-        }
-    }
-    for reason in prepared.risks.broadening.iter() {
-        println!("! widens access: {reason}");
-    }
-    for reason in prepared.risks.replacements.iter() {
-        println!("! replaces: {reason}");
-    }
+    deployment
 }
 
 pub async fn diff(aws: &AwsArgs, args: &StackArgs) -> anyhow::Result<()> {
-    let (clients, prepared) = prepare(aws, args, Intent::Preview, None).await?;
-    match &prepared.plan {
-        Plan::NoChanges => println!("no changes to stack {}", prepared.stack_name),
-        Plan::ChangeSet { changes, .. } => {
-            show(&prepared, changes);
-            engine::discard(&clients, &prepared).await?;
-        }
-        Plan::DeleteFailedCreate { status } => bail!("stack {} is in {status}", prepared.stack_name),
-    }
-    Ok(())
+    let (options, synthesized) = synthesize(args)?;
+    let clients = aws.clients().await?;
+    toolkit::diff(&clients, &deployment(&options, &synthesized, None)).await
 }
 
 pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confirm: Confirm) -> anyhow::Result<()> {
-    let (mut clients, mut prepared) = prepare(aws, args, Intent::Deploy, Some(deploy_args)).await?;
-    if let Plan::DeleteFailedCreate { .. } = &prepared.plan {
-        // Shown and asked about like any change: nothing was deleted before this prompt.
-        for reason in &prepared.risks.deletions {
-            println!("! deletes: {reason}");
-        }
-        let reasons = review::approval_reasons(deploy_args.require_approval, &prepared.risks, &[]);
-        if !reasons.is_empty()
-            && !approved(confirm, &format!("delete stack {} and create it again?", prepared.stack_name))?
-        {
-            bail!("not deleted, not deployed");
-        }
-        engine::delete_failed_create(&clients, &prepared).await?;
-        eprintln!("stack {} deleted; creating it again", prepared.stack_name);
-        (clients, prepared) = prepare(aws, args, Intent::Deploy, Some(deploy_args)).await?;
-    }
-    let cf = &clients.cloudformation;
-    let stack_name = &prepared.stack_name;
-    match &prepared.plan {
-        Plan::NoChanges => println!("no changes to stack {stack_name}"),
-        Plan::DeleteFailedCreate { status } => bail!("stack {stack_name} is in {status} again after its deletion"),
-        Plan::ChangeSet { changes, .. } => {
-            show(&prepared, changes);
-            let reasons = review::approval_reasons(deploy_args.require_approval, &prepared.risks, changes);
-            let answer = if reasons.is_empty() {
-                Ok(true)
-            } else {
-                approved(confirm, &format!("deploy these changes to stack {stack_name}?"))
-            };
-            if !matches!(answer, Ok(true)) {
-                // Refused or not asked: nothing of this change set stays behind.
-                engine::discard(&clients, &prepared).await?;
-                answer?;
-                bail!("not deployed");
-            }
-        }
-    }
-    let outputs = engine::execute(&clients, &prepared).await?;
+    let (options, synthesized) = synthesize(args)?;
+    let clients = aws.clients().await?;
+    let deployment = deployment(&options, &synthesized, Some(deploy_args));
+    let outputs = toolkit::deploy(&clients, &deployment, deploy_args.require_approval, confirm).await?;
     if let Some(on) = deploy_args.termination_protection {
-        cf.update_termination_protection()
-            .stack_name(stack_name)
+        clients
+            .cloudformation
+            .update_termination_protection()
+            .stack_name(&options.stack_name)
             .enable_termination_protection(on)
             .send()
             .await
@@ -138,18 +77,7 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
 }
 
 pub async fn down(aws: &AwsArgs, stack_name: &str, confirm: Confirm) -> anyhow::Result<()> {
-    let clients = aws.clients().await?;
-    let cf = &clients.cloudformation;
-    if deploy::stack_status(cf, stack_name).await?.is_none() {
-        println!("there is no stack {stack_name}");
-        return Ok(());
-    }
-    if !approved(confirm, &format!("delete stack {stack_name} and everything in it?"))? {
-        bail!("not deleted");
-    }
-    deploy::delete(cf, stack_name).await?;
-    println!("stack {stack_name} deleted");
-    Ok(())
+    toolkit::destroy(&aws.clients().await?, stack_name, confirm).await
 }
 
 pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>, json_out: bool) -> anyhow::Result<()> {
@@ -339,30 +267,4 @@ pub async fn layer_publish(
     }
     println!("{arn}");
     Ok(())
-}
-
-fn print_outputs(outputs: &[(String, String)]) {
-    for (key, value) in outputs {
-        println!("{key}: {value}");
-    }
-}
-
-fn outputs_json(outputs: &[(String, String)]) -> Value {
-    Value::Object(outputs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
-}
-
-/// `--yes`, or an answer at a terminal; without either, refuse rather than guess.
-pub(crate) fn approved(confirm: Confirm, question: &str) -> anyhow::Result<bool> {
-    if confirm.yes {
-        return Ok(true);
-    }
-    ensure!(
-        std::io::stdin().is_terminal(),
-        "this needs approval (see --require-approval) and there is no terminal to ask at: pass --yes"
-    );
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer")?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

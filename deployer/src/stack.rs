@@ -57,7 +57,7 @@ pub fn synthesize(options: &StackOptions, code: AssetSource) -> anyhow::Result<S
         ("ExampleUrl", "How a function alias is reached", Expr::str(example)),
     ];
     for (id, description, value) in outputs {
-        let props = OutputProps { description: description.to_owned(), value: Some(value), ..OutputProps::default() };
+        let props = OutputProps::builder().description(description).value(value).build();
         Output::new(&stack, id, props)?;
     }
     debug_assert_eq!(lamux.path(), LAMUX);

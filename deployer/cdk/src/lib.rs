@@ -41,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod app;
 pub mod archive;
 pub mod constructs;
 pub mod lamux_construct;
@@ -63,6 +64,8 @@ pub mod progress;
 pub mod review;
 #[cfg(feature = "deploy")]
 pub mod secrets;
+#[cfg(feature = "deploy")]
+pub mod toolkit;
 
 pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
 /// The `tracing` target of the engine's progress (uploads, stack events): `tracing::info!`

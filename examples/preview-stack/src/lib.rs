@@ -49,15 +49,11 @@ pub fn stack(settings: &Settings) -> anyhow::Result<Stack> {
     lamux.serve(&echo)?;
 
     let outputs = [
-        ("EchoFunctionName", "the echo function", echo.name().into()),
+        ("EchoFunctionName", "the echo function", Expr::from(echo.name())),
         ("DistributionDomainName", "lamux's CloudFront domain", lamux.distribution().domain_name().into()),
     ];
     for (id, description, value) in outputs {
-        Output::new(
-            &stack,
-            id,
-            OutputProps { description: description.to_owned(), value: Some(value), ..Default::default() },
-        )?;
+        Output::new(&stack, id, OutputProps::builder().description(description).value(value).build())?;
     }
     Ok(stack)
 }

@@ -4,6 +4,8 @@
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
 
+use super::context::{self, StackId};
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Str(String),
@@ -25,6 +27,10 @@ pub enum Expr {
     FindInMap(String, Box<Expr>, Box<Expr>),
     /// `Fn::ImportValue`: an output another stack exports.
     ImportValue(Box<Expr>),
+    /// A `Ref` or `Fn::GetAtt` of stack `StackId`: itself in that stack, and in another
+    /// stack of the same App the `Fn::ImportValue` of an export the owner gets. What
+    /// `CfnResource::reference`, `get_att` and `Parameter::value` give.
+    Local(StackId, Box<Expr>),
 }
 
 impl Expr {
@@ -75,6 +81,52 @@ impl Expr {
     /// `Ref AWS::NoValue`: the property is left out where this is the value (inside `Fn::If`).
     pub fn no_value() -> Self {
         Self::reference("AWS::NoValue")
+    }
+
+    /// This value, of stack `owner`, as the stack being rendered takes it: the export name
+    /// to import it by, or `None` to use it as it is.
+    fn imported(&self, owner: StackId) -> Option<String> {
+        match self {
+            Self::Ref(id) => context::import(owner, id, None),
+            Self::GetAtt(id, attribute) => context::import(owner, id, Some(attribute)),
+            _ => None,
+        }
+    }
+
+    /// The expression with every value of another stack replaced by its import, for parts of
+    /// a template kept as expressions (outputs, conditions) rather than rendered JSON.
+    pub(crate) fn resolved(&self) -> Expr {
+        let each = |items: &[Expr]| items.iter().map(Expr::resolved).collect();
+        let boxed = |item: &Expr| Box::new(item.resolved());
+        match self {
+            Self::Local(owner, value) => match value.imported(*owner) {
+                Some(export_name) => Self::ImportValue(Box::new(Self::Str(export_name))),
+                None => value.resolved(),
+            },
+            Self::List(items) => Self::List(each(items)),
+            Self::Join(separator, parts) => Self::Join(separator.clone(), each(parts)),
+            Self::Select(index, list) => Self::Select(*index, boxed(list)),
+            Self::Split(separator, value) => Self::Split(separator.clone(), boxed(value)),
+            Self::If(condition, then, otherwise) => Self::If(condition.clone(), boxed(then), boxed(otherwise)),
+            Self::Equals(left, right) => Self::Equals(boxed(left), boxed(right)),
+            Self::Not(condition) => Self::Not(boxed(condition)),
+            Self::And(conditions) => Self::And(each(conditions)),
+            Self::Or(conditions) => Self::Or(each(conditions)),
+            Self::FindInMap(mapping, top, second) => Self::FindInMap(mapping.clone(), boxed(top), boxed(second)),
+            Self::ImportValue(name) => Self::ImportValue(boxed(name)),
+            Self::Str(_) | Self::Int(_) | Self::Bool(_) | Self::Ref(_) | Self::GetAtt(..) | Self::Sub(_) => {
+                self.clone()
+            }
+        }
+    }
+
+    /// The expression without its stack: `Ref` and `Fn::GetAtt` as they read in their own
+    /// stack.
+    pub fn unscoped(&self) -> &Expr {
+        match self {
+            Self::Local(_, value) => value.unscoped(),
+            other => other,
+        }
     }
 
     /// The string, when this is a literal one.
@@ -147,6 +199,10 @@ impl Serialize for Expr {
             Self::Or(conditions) => single(serializer, "Fn::Or", conditions),
             Self::FindInMap(mapping, top, second) => single(serializer, "Fn::FindInMap", &(mapping, top, second)),
             Self::ImportValue(name) => single(serializer, "Fn::ImportValue", name),
+            Self::Local(owner, value) => match value.imported(*owner) {
+                Some(export_name) => single(serializer, "Fn::ImportValue", &export_name),
+                None => value.serialize(serializer),
+            },
         }
     }
 }

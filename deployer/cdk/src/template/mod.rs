@@ -1,13 +1,15 @@
-//! A CloudFormation template as typed Rust values: the model a [`Stack`](crate::tree::Stack)
-//! synthesizes into. Maps are ordered (logical IDs sort), so the same stack always renders to
+//! A CloudFormation template as typed Rust values: the model a stack synthesizes into. Maps are ordered (logical IDs sort), so the same stack always renders to
 //! the same bytes.
 
+mod context;
 mod expr;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub(crate) use context::render;
+pub use context::{Import, StackId};
 pub use expr::Expr;
 
 /// A resource type: a struct of the resource's documented properties.

@@ -21,7 +21,7 @@ pub use asset::{AssetEntry, AssetSource};
 pub use refs::*;
 pub use rotating::{RotatingSecret, RotatingSecretEntry};
 
-use crate::template::{self, Expr, Policy, Resource, ResourceEntry, Template};
+use crate::template::{self, Expr, Import, Policy, Resource, ResourceEntry, StackId, Template};
 
 /// Why a construct could not be added, or a stack not synthesized.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,6 +44,10 @@ pub enum Error {
     Serialize { path: String, why: String },
     #[error("asset {path}: {file} is not a readable file: {why}")]
     AssetFile { path: String, file: std::path::PathBuf, why: String },
+    #[error("stack {stack} uses {value} of stack {owner}: {why}")]
+    CrossStack { stack: String, owner: String, value: String, why: String },
+    #[error("{0}")]
+    App(String),
 }
 
 /// Anything with a place in the tree. Constructs take their parent as `&impl Construct`.
@@ -89,8 +93,10 @@ enum Section {
     Outputs,
 }
 
-#[derive(Default)]
 struct Tree {
+    id: StackId,
+    /// The stack's name, when it has one (a stack of an [`App`](crate::app::App)).
+    name: Option<String>,
     description: String,
     paths: BTreeSet<String>,
     /// (section, logical ID) -> path. Parameters and resources share the section `Ref`
@@ -109,6 +115,26 @@ struct Tree {
 }
 
 impl Tree {
+    fn new(description: String, name: Option<String>) -> Self {
+        Self {
+            id: StackId::next(),
+            name,
+            description,
+            paths: BTreeSet::new(),
+            ids: BTreeMap::new(),
+            pins: BTreeMap::new(),
+            parameters: BTreeMap::new(),
+            generated_secrets: Vec::new(),
+            rotating_secrets: Vec::new(),
+            kept_parameters: Vec::new(),
+            mappings: BTreeMap::new(),
+            conditions: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            assets: Vec::new(),
+        }
+    }
+
     /// The logical ID for `path`: pinned, or the path's components joined.
     fn logical_id(&mut self, path: &str) -> Result<String, Error> {
         let logical_id = match self.pins.get_mut(path) {
@@ -164,9 +190,20 @@ impl Scope {
     fn same_stack(&self, other: &Scope) -> bool {
         Rc::ptr_eq(&self.tree, &other.tree)
     }
+
+    /// `value`, a `Ref` or `Fn::GetAtt` of this scope's stack, marked as the stack's.
+    fn local(&self, value: Expr) -> Expr {
+        Expr::Local(self.tree.borrow().id, Box::new(value))
+    }
+
+    /// The stack this scope is in.
+    pub fn stack(&self) -> Stack {
+        Stack { root: Scope { tree: Rc::clone(&self.tree), path: String::new() } }
+    }
 }
 
-/// The stack: the root of the tree.
+/// The stack: the root of the tree. Clones are the same stack.
+#[derive(Clone)]
 pub struct Stack {
     root: Scope,
 }
@@ -192,9 +229,28 @@ pub struct Synthesized {
 }
 
 impl Stack {
+    /// A stack of its own, deployed under whatever name the deploying tool gives it.
     pub fn new(description: impl Into<String>) -> Self {
-        let tree = Tree { description: description.into(), ..Tree::default() };
+        Self::with_name(description.into(), None)
+    }
+
+    pub(crate) fn with_name(description: String, name: Option<String>) -> Self {
+        let tree = Tree::new(description, name);
         Self { root: Scope { tree: Rc::new(RefCell::new(tree)), path: String::new() } }
+    }
+
+    /// The name an [`App`](crate::app::App) gave the stack.
+    pub fn name(&self) -> Option<String> {
+        self.root.tree.borrow().name.clone()
+    }
+
+    pub fn id(&self) -> StackId {
+        self.root.tree.borrow().id
+    }
+
+    /// Whether `other` is this stack.
+    pub fn is(&self, other: &Stack) -> bool {
+        Rc::ptr_eq(&self.root.tree, &other.root.tree)
     }
 
     /// Give the construct at `path` this logical ID instead of the one its path makes: for a
@@ -204,8 +260,40 @@ impl Stack {
         self.root.tree.borrow_mut().pins.insert(path.to_owned(), (logical_id.to_owned(), false));
     }
 
-    /// The template and the asset manifest.
+    /// The template and the asset manifest. A value of another stack is an error here: put
+    /// both stacks in one [`App`](crate::app::App), which exports and imports it.
     pub fn synth(&self) -> Result<Synthesized, Error> {
+        let tree = self.root.tree.borrow();
+        let names = tree.name.iter().map(|name| (tree.id, name.clone())).collect();
+        drop(tree);
+        let (synthesized, imports) = self.synth_among(names)?;
+        match imports.first() {
+            None => Ok(synthesized),
+            Some(import) => Err(Error::CrossStack {
+                stack: self.name().unwrap_or_else(|| "(unnamed)".into()),
+                owner: import.export_name.split(':').next().unwrap_or_default().to_owned(),
+                value: import.logical_id.clone(),
+                why: "a stack synthesized alone cannot import; synthesize both in one App".into(),
+            }),
+        }
+    }
+
+    /// The template and its imports from the other stacks `names` names.
+    pub(crate) fn synth_among(&self, names: BTreeMap<StackId, String>) -> Result<(Synthesized, Vec<Import>), Error> {
+        let id = self.id();
+        let rendered = template::render(id, names, || self.render());
+        if let Some(value) = rendered.strays.first() {
+            return Err(Error::CrossStack {
+                stack: self.name().unwrap_or_else(|| "(unnamed)".into()),
+                owner: "another stack".into(),
+                value: value.clone(),
+                why: "the two stacks are not in one App, which would export and import the value".into(),
+            });
+        }
+        Ok((rendered.value?, rendered.imports))
+    }
+
+    fn render(&self) -> Result<Synthesized, Error> {
         let tree = self.root.tree.borrow();
         if let Some((path, (logical_id, _))) = tree.pins.iter().find(|(_, (_, used))| !used) {
             return Err(Error::UnusedPin { path: path.clone(), logical_id: logical_id.clone() });
@@ -213,8 +301,12 @@ impl Stack {
         let mut template = Template::new(tree.description.clone());
         template.parameters = tree.parameters.clone();
         template.mappings = tree.mappings.clone();
-        template.conditions = tree.conditions.clone();
-        template.outputs = tree.outputs.clone();
+        template.conditions = tree.conditions.iter().map(|(name, test)| (name.clone(), test.resolved())).collect();
+        template.outputs = tree
+            .outputs
+            .iter()
+            .map(|(name, output)| (name.clone(), template::Output { value: output.value.resolved(), ..output.clone() }))
+            .collect();
         for (logical_id, (path, node)) in &tree.resources {
             let entry = node.borrow().entry().map_err(|why| Error::Serialize { path: path.clone(), why })?;
             template.resources.insert(logical_id.clone(), entry);
@@ -307,14 +399,15 @@ impl<P> CfnResource<P> {
         &self.logical_id
     }
 
-    /// `{"Ref": ID}`: what the resource type documents as its return value.
+    /// `{"Ref": ID}`: what the resource type documents as its return value. In another
+    /// stack of the same App, the import of its export.
     pub fn reference(&self) -> Expr {
-        Expr::reference(&self.logical_id)
+        self.scope.local(Expr::reference(&self.logical_id))
     }
 
-    /// `{"Fn::GetAtt": [ID, attribute]}`.
+    /// `{"Fn::GetAtt": [ID, attribute]}`, or its import in another stack of the same App.
     pub fn get_att(&self, attribute: &str) -> Expr {
-        Expr::get_att(&self.logical_id, attribute)
+        self.scope.local(Expr::get_att(&self.logical_id, attribute))
     }
 
     /// Change the properties after the fact.
@@ -401,7 +494,7 @@ impl Parameter {
 
     /// `{"Ref": ID}`: the parameter's value.
     pub fn value(&self) -> Expr {
-        Expr::reference(&self.logical_id)
+        self.scope.local(Expr::reference(&self.logical_id))
     }
 
     /// The value as a typed reference, for a parameter that holds e.g. a role ARN.
@@ -457,10 +550,21 @@ impl Mapping {
 }
 
 /// An output (`Outputs`), exported for other stacks when `export_name` is given.
-#[derive(Debug, Clone, Default)]
+///
+/// ```
+/// # use lamux_cdk::tree::{OutputProps, Stack, Output};
+/// # use lamux_cdk::template::Expr;
+/// let stack = Stack::new("outputs");
+/// Output::new(&stack, "Stage", OutputProps::builder().value("prod").description("the stage").build())?;
+/// # Ok::<(), lamux_cdk::tree::Error>(())
+/// ```
+#[derive(Debug, Clone, bon::Builder)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct OutputProps {
+    /// The value: required.
+    pub value: Expr,
+    #[builder(default)]
     pub description: String,
-    pub value: Option<Expr>,
     pub export_name: Option<Expr>,
     pub condition: Option<Condition>,
 }
@@ -468,6 +572,7 @@ pub struct OutputProps {
 #[derive(Debug, Clone)]
 pub struct Output {
     name: String,
+    scope: Scope,
     export_name: Option<Expr>,
 }
 
@@ -476,28 +581,42 @@ impl Output {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
         let name = tree.claim(Section::Outputs, &scope.path)?;
-        let value = props
-            .value
-            .ok_or_else(|| Error::Invalid { path: scope.path.clone(), why: "an output needs a value".into() })?;
         tree.outputs.insert(
             name.clone(),
             template::Output {
                 description: props.description,
                 condition: props.condition.map(|c| c.name),
-                value,
+                value: props.value,
                 export: props.export_name.clone().map(|name| template::Export { name }),
             },
         );
-        Ok(Self { name, export_name: props.export_name })
+        drop(tree);
+        Ok(Self { name, scope, export_name: props.export_name })
     }
 
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// `Fn::ImportValue` of the export, for another stack's template.
-    pub fn import_value(&self) -> Option<Expr> {
-        self.export_name.clone().map(Expr::import_value)
+    /// `Fn::ImportValue` of the export, for another stack's template. The export name is
+    /// resolved as the exporting stack sees it: `${AWS::StackName}` in it becomes that stack's
+    /// name, which only a stack of an App has. (`${AWS::Region}` and `${AWS::AccountId}` are
+    /// the same in both stacks: an import never crosses them.)
+    pub fn import_value(&self) -> Result<Expr, Error> {
+        let invalid = |why: &str| Error::Invalid { path: self.scope.path.clone(), why: why.to_owned() };
+        let name = match &self.export_name {
+            None => return Err(invalid("the output has no export name to import it by")),
+            Some(Expr::Str(name)) => Expr::Str(name.clone()),
+            Some(Expr::Sub(text)) if text.contains("${AWS::StackName}") => {
+                let stack = self.scope.tree.borrow().name.clone().ok_or_else(|| {
+                    invalid("its export name has ${AWS::StackName}, which is the exporting stack's name: give the stack a name with App::stack")
+                })?;
+                Expr::sub(text.replace("${AWS::StackName}", &stack))
+            }
+            Some(Expr::Sub(text)) => Expr::sub(text.clone()),
+            Some(_) => return Err(invalid("an export name to import must be a string or a Fn::Sub")),
+        };
+        Ok(Expr::import_value(name))
     }
 }
 

@@ -30,7 +30,7 @@ fn logical_ids_come_from_construct_paths() {
     let audit = CfnResource::new(&stack, "audit-log", topic("b")).expect("added");
     assert_eq!((alerts.path(), alerts.logical_id()), ("App/Alerts", "AppAlerts"));
     assert_eq!(audit.logical_id(), "auditlog", "only letters and digits are kept");
-    assert_eq!(alerts.reference(), Expr::reference("AppAlerts"));
+    assert_eq!(alerts.reference().unscoped(), &Expr::reference("AppAlerts"));
     let json = json_of(&stack);
     assert_eq!(json["Resources"]["AppAlerts"]["Type"], "AWS::SNS::Topic");
     assert_eq!(json["Resources"]["auditlog"]["Properties"]["TopicName"], "b");
@@ -60,7 +60,7 @@ fn a_duplicate_is_an_error_not_an_overwrite() {
     assert!(matches!(CfnResource::new(&stage, "ge", topic("z")), Err(Error::DuplicateLogicalId { .. })));
     assert_eq!(json_of(&stack)["Resources"]["Alerts"]["Properties"]["TopicName"], "a", "the first one stays");
     // Conditions, mappings and outputs have their own namespaces, refused alike.
-    let output = |value: &str| OutputProps { value: Some(Expr::str(value)), ..OutputProps::default() };
+    let output = |value: &str| OutputProps::builder().value(value).build();
     Output::new(&a, "BOut", output("first")).expect("added");
     assert!(matches!(Output::new(&ab, "Out", output("second")), Err(Error::DuplicateLogicalId { .. })));
     let aler = stack.scope().child("Aler").expect("scope");
@@ -128,16 +128,17 @@ fn every_template_section_and_resource_attribute() {
     let output = Output::new(
         &stack,
         "AlertsArn",
-        OutputProps {
-            description: "alerts".into(),
-            value: Some(prod.select(alerts.reference(), Expr::no_value())),
-            export_name: Some(Expr::sub("${AWS::StackName}-alerts")),
-            condition: Some(prod.clone()),
-        },
+        OutputProps::builder()
+            .description("alerts")
+            .value(prod.select(alerts.reference(), Expr::no_value()))
+            .export_name(Expr::sub("${AWS::StackName}-alerts"))
+            .condition(prod.clone())
+            .build(),
     )
     .expect("output");
-    assert_eq!(output.import_value(), Some(Expr::import_value(Expr::sub("${AWS::StackName}-alerts"))));
-    assert!(Output::new(&stack, "Empty", OutputProps::default()).is_err(), "an output needs a value");
+    // The stack has no name (it is in no App): `${AWS::StackName}` of the exporting stack is
+    // unknown, and the importing stack's would be wrong.
+    assert!(matches!(output.import_value(), Err(Error::Invalid { .. })));
     let _ = (count, subnets);
     assert_eq!(
         json_of(&stack),
@@ -171,7 +172,7 @@ fn assets_and_generated_secrets_are_in_the_manifest() {
     let app = stack.scope().child("App").expect("scope");
     let bootstrap = tempfile::NamedTempFile::new().expect("a file");
     let asset = Asset::new(&app, "Code", "app", AssetSource::Bootstrap(bootstrap.path().into())).expect("asset");
-    assert_eq!(Expr::from(asset.bucket()), Expr::reference("AppCodeS3Bucket"));
+    assert_eq!(asset.bucket().expr().unscoped(), &Expr::reference("AppCodeS3Bucket"));
     let secret = Parameter::generated_secret(&stack, "Token", "a token").expect("secret");
     let synthesized = stack.synth().expect("synth");
     let entry = &synthesized.assets[0];

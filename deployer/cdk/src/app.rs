@@ -1,0 +1,268 @@
+//! [`App`]: the stacks one program deploys, by name, each in an account and region. A value
+//! of one stack used in another (a function's ARN, a role's) becomes an `Export` in the
+//! first and an `Fn::ImportValue` in the second, and the second deploys after the first.
+//! With the `deploy` feature, [`App::run`] makes the program a command line.
+//!
+//! ```
+//! use lamux_cdk::app::{App, Environment};
+//! use lamux_cdk::constructs::iam::{Role, RoleProps};
+//! use lamux_cdk::tree::{Output, OutputProps};
+//!
+//! let mut app = App::new();
+//! let shared = app.stack("shared", "roles", Environment::default())?;
+//! let service = app.stack("service", "what uses them", Environment::default())?;
+//! let role = Role::new(&shared, "Deployer", RoleProps::for_lambda())?;
+//! Output::new(&service, "DeployerRole", OutputProps::builder().value(role.arn()).build())?;
+//!
+//! let stacks = app.synth()?;
+//! assert_eq!(stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["shared", "service"]);
+//! let shared_json = stacks[0].synthesized.template.to_json();
+//! assert!(shared_json.contains("\"Name\": \"shared:Deployer-Arn\""), "{shared_json}");
+//! let service_json = stacks[1].synthesized.template.to_json();
+//! assert!(service_json.contains("\"Fn::ImportValue\": \"shared:Deployer-Arn\""), "{service_json}");
+//! assert_eq!(stacks[1].depends_on, ["shared"]);
+//! # Ok::<(), lamux_cdk::tree::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use crate::template::{self, Expr, Import, StackId};
+use crate::tree::{Error, Stack, Synthesized};
+
+/// Where a stack deploys. `None` is the deploying tool's (`--region`, the profile): two
+/// stacks share an account or region only when both name the same one or neither does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Environment {
+    pub fn new(account: impl Into<String>, region: impl Into<String>) -> Self {
+        Self { account: Some(account.into()), region: Some(region.into()) }
+    }
+
+    fn describe(&self) -> String {
+        let part = |value: &Option<String>| value.clone().unwrap_or_else(|| "the deploying tool's".into());
+        format!("account {}, region {}", part(&self.account), part(&self.region))
+    }
+}
+
+/// The stacks of one program.
+#[derive(Default)]
+pub struct App {
+    stacks: Vec<(Stack, Environment)>,
+}
+
+/// One stack of a synthesized [`App`], in deploy order.
+#[derive(Debug, Clone)]
+pub struct AppStack {
+    pub name: String,
+    pub environment: Environment,
+    pub synthesized: Synthesized,
+    /// The stacks it imports from, which deploy before it and are destroyed after it.
+    pub depends_on: Vec<String>,
+}
+
+impl App {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new stack, deployed as `name` (CloudFormation's rule: a letter, then letters, digits
+    /// and hyphens, at most 128).
+    pub fn stack(&mut self, name: &str, description: &str, environment: Environment) -> Result<Stack, Error> {
+        crate::names::check_stack_name(name).map_err(|err| Error::App(format!("{err:#}")))?;
+        if self.stacks.iter().any(|(stack, _)| stack.name().as_deref() == Some(name)) {
+            return Err(Error::App(format!("the app already has a stack named {name}")));
+        }
+        let stack = Stack::with_name(description.to_owned(), Some(name.to_owned()));
+        self.stacks.push((stack.clone(), environment));
+        Ok(stack)
+    }
+
+    /// The stacks' names, in the order they were added.
+    pub fn names(&self) -> Vec<String> {
+        self.stacks.iter().filter_map(|(stack, _)| stack.name()).collect()
+    }
+
+    /// Every stack's template, with the exports and imports between them, in deploy order:
+    /// each stack after the stacks it imports from.
+    pub fn synth(&self) -> Result<Vec<AppStack>, Error> {
+        let names: BTreeMap<StackId, String> =
+            self.stacks.iter().filter_map(|(stack, _)| Some((stack.id(), stack.name()?))).collect();
+        let mut built = Vec::new();
+        for (stack, environment) in &self.stacks {
+            let (synthesized, imports) = stack.synth_among(names.clone())?;
+            built.push((stack.id(), environment.clone(), synthesized, imports));
+        }
+        let mut exports: BTreeMap<StackId, Vec<Import>> = BTreeMap::new();
+        let mut stacks = Vec::new();
+        for (id, environment, synthesized, imports) in &built {
+            let name = names[id].clone();
+            let mut depends_on = Vec::new();
+            for import in imports {
+                let owner = &names[&import.owner];
+                let (_, owner_environment, _, _) =
+                    built.iter().find(|(other, ..)| *other == import.owner).ok_or_else(|| Error::App(owner.clone()))?;
+                if owner_environment != environment {
+                    return Err(Error::CrossStack {
+                        stack: name.clone(),
+                        owner: owner.clone(),
+                        value: import.logical_id.clone(),
+                        why: format!(
+                            "an export is imported only in its own account and region, and {owner} is in {} while \
+                             {name} is in {}; pass the value as a parameter or a literal instead",
+                            owner_environment.describe(),
+                            environment.describe()
+                        ),
+                    });
+                }
+                if !depends_on.contains(owner) {
+                    depends_on.push(owner.clone());
+                }
+                exports.entry(import.owner).or_default().push(import.clone());
+            }
+            stacks.push(AppStack {
+                name,
+                environment: environment.clone(),
+                synthesized: synthesized.clone(),
+                depends_on,
+            });
+        }
+        for stack in &mut stacks {
+            let id = built.iter().find(|(id, ..)| names[id] == stack.name).map(|(id, ..)| *id);
+            for import in id.and_then(|id| exports.get(&id)).into_iter().flatten() {
+                add_export(&mut stack.synthesized.template, import)?;
+            }
+        }
+        deploy_order(stacks)
+    }
+}
+
+/// The output that exports `import`'s value from its owner's template.
+fn add_export(template: &mut template::Template, import: &Import) -> Result<(), Error> {
+    let value = match &import.attribute {
+        Some(attribute) => Expr::get_att(&import.logical_id, attribute),
+        None => Expr::reference(&import.logical_id),
+    };
+    let output = template::Output {
+        description: format!("{} for other stacks of the app", import.logical_id),
+        condition: None,
+        value,
+        export: Some(template::Export { name: Expr::str(&import.export_name) }),
+    };
+    match template.outputs.get(&import.output_id) {
+        Some(existing) if existing.export.as_ref().map(|e| &e.name) == output.export.as_ref().map(|e| &e.name) => {
+            Ok(())
+        }
+        Some(_) => Err(Error::App(format!(
+            "the output {} that exports {} is taken by another output",
+            import.output_id, import.export_name
+        ))),
+        None => {
+            template.outputs.insert(import.output_id.clone(), output);
+            Ok(())
+        }
+    }
+}
+
+/// Stacks after the stacks they depend on, otherwise in the order they were added.
+fn deploy_order(mut pending: Vec<AppStack>) -> Result<Vec<AppStack>, Error> {
+    let mut ordered: Vec<AppStack> = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|stack| stack.depends_on.iter().all(|owner| ordered.iter().any(|done| &done.name == owner)));
+        match ready {
+            Some(index) => ordered.push(pending.remove(index)),
+            None => {
+                let names: Vec<&str> = pending.iter().map(|s| s.name.as_str()).collect();
+                return Err(Error::App(format!(
+                    "the stacks {} import from each other in a cycle: no order deploys them",
+                    names.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(ordered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constructs::iam::{Role, RoleProps};
+    use crate::tree::{Output, OutputProps};
+
+    fn role_and_use(app: &mut App, first: (&str, Environment), second: (&str, Environment)) -> Result<(), Error> {
+        let owner = app.stack(first.0, "owner", first.1)?;
+        let user = app.stack(second.0, "user", second.1)?;
+        let role = Role::new(&owner, "Role", RoleProps::for_lambda())?;
+        Output::new(&user, "RoleArn", OutputProps::builder().value(role.arn()).build())?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_stack_deploys_after_the_stack_it_imports_from_whatever_the_order_added() {
+        let mut app = App::new();
+        let user = app.stack("user", "user", Environment::default()).expect("stack");
+        let owner = app.stack("owner", "owner", Environment::default()).expect("stack");
+        let role = Role::new(&owner, "Role", RoleProps::for_lambda()).expect("role");
+        Output::new(&user, "RoleArn", OutputProps::builder().value(role.arn()).build()).expect("output");
+        let stacks = app.synth().expect("synth");
+        assert_eq!(stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["owner", "user"]);
+        let owner_outputs = serde_json::to_value(&stacks[0].synthesized.template).expect("json")["Outputs"].clone();
+        assert_eq!(
+            owner_outputs["ExportRoleArn"],
+            serde_json::json!({
+                "Description": "Role for other stacks of the app",
+                "Value": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Export": {"Name": "owner:Role-Arn"}
+            })
+        );
+        let user_json = serde_json::to_value(&stacks[1].synthesized.template).expect("json");
+        assert_eq!(user_json["Outputs"]["RoleArn"]["Value"], serde_json::json!({"Fn::ImportValue": "owner:Role-Arn"}));
+    }
+
+    #[test]
+    fn a_reference_across_regions_or_accounts_is_an_error_that_says_so() {
+        for (first, second) in [
+            (Environment::new("111111111111", "eu-west-1"), Environment::new("111111111111", "us-east-1")),
+            (Environment::new("111111111111", "eu-west-1"), Environment::new("222222222222", "eu-west-1")),
+            (Environment::default(), Environment::new("111111111111", "eu-west-1")),
+        ] {
+            let mut app = App::new();
+            role_and_use(&mut app, ("owner", first), ("user", second)).expect("built");
+            let err = app.synth().expect_err("refused").to_string();
+            assert!(err.contains("only in its own account and region"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_stack_alone_refuses_another_stacks_value_and_names_are_checked() {
+        let mut app = App::new();
+        role_and_use(&mut app, ("owner", Environment::default()), ("user", Environment::default())).expect("built");
+        let alone = Stack::new("alone");
+        let owner_role = app.synth().expect("synth");
+        assert_eq!(owner_role.len(), 2);
+        let other = App::new().stack("x", "x", Environment::default()).expect("stack");
+        let role = Role::new(&other, "Role", RoleProps::for_lambda()).expect("role");
+        Output::new(&alone, "Arn", OutputProps::builder().value(role.arn()).build()).expect("output");
+        assert!(matches!(alone.synth(), Err(Error::CrossStack { .. })));
+        assert!(app.stack("user", "again", Environment::default()).is_err(), "names are unique");
+        assert!(app.stack("1bad", "bad", Environment::default()).is_err(), "CloudFormation's rule");
+    }
+
+    #[test]
+    fn an_export_name_with_the_stack_name_resolves_in_the_exporting_stack() {
+        let mut app = App::new();
+        let owner = app.stack("network", "owner", Environment::default()).expect("stack");
+        let output = Output::new(
+            &owner,
+            "Vpc",
+            OutputProps::builder().value("vpc-1").export_name(Expr::sub("${AWS::StackName}-vpc")).build(),
+        )
+        .expect("output");
+        assert_eq!(output.import_value().expect("import"), Expr::import_value(Expr::sub("network-vpc")));
+    }
+}
