@@ -42,7 +42,7 @@ async fn a_template_over_the_body_limit_deploys_from_the_asset_bucket() {
     let stored = support::s3()
         .list_objects_v2()
         .bucket(format!("lamux-assets-{}-us-east-1", support::ACCOUNT))
-        .prefix("lamux/templates/")
+        .prefix("assets/templates/")
         .send()
         .await
         .expect("the asset bucket");

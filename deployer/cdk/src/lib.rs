@@ -42,6 +42,8 @@
 //! ```
 
 pub mod app;
+#[cfg(feature = "deploy")]
+mod app_cli;
 pub mod archive;
 pub mod constructs;
 pub mod lamux_construct;

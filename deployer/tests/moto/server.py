@@ -7,7 +7,9 @@ through change sets) gets, before its server starts:
   has no physical id, no `Version` attribute and no delete; it has no Alias at all);
 - small stand-ins for the CloudFront function, distribution and origin access control,
   which only mint ids and answer the attributes the lamux template reads;
-- Outputs computed when a change set is executed, as CloudFormation does;
+- Outputs computed when a change set is executed, as CloudFormation does, and the stack's
+  exports registered then (moto registers them only in CreateStack), with Fn::ImportValue
+  resolved against them in stacks made by change sets;
 - a failed create (ROLLBACK_COMPLETE) for stacks named lamux-failed-create*;
 - a failed first delete (DELETE_FAILED) for stacks named lamux-delete-failed*;
 - UpdateTerminationProtection;
@@ -304,6 +306,11 @@ _execute = cfn_models.CloudFormationBackend.execute_change_set
 
 def execute_failing_creates(self, change_set_name, stack_name=None):
     _execute(self, change_set_name, stack_name)
+    # The stack's exports are the region's from now on, as after CreateStack.
+    for stack in self.stacks.values():
+        if stack.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+            for export in stack.exports:
+                self.exports[export.name] = export
     for stack in self.stacks.values():
         if stack.name.startswith(FAILED_CREATE_PREFIX) and stack.status == "CREATE_COMPLETE":
             stack._add_stack_event("ROLLBACK_COMPLETE")
@@ -328,8 +335,14 @@ def create_change_set_on_the_empty_stack(self, stack_name, change_set_name, temp
         for stack_id, stack in list(self.stacks.items()):
             if stack.name == stack_name and stack.status == "REVIEW_IN_PROGRESS":
                 del self.stacks[stack_id]
-    return _create_change_set(self, stack_name, change_set_name, template, parameters, description,
+    made = _create_change_set(self, stack_name, change_set_name, template, parameters, description,
                               change_set_type, *args, **kwargs)
+    # Fn::ImportValue reads the region's exports, as in CreateStack.
+    for stack in self.stacks.values():
+        if stack.name == stack_name:
+            stack.cross_stack_resources = self.exports
+            stack.resource_map.cross_stack_resources = self.exports
+    return made
 
 
 cfn_models.CloudFormationBackend.create_change_set = create_change_set_on_the_empty_stack

@@ -1,15 +1,20 @@
-//! A preview environment: the example `echo` function with a version and the aliases `live`
-//! and `pr42`, and lamux in front of it, allowed to call only `echo`.
+//! A preview environment as an [`App`] of two stacks: `NAME-app` holds the example `echo`
+//! function with a version and the aliases `live` and `pr42`; `NAME-lamux` holds lamux in
+//! front of it, allowed to call only `echo`. lamux's stack imports echo's ARN and name from
+//! the app's stack, so it deploys second and is destroyed first.
 
 use std::path::PathBuf;
 
+use lamux_cdk::app::{App, Environment};
 use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
 use lamux_cdk::template::Expr;
-use lamux_cdk::tree::{Asset, AssetSource, Output, OutputProps, Stack};
+use lamux_cdk::tree::{Asset, AssetSource, Error, Output, OutputProps};
 use lamux_cdk::{Lamux, LamuxProps};
 
-/// What the stack is built from.
+/// What the stacks are built from.
 pub struct Settings {
+    /// The stacks are `NAME-app` and `NAME-lamux`.
+    pub name: String,
     /// lamux routes `ALIAS-FUNCTION.SUFFIX` under this suffix.
     pub domain_suffix: String,
     /// `echo`'s bootstrap (`cargo lambda build -p echo`).
@@ -18,11 +23,15 @@ pub struct Settings {
     pub lamux: PathBuf,
 }
 
-pub fn stack(settings: &Settings) -> anyhow::Result<Stack> {
-    let stack = Stack::new("Preview environment: echo behind lamux");
-    let code = Asset::new(&stack, "EchoCode", "echo", AssetSource::Bootstrap(settings.echo.clone()))?;
+pub fn app(settings: &Settings) -> Result<App, Error> {
+    let mut app = App::new();
+    let functions =
+        app.stack(&format!("{}-app", settings.name), "Preview environment: echo", Environment::default())?;
+    let edge = app.stack(&format!("{}-lamux", settings.name), "Preview environment: lamux", Environment::default())?;
+
+    let code = Asset::new(&functions, "EchoCode", "echo", AssetSource::Bootstrap(settings.echo.clone()))?;
     let echo = Function::new(
-        &stack,
+        &functions,
         "Echo",
         FunctionProps::builder()
             .description("lamux's example function")
@@ -32,13 +41,19 @@ pub fn stack(settings: &Settings) -> anyhow::Result<Stack> {
             .code(Code::from_asset(&code))
             .build(),
     )?;
-    // `lamux-deploy preview up pr42` publishes each commit and moves `pr42` to it.
-    let version = echo.add_version("Version1")?;
+    // A version per code: its logical ID hashes the code and configuration, so new code
+    // publishes a new version and both aliases move to it.
+    let version = echo.current_version()?;
     echo.add_alias("live", &version)?;
     echo.add_alias("pr42", &version)?;
+    Output::new(
+        &functions,
+        "EchoFunctionName",
+        OutputProps::builder().description("the echo function").value(echo.name()).build(),
+    )?;
 
     let lamux = Lamux::new(
-        &stack,
+        &edge,
         "Lamux",
         LamuxProps::builder()
             .domain_suffix(settings.domain_suffix.clone())
@@ -47,13 +62,13 @@ pub fn stack(settings: &Settings) -> anyhow::Result<Stack> {
             .build(),
     )?;
     lamux.serve(&echo)?;
-
-    let outputs = [
-        ("EchoFunctionName", "the echo function", Expr::from(echo.name())),
-        ("DistributionDomainName", "lamux's CloudFront domain", lamux.distribution().domain_name().into()),
-    ];
-    for (id, description, value) in outputs {
-        Output::new(&stack, id, OutputProps::builder().description(description).value(value).build())?;
-    }
-    Ok(stack)
+    Output::new(
+        &edge,
+        "DistributionDomainName",
+        OutputProps::builder()
+            .description("lamux's CloudFront domain")
+            .value(lamux.distribution().domain_name())
+            .build(),
+    )?;
+    Ok(app)
 }

@@ -1,55 +1,25 @@
-//! `preview-stack synth` prints the template; `preview-stack deploy` deploys it with
-//! lamux-deploy's engine (AWS credentials and region from the usual chain).
+//! `preview-stack list|synth|diff|deploy|destroy|status`: the App's command line (AWS
+//! credentials and region from the usual chain, or `--region` and `--profile`). The stack
+//! names and the code come from the environment: `PREVIEW_NAME` (default `preview-pr42`),
+//! `PREVIEW_DOMAIN_SUFFIX`, `PREVIEW_ECHO` and `PREVIEW_LAMUX` (the two bootstraps).
 
-use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use lamux_cdk::aws::Clients;
-use lamux_cdk::engine::{self, Deployment};
 use preview_stack::Settings;
 
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-    /// lamux routes `ALIAS-FUNCTION.SUFFIX` under this suffix.
-    #[arg(long, default_value = "preview.example.com", global = true)]
-    domain_suffix: String,
-    /// echo's bootstrap.
-    #[arg(long, default_value = "target/lambda/echo/bootstrap", global = true)]
-    echo: PathBuf,
-    /// lamux's bootstrap.
-    #[arg(long, default_value = "target/lambda/lamux/bootstrap", global = true)]
-    lamux: PathBuf,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Print the template.
-    Synth,
-    /// Deploy the stack.
-    Deploy {
-        #[arg(long, default_value = "preview-pr42")]
-        stack_name: String,
-        #[arg(long)]
-        region: Option<String>,
-    },
-}
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    let settings = Settings { domain_suffix: cli.domain_suffix, echo: cli.echo, lamux: cli.lamux };
-    let synthesized = preview_stack::stack(&settings)?.synth()?;
-    match cli.command {
-        Command::Synth => print!("{}", synthesized.template.to_json()),
-        Command::Deploy { stack_name, region } => {
-            let clients = Clients::from_env(region.as_deref(), None).await?;
-            let outputs = engine::deploy(&clients, &Deployment::new(&stack_name, &synthesized)).await?;
-            for (key, value) in outputs {
-                println!("{key}: {value}");
-            }
+fn main() -> ExitCode {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let settings = Settings {
+        name: var("PREVIEW_NAME", "preview-pr42"),
+        domain_suffix: var("PREVIEW_DOMAIN_SUFFIX", "preview.example.com"),
+        echo: var("PREVIEW_ECHO", "target/lambda/echo/bootstrap").into(),
+        lamux: var("PREVIEW_LAMUX", "target/lambda/lamux/bootstrap").into(),
+    };
+    match preview_stack::app(&settings) {
+        Ok(app) => app.run(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
     }
-    Ok(())
 }

@@ -9,7 +9,12 @@ use std::process::Command;
 use preview_stack::Settings;
 
 fn settings(dir: &Path) -> Settings {
-    Settings { domain_suffix: "preview.example.com".into(), echo: dir.join("echo"), lamux: dir.join("lamux") }
+    Settings {
+        name: "preview-pr42".into(),
+        domain_suffix: "preview.example.com".into(),
+        echo: dir.join("echo"),
+        lamux: dir.join("lamux"),
+    }
 }
 
 /// Stand-in bootstraps in a scratch directory: synth checks that the files are there.
@@ -20,11 +25,12 @@ fn built(name: &str) -> PathBuf {
     dir
 }
 
-fn template() -> String {
+/// Each stack's name and template, in deploy order.
+fn templates() -> Vec<(String, String)> {
     let dir = built("template");
-    let template = preview_stack::stack(&settings(&dir)).expect("stack").synth().expect("synth").template.to_json();
+    let stacks = preview_stack::app(&settings(&dir)).expect("app").synth().expect("synth");
     std::fs::remove_dir_all(&dir).ok();
-    template
+    stacks.into_iter().map(|stack| (stack.name, stack.synthesized.template.to_json())).collect()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -33,75 +39,99 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn template_snapshot() {
-    insta::assert_snapshot!("template", template());
+/// The example's command line, with its settings from the environment.
+fn command(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_preview-stack"));
+    command.env("PREVIEW_ECHO", dir.join("echo")).env("PREVIEW_LAMUX", dir.join("lamux"));
+    command
 }
 
 #[test]
-fn synth_prints_the_same_template() {
+fn template_snapshots() {
+    let stacks = templates();
+    let names: Vec<&str> = stacks.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["preview-pr42-app", "preview-pr42-lamux"], "lamux's stack imports from the app's");
+    insta::assert_snapshot!("app", stacks[0].1);
+    insta::assert_snapshot!("lamux", stacks[1].1);
+}
+
+#[test]
+fn the_cli_lists_in_deploy_order_and_synthesizes_the_same_templates() {
     let dir = built("synth");
-    let output = Command::new(env!("CARGO_BIN_EXE_preview-stack"))
-        .arg("synth")
-        .arg("--echo")
-        .arg(dir.join("echo"))
-        .arg("--lamux")
-        .arg(dir.join("lamux"))
-        .output()
-        .expect("runs");
+    let list = command(&dir).arg("list").output().expect("runs");
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout),
+        "preview-pr42-app\npreview-pr42-lamux (imports from preview-pr42-app)\n"
+    );
+    let out = dir.join("out");
+    let synth = command(&dir).arg("synth").arg("--out").arg(&out).output().expect("runs");
+    assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+    for (name, template) in templates() {
+        let written = std::fs::read_to_string(out.join(format!("{name}.template.json"))).expect("written");
+        assert_eq!(written, template, "{name}");
+    }
+    let one = command(&dir).args(["synth", "*-app"]).output().expect("runs");
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    assert_eq!(String::from_utf8(one.stdout).expect("UTF-8"), templates()[0].1, "a glob chooses the stack");
+    let none = command(&dir).args(["synth", "nothing-*"]).output().expect("runs");
+    assert!(!none.status.success(), "a pattern that matches no stack is an error");
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no stack matches"));
     std::fs::remove_dir_all(&dir).ok();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8(output.stdout).expect("UTF-8"), template());
 }
 
 /// cfn-lint's exit code is a bitmask: 2 means errors.
 #[test]
 #[ignore = "needs cfn-lint: scripts/test installs it"]
-fn template_passes_cfn_lint() {
+fn templates_pass_cfn_lint() {
     let dir = scratch("lint");
-    let file = dir.join("preview.json");
-    std::fs::write(&file, template()).expect("write");
-    let output = Command::new("cfn-lint").arg("--").arg(&file).output().expect("cfn-lint runs");
+    for (name, template) in templates() {
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, template).expect("write");
+        let output = Command::new("cfn-lint").arg("--").arg(&file).output().expect("cfn-lint runs");
+        let code = output.status.code().expect("exit code");
+        assert_eq!(code & 2, 0, "cfn-lint found errors in {name}:\n{}", String::from_utf8_lossy(&output.stdout));
+    }
     std::fs::remove_dir_all(&dir).ok();
-    let code = output.status.code().expect("exit code");
-    assert_eq!(code & 2, 0, "cfn-lint found errors:\n{}", String::from_utf8_lossy(&output.stdout));
 }
 
 #[tokio::test]
 #[ignore = "needs moto: scripts/test starts it"]
-async fn deploys_echo_with_both_aliases_against_moto() {
+async fn deploys_in_order_diffs_a_code_change_and_destroys_in_reverse_against_moto() {
     let moto = std::env::var("LAMUX_E2E_MOTO").expect("LAMUX_E2E_MOTO: run with scripts/test, which starts moto");
-    let dir = scratch("deploy");
     // moto never runs the code: any bytes make a zip.
-    std::fs::write(dir.join("echo"), b"echo stand-in").expect("write");
-    std::fs::write(dir.join("lamux"), b"lamux stand-in").expect("write");
+    let dir = built("deploy");
     let endpoint = format!("http://{moto}");
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ];
-    let output = Command::new(env!("CARGO_BIN_EXE_preview-stack"))
-        .arg("deploy")
-        .args(["--stack-name", "preview-pr42"])
-        .arg("--echo")
-        .arg(dir.join("echo"))
-        .arg("--lamux")
-        .arg(dir.join("lamux"))
-        .envs(env)
-        .output()
-        .expect("runs");
-    std::fs::remove_dir_all(&dir).ok();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "deploy failed:\n{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    let function = stdout
+    let run = |args: &[&str]| {
+        let output = command(&dir)
+            .args(args)
+            .envs([
+                ("AWS_ENDPOINT_URL", endpoint.as_str()),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ])
+            .output()
+            .expect("runs");
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "{args:?} failed:\n{stdout}{stderr}");
+        format!("{stdout}{stderr}")
+    };
+    let position = |text: &str, needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle:?} in:\n{text}"));
+
+    let deployed = run(&["deploy", "--yes"]);
+    assert!(
+        position(&deployed, "stack preview-pr42-app: CREATE_COMPLETE")
+            < position(&deployed, "stack preview-pr42-lamux: CREATE_COMPLETE"),
+        "the app's stack first: lamux's imports its exports\n{deployed}"
+    );
+    let function = deployed
         .lines()
         .find_map(|line| line.strip_prefix("EchoFunctionName: "))
         .expect("the outputs name the function")
         .to_owned();
-    assert_eq!(function, "preview-pr42-echo");
+    assert_eq!(function, "preview-pr42-app-echo");
 
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint.as_str())
@@ -116,7 +146,7 @@ async fn deploys_echo_with_both_aliases_against_moto() {
         let got = lambda.get_alias().function_name(&function).name(alias).send().await.expect("the alias exists");
         assert_eq!(got.function_version(), Some("1"), "{alias} points at the published version");
     }
-    // lamux.serve(&echo) resolved to echo's name in lamux's allow-list.
+    // lamux.serve(&echo) across stacks: echo's name, imported, in lamux's allow-list.
     let functions = lambda.list_functions().send().await.expect("list");
     let allowed: Vec<&str> = functions
         .functions()
@@ -124,5 +154,35 @@ async fn deploys_echo_with_both_aliases_against_moto() {
         .filter_map(|f| f.environment()?.variables()?.get("LAMUX_ALLOW_FUNCTION"))
         .map(String::as_str)
         .collect();
-    assert_eq!(allowed, ["preview-pr42-echo"]);
+    assert_eq!(allowed, [function.as_str()]);
+
+    // New code: current_version() gives a new Version, and both aliases move to it.
+    let version_id = |template: &str| -> String {
+        let json: serde_json::Value = serde_json::from_str(template).expect("JSON");
+        let resources = json["Resources"].as_object().expect("resources");
+        resources.keys().find(|id| id.starts_with("EchoVersion")).expect("a version").clone()
+    };
+    let before = version_id(&templates()[0].1);
+    std::fs::write(dir.join("echo"), b"echo stand-in, changed").expect("write");
+    let diff = run(&["diff", "preview-pr42-app"]);
+    let after = {
+        let stacks = preview_stack::app(&settings(&dir)).expect("app").synth().expect("synth");
+        version_id(&stacks[0].synthesized.template.to_json())
+    };
+    assert_ne!(before, after, "the code's hash names the version");
+    for (action, id) in [("+", after.as_str()), ("-", before.as_str()), ("~", "EchoAliaslive"), ("~", "EchoAliaspr42")]
+    {
+        assert!(
+            diff.lines().any(|line| line.trim_start().starts_with(action) && line.contains(id)),
+            "{action} {id} in the diff:\n{diff}"
+        );
+    }
+
+    let destroyed = run(&["destroy", "--yes"]);
+    assert!(
+        position(&destroyed, "stack preview-pr42-lamux deleted")
+            < position(&destroyed, "stack preview-pr42-app deleted"),
+        "lamux's stack first: it imports the app's exports\n{destroyed}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

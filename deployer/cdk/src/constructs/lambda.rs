@@ -8,12 +8,13 @@ use std::rc::Rc;
 
 use bon::Builder;
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 
 use super::iam::{Role, RoleProps, Statement};
 use crate::template::{Expr, Resource};
 use crate::tree::{
-    Asset, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress, LogGroupName,
-    ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber, check_same_stack,
+    Asset, AssetSource, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress,
+    LogGroupName, ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber, check_same_stack,
 };
 
 /// A Lambda instruction set (`Architectures`).
@@ -84,12 +85,15 @@ pub struct FunctionProps {
 pub struct Code {
     pub s3_bucket: Ref<BucketName>,
     pub s3_key: Ref<ObjectKey>,
+    /// Where the zip comes from, for [`Function::current_version`]'s hash.
+    #[serde(skip)]
+    pub source: Option<AssetSource>,
 }
 
 impl Code {
     /// The zip of an [`Asset`], uploaded by the deploy engine.
     pub fn from_asset(asset: &Asset) -> Self {
-        Self { s3_bucket: asset.bucket(), s3_key: asset.key() }
+        Self { s3_bucket: asset.bucket(), s3_key: asset.key(), source: Some(asset.source().clone()) }
     }
 }
 
@@ -132,7 +136,7 @@ impl Resource for FunctionProps {
 /// assert_eq!(template.resource("EchoAliaslive").map(|r| r.kind), Some("AWS::Lambda::Alias"));
 /// assert!(template.resource("EchoServiceRole").is_some(), "a role is made when none is given");
 /// # let _ = live;
-/// # Ok::<(), anyhow::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Function {
@@ -198,6 +202,39 @@ impl Function {
     /// Publish a version of the function's current code and configuration (the child `id`).
     /// CloudFormation publishes a version when the resource is created; change `id` to
     /// publish another.
+    /// The version of the function as it is now: a child `Version{HASH}` whose `HASH` is
+    /// the SHA-256 of the code asset's zip and the function's configuration. An alias
+    /// pointed at it moves when either changes, and nothing is renamed by hand (CDK's
+    /// `currentVersion`). Call it once the configuration is complete: what changes later
+    /// is not in the hash.
+    ///
+    /// ```
+    /// # use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
+    /// # use lamux_cdk::archive::Archive;
+    /// # use lamux_cdk::tree::{Asset, AssetSource, Stack};
+    /// let version_for = |code: &[u8]| -> Result<String, lamux_cdk::tree::Error> {
+    ///     let stack = Stack::new("versions");
+    ///     let asset = Asset::new(&stack, "Code", "api", AssetSource::Archive(Archive::new(code.to_vec())))?;
+    ///     let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&asset)).build())?;
+    ///     let version = api.current_version()?;
+    ///     api.add_alias("live", &version)?;
+    ///     Ok(version.resource().logical_id().to_owned())
+    /// };
+    /// assert_eq!(version_for(b"one")?, version_for(b"one")?);
+    /// assert_ne!(version_for(b"one")?, version_for(b"two")?, "new code, new version");
+    /// # Ok::<(), lamux_cdk::tree::Error>(())
+    /// ```
+    pub fn current_version(&self) -> Result<Version, Error> {
+        let invalid = |why: String| Error::Invalid { path: self.path().to_owned(), why };
+        let code = match self.resource.read(|props| props.code.source.clone()) {
+            Some(source) => source.archive().map_err(|err| invalid(format!("cannot hash the code: {err:#}")))?.sha256,
+            None => String::new(),
+        };
+        let configuration = self.resource.read(serde_json::to_string).map_err(|err| invalid(err.to_string()))?;
+        let digest = crate::archive::hex(&Sha256::digest(format!("{code}\n{configuration}").as_bytes()));
+        self.add_version(&format!("Version{}", &digest[..16]))
+    }
+
     pub fn add_version(&self, id: &str) -> Result<Version, Error> {
         Version::new(self, id, VersionProps::builder().function_name(self.name()).build())
     }

@@ -12,7 +12,7 @@ use crate::constructs::lambda::{
 use crate::constructs::logs::{LogGroup, LogGroupProps};
 use crate::constructs::{cloudfront, lambda, route53};
 use crate::template::{Expr, Policy};
-use crate::tree::{Asset, Construct, Error, Parameter, RotatingSecret, Scope, check_same_stack};
+use crate::tree::{Asset, Construct, Error, Parameter, RotatingSecret, Scope};
 pub use props::{AliasOverride, InvokeScope, LamuxProps, OriginAuth};
 pub use settings::{ORIGIN_READ_DEFAULT_LIMIT, lamux_invoke_mode, origin_read_timeout, url_invoke_mode, whole_seconds};
 use settings::{Settings, bare_function_name, environment};
@@ -56,7 +56,7 @@ const INVOKE_SID: &str = "InvokeAliases";
 /// let template = stack.synth()?.template;
 /// let variables = &template.properties("LamuxFunction").expect("lamux")["Environment"]["Variables"];
 /// assert_eq!(variables["LAMUX_ALLOW_FUNCTION"], serde_json::json!({"Fn::Join": [",", [{"Ref": "App"}]]}));
-/// # Ok::<(), anyhow::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Lamux {
@@ -80,8 +80,8 @@ impl Construct for Lamux {
 }
 
 impl Lamux {
-    pub fn new(scope: &impl Construct, id: &str, props: LamuxProps) -> anyhow::Result<Self> {
-        let settings = Settings::check(&props)?;
+    pub fn new(scope: &impl Construct, id: &str, props: LamuxProps) -> Result<Self, Error> {
+        let settings = Settings::check(&props).map_err(|err| Error::Settings(format!("{err:#}")))?;
         let scope = scope.scope().child(id)?;
         let suffix = &settings.domain_suffix;
         // Names unique per stack (the log group) or per account (CloudFront's): a second
@@ -266,15 +266,15 @@ impl Lamux {
     }
 
     /// Let lamux invoke `function` (at the allowed aliases): the role's policy, and lamux's
-    /// allow-list, which then names only the allowed and served functions. The function
-    /// must be in lamux's stack.
+    /// allow-list, which then names only the allowed and served functions. The function may
+    /// be in another stack of the same [`App`](crate::app::App): its ARN and name are then
+    /// imported.
     ///
     /// When hosts name the function (`function_name` `*`), a function lamux could not route
     /// is refused: one without a lower-case `function_name` (CloudFormation would make up a
     /// mixed-case one), or whose name and aliases do not fit one DNS label. Aliases added
     /// later are checked by [`Function::add_alias`].
     pub fn serve(&self, function: &Function) -> Result<(), Error> {
-        check_same_stack(&self.scope, function.scope())?;
         if let Some(suffix) = &self.routes_under {
             function.route_under(suffix)?;
         }
@@ -484,11 +484,12 @@ mod tests {
     }
 
     #[test]
-    fn a_function_of_another_stack_is_refused() {
+    fn a_function_of_a_stack_outside_the_app_is_refused_at_synth() {
         let (ours, theirs) = (Stack::new("ours"), Stack::new("theirs"));
         let lamux = Lamux::new(&ours, "Lamux", props("x.com")).expect("lamux");
-        let error = lamux.serve(&app(&theirs, "Web")).expect_err("refused");
-        assert!(error.to_string().contains("another stack"), "{error}");
+        lamux.serve(&app(&theirs, "Web")).expect("served: an App would import its ARN and name");
+        let error = ours.synth().expect_err("two stacks outside one App cannot export and import");
+        assert!(matches!(error, Error::CrossStack { .. }), "{error}");
         let role = Role::new(&theirs, "Role", RoleProps::for_lambda()).expect("role");
         assert!(lamux.function().grant_invoke(&role).is_err());
     }

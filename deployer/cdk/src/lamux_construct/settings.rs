@@ -12,7 +12,7 @@ use lamux::config::InvokeMode;
 use super::props::{InvokeScope, LamuxProps, OriginAuth};
 use crate::constructs::logs::RETENTION_DAYS;
 use crate::template::Expr;
-use crate::tree::RotatingSecret;
+use crate::tree::{Error, RotatingSecret};
 
 /// The Function URL's `InvokeMode` for lamux's own `--invoke-mode`: the two must agree, so
 /// there is one enum, lamux's.
@@ -54,7 +54,7 @@ impl Settings {
             "the function timeout ({timeout_secs} s) must be longer than the upstream timeout ({upstream:?}) and at \
              most 900 s"
         );
-        let origin_read_timeout_secs = origin_read_timeout(upstream, props.origin_read_timeout_secs)?;
+        let origin_read_timeout_secs = read_timeout(upstream, props.origin_read_timeout_secs)?;
         anyhow::ensure!(
             (128..=10_240).contains(&props.memory_size),
             "memory_size must be from 128 to 10240 MB, got {}",
@@ -153,7 +153,11 @@ pub fn whole_seconds(duration: Duration) -> u32 {
 /// CloudFront must wait for lamux's own answer, a 504 included, which comes at most the
 /// upstream timeout after the request: a second more. Past CloudFront's default limit the
 /// user must say that the account's quota allows it.
-pub fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
+pub fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> Result<u32, Error> {
+    read_timeout(upstream, flag).map_err(|err| Error::Settings(format!("{err:#}")))
+}
+
+fn read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
     let needed = whole_seconds(upstream).saturating_add(1);
     match flag {
         Some(given) => {
@@ -187,8 +191,8 @@ impl LamuxProps {
 
     /// What [`Lamux::new`] refuses, without adding anything to a stack: the suffix, the
     /// function name, the timeouts and memory, and the environment, with lamux's own parser.
-    pub fn check(&self) -> anyhow::Result<()> {
-        Settings::check(self).map(drop)
+    pub fn check(&self) -> Result<(), Error> {
+        Settings::check(self).map(drop).map_err(|err| Error::Settings(format!("{err:#}")))
     }
 }
 

@@ -48,6 +48,9 @@ pub enum Error {
     CrossStack { stack: String, owner: String, value: String, why: String },
     #[error("{0}")]
     App(String),
+    /// Settings that contradict each other or AWS's limits (the Lamux construct's).
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// Anything with a place in the tree. Constructs take their parent as `&impl Construct`.
@@ -559,12 +562,14 @@ impl Mapping {
 /// # Ok::<(), lamux_cdk::tree::Error>(())
 /// ```
 #[derive(Debug, Clone, bon::Builder)]
-#[builder(on(String, into), on(Expr, into))]
+#[builder(on(String, into))]
 pub struct OutputProps {
     /// The value: required.
+    #[builder(into)]
     pub value: Expr,
     #[builder(default)]
     pub description: String,
+    #[builder(into)]
     pub export_name: Option<Expr>,
     pub condition: Option<Condition>,
 }
@@ -626,6 +631,7 @@ impl Output {
 pub struct Asset {
     bucket: Parameter,
     key: Parameter,
+    source: AssetSource,
 }
 
 impl Asset {
@@ -652,9 +658,9 @@ impl Asset {
             name: name.to_owned(),
             bucket_parameter: bucket.logical_id.clone(),
             key_parameter: key.logical_id.clone(),
-            source,
+            source: source.clone(),
         });
-        Ok(Self { bucket, key })
+        Ok(Self { bucket, key, source })
     }
 
     pub fn bucket(&self) -> Ref<BucketName> {
@@ -663,6 +669,10 @@ impl Asset {
 
     pub fn key(&self) -> Ref<ObjectKey> {
         self.key.value_as()
+    }
+
+    pub fn source(&self) -> &AssetSource {
+        &self.source
     }
 }
 
