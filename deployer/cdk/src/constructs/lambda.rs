@@ -133,7 +133,7 @@ impl Resource for FunctionProps {
 /// let live = echo.add_alias("live", &echo.add_version("V1")?)?;
 /// assert_eq!(echo.path(), "Echo");
 /// let template = stack.synth()?.template;
-/// assert_eq!(template.resource("EchoAliaslive").map(|r| r.kind), Some("AWS::Lambda::Alias"));
+/// assert_eq!(template.resource("EchoAliaslive").map(|r| r.kind.as_str()), Some("AWS::Lambda::Alias"));
 /// assert!(template.resource("EchoServiceRole").is_some(), "a role is made when none is given");
 /// # let _ = live;
 /// # Ok::<(), Box<dyn std::error::Error>>(())

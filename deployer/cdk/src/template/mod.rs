@@ -16,6 +16,44 @@ pub use expr::Expr;
 pub trait Resource: Serialize {
     /// The CloudFormation type name, e.g. `AWS::Lambda::Function`.
     const TYPE: &'static str;
+
+    /// The type name of this value: [`Resource::TYPE`], except for [`RawProperties`], whose
+    /// type is data.
+    fn resource_type(&self) -> &str {
+        Self::TYPE
+    }
+}
+
+/// Any resource type, with its properties as JSON: for a type no construct models
+/// (`CfnResource::new(&stack, "Topic", RawProperties::new("AWS::SNS::Topic", json!({…})))`).
+/// A value that refers to another resource goes in with
+/// [`add_property_override`](crate::tree::CfnResource::add_property_override), which renders
+/// it for the stack it ends up in.
+#[derive(Debug, Clone)]
+pub struct RawProperties {
+    pub resource_type: String,
+    pub properties: serde_json::Value,
+}
+
+impl RawProperties {
+    pub fn new(resource_type: impl Into<String>, properties: serde_json::Value) -> Self {
+        Self { resource_type: resource_type.into(), properties }
+    }
+}
+
+impl Serialize for RawProperties {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.properties.serialize(serializer)
+    }
+}
+
+impl Resource for RawProperties {
+    /// Never read: [`Resource::resource_type`] gives the type.
+    const TYPE: &'static str = "";
+
+    fn resource_type(&self) -> &str {
+        &self.resource_type
+    }
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -131,7 +169,7 @@ impl Policy {
 #[serde(rename_all = "PascalCase")]
 pub struct ResourceEntry {
     #[serde(rename = "Type")]
-    pub kind: &'static str,
+    pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -173,8 +211,8 @@ impl Template {
     }
 
     /// The logical IDs and types of the resources, in template order.
-    pub fn resources(&self) -> impl Iterator<Item = (&str, &'static str)> {
-        self.resources.iter().map(|(id, entry)| (id.as_str(), entry.kind))
+    pub fn resources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.resources.iter().map(|(id, entry)| (id.as_str(), entry.kind.as_str()))
     }
 
     pub fn resource(&self, id: &str) -> Option<&ResourceEntry> {

@@ -10,6 +10,7 @@
 //! CloudFormation replace the resource.
 
 mod asset;
+mod overrides;
 mod refs;
 mod rotating;
 
@@ -336,22 +337,33 @@ impl Stack {
     }
 }
 
+/// A property value set by [`CfnResource::add_property_override`], rendered with the rest of
+/// the resource (so a reference becomes an import in another stack).
+type Rendering = Rc<dyn Fn() -> Result<serde_json::Value, String>>;
+
 struct Node<P> {
     props: P,
     condition: Option<String>,
     depends_on: Vec<String>,
     policy: Option<Policy>,
+    /// Dotted paths into the properties, set (`Some`) or deleted (`None`), in call order.
+    overrides: Vec<(String, Option<Rendering>)>,
 }
 
 impl<P: Resource> Synthesize for Node<P> {
     fn entry(&self) -> Result<ResourceEntry, String> {
+        let mut properties = serde_json::to_value(&self.props).map_err(|err| err.to_string())?;
+        for (path, value) in &self.overrides {
+            let value = value.as_ref().map(|render| render()).transpose()?;
+            overrides::apply(&mut properties, path, value)?;
+        }
         Ok(ResourceEntry {
-            kind: P::TYPE,
+            kind: self.props.resource_type().to_owned(),
             condition: self.condition.clone(),
             depends_on: self.depends_on.clone(),
             deletion_policy: self.policy,
             update_replace_policy: self.policy.map(Policy::on_replace),
-            properties: serde_json::to_value(&self.props).map_err(|err| err.to_string())?,
+            properties,
         })
     }
 }
@@ -389,7 +401,13 @@ impl<P: Resource + 'static> CfnResource<P> {
     pub fn at(scope: Scope, props: P) -> Result<Self, Error> {
         let mut tree = scope.tree.borrow_mut();
         let logical_id = tree.claim(Section::Referable, &scope.path)?;
-        let node = Rc::new(RefCell::new(Node { props, condition: None, depends_on: Vec::new(), policy: None }));
+        let node = Rc::new(RefCell::new(Node {
+            props,
+            condition: None,
+            depends_on: Vec::new(),
+            policy: None,
+            overrides: Vec::new(),
+        }));
         let erased: Rc<RefCell<dyn Synthesize>> = node.clone();
         tree.resources.insert(logical_id.clone(), (scope.path.clone(), erased));
         drop(tree);
@@ -441,6 +459,36 @@ impl<P> CfnResource<P> {
     /// `Condition`: create the resource only when `condition` holds.
     pub fn set_condition(&self, condition: &Condition) {
         self.node.borrow_mut().condition = Some(condition.name.clone());
+    }
+
+    /// Set the property at `path` (`VpcConfig.SubnetIds`, `Tags.0.Value`: keys and list
+    /// indexes, dotted), whatever the typed props model: CDK's escape hatch. Missing objects
+    /// on the way are made. Applied at synth, after the props, in call order.
+    ///
+    /// ```
+    /// # use lamux_cdk::tree::{CfnResource, Stack};
+    /// # use lamux_cdk::template::{Expr, RawProperties};
+    /// # use serde_json::json;
+    /// let stack = Stack::new("overrides");
+    /// let queue = CfnResource::new(&stack, "Queue", RawProperties::new("AWS::SQS::Queue", json!({"DelaySeconds": 5})))?;
+    /// queue.add_property_override("RedrivePolicy.maxReceiveCount", 3);
+    /// queue.add_property_override("Tags", vec![json!({"Key": "team", "Value": "api"})]);
+    /// queue.add_property_deletion_override("DelaySeconds");
+    /// let template = stack.synth()?.template;
+    /// assert_eq!(template.properties("Queue"), Some(&json!({
+    ///     "RedrivePolicy": {"maxReceiveCount": 3},
+    ///     "Tags": [{"Key": "team", "Value": "api"}],
+    /// })));
+    /// # Ok::<(), lamux_cdk::tree::Error>(())
+    /// ```
+    pub fn add_property_override(&self, path: &str, value: impl serde::Serialize + 'static) {
+        let render: Rendering = Rc::new(move || serde_json::to_value(&value).map_err(|err| err.to_string()));
+        self.node.borrow_mut().overrides.push((path.to_owned(), Some(render)));
+    }
+
+    /// Remove the property at `path` from the rendered resource.
+    pub fn add_property_deletion_override(&self, path: &str) {
+        self.node.borrow_mut().overrides.push((path.to_owned(), None));
     }
 }
 
