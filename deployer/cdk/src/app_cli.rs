@@ -117,6 +117,11 @@ impl App {
 
 async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
     let stacks = app.synth()?;
+    for stack in &stacks {
+        for warning in &stack.synthesized.warnings {
+            eprintln!("warning: stack {}: {}: {}", stack.name, warning.path, warning.message);
+        }
+    }
     match cli.command {
         Command::List => {
             for stack in &stacks {

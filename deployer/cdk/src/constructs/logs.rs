@@ -2,9 +2,10 @@
 
 use bon::Builder;
 use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::template::{Expr, Resource};
-use crate::tree::{CfnResource, Construct, Error, LogGroupArn, LogGroupName, Ref};
+use crate::tree::{Aspect, CfnResource, Construct, Error, LogGroupArn, LogGroupName, Ref, Visit};
 
 /// `AWS::Logs::LogGroup` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
@@ -53,3 +54,77 @@ impl LogGroup {
 /// Retention values CloudWatch Logs accepts.
 pub const RETENTION_DAYS: [u32; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// An [`Aspect`] that fails the synth for a function whose logs would be kept forever: every
+/// `AWS::Lambda::Function` needs a log group of the template with `RetentionInDays`, either
+/// its `LoggingConfig.LogGroup` or the group Lambda writes to by default,
+/// `/aws/lambda/FUNCTIONNAME`. Lambda creates that default group itself, without a
+/// retention period, when the template has none.
+///
+/// ```
+/// # use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
+/// # use lamux_cdk::constructs::logs::{LogGroup, LogGroupProps, RequireLogRetention};
+/// # use lamux_cdk::archive::Archive;
+/// # use lamux_cdk::template::Expr;
+/// # use lamux_cdk::tree::{Aspects, Asset, AssetSource, Stack};
+/// let stack = Stack::new("checked");
+/// Aspects::of(&stack).add(RequireLogRetention);
+/// let asset = Asset::new(&stack, "Code", "api", AssetSource::Archive(Archive::new(Vec::new())))?;
+/// let props = FunctionProps::builder().code(Code::from_asset(&asset)).function_name(Expr::str("api")).build();
+/// Function::new(&stack, "Api", props)?;
+/// assert!(stack.synth().is_err(), "api's logs would be kept forever");
+///
+/// let group = LogGroupProps::builder().log_group_name(Expr::str("/aws/lambda/api")).retention_in_days(30).build();
+/// LogGroup::new(&stack, "ApiLogs", group)?;
+/// assert!(stack.synth().is_ok());
+/// # Ok::<(), lamux_cdk::tree::Error>(())
+/// ```
+pub struct RequireLogRetention;
+
+impl Aspect for RequireLogRetention {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        if visit.resource_type != "AWS::Lambda::Function" {
+            return;
+        }
+        let groups: Vec<(&str, &Value)> = visit
+            .template
+            .resources()
+            .filter(|(_, kind)| *kind == "AWS::Logs::LogGroup")
+            .filter_map(|(id, _)| Some((id, visit.template.properties(id)?)))
+            .collect();
+        let configured = visit.properties.pointer("/LoggingConfig/LogGroup/Ref").and_then(Value::as_str);
+        let names = default_group_names(visit.logical_id, visit.properties.get("FunctionName"));
+        let group = groups.iter().find(|(id, properties)| {
+            configured == Some(*id) || properties.get("LogGroupName").is_some_and(|name| names.contains(name))
+        });
+        let message = match group {
+            Some((_, properties)) if properties.get("RetentionInDays").is_some() => return,
+            Some((id, _)) => format!("its log group {id} has no RetentionInDays: the logs are kept forever"),
+            None => "it has no log group of the stack with a RetentionInDays (LoggingConfig.LogGroup, or \
+                     /aws/lambda/NAME): Lambda's own group keeps the logs forever"
+                .to_owned(),
+        };
+        visit.error(message);
+    }
+}
+
+/// The forms a template writes `/aws/lambda/NAME` in for the function `logical_id`.
+fn default_group_names(logical_id: &str, function_name: Option<&Value>) -> Vec<Value> {
+    let mut names = vec![
+        json!({"Fn::Sub": format!("/aws/lambda/${{{logical_id}}}")}),
+        json!({"Fn::Join": ["", ["/aws/lambda/", {"Ref": logical_id}]]}),
+    ];
+    match function_name {
+        Some(Value::String(name)) => {
+            names.push(json!(format!("/aws/lambda/{name}")));
+            names.push(json!({"Fn::Sub": format!("/aws/lambda/{name}")}));
+        }
+        Some(Value::Object(sub)) => {
+            if let Some(Value::String(text)) = sub.get("Fn::Sub") {
+                names.push(json!({"Fn::Sub": format!("/aws/lambda/{text}")}));
+            }
+        }
+        _ => {}
+    }
+    names
+}

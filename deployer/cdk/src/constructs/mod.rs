@@ -7,3 +7,4 @@ pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod route53;
+pub mod secret;

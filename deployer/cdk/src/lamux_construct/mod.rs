@@ -10,9 +10,10 @@ use crate::constructs::lambda::{
     Code, Environment, Function, FunctionProps, FunctionUrl, LoggingConfig, PermissionProps, UrlAuthType, UrlProps,
 };
 use crate::constructs::logs::{LogGroup, LogGroupProps};
+use crate::constructs::secret::RotatingSecret;
 use crate::constructs::{cloudfront, lambda, route53};
 use crate::template::{Expr, Policy};
-use crate::tree::{Asset, Construct, Error, Parameter, RotatingSecret, Scope};
+use crate::tree::{Asset, Construct, Error, Parameter, Scope};
 pub use props::{AliasOverride, InvokeScope, LamuxProps, OriginAuth};
 pub use settings::{ORIGIN_READ_DEFAULT_LIMIT, lamux_invoke_mode, origin_read_timeout, url_invoke_mode, whole_seconds};
 use settings::{Settings, bare_function_name, environment};
@@ -537,5 +538,38 @@ mod tests {
         assert!(names.contains("${AWS::StackName}-${AWS::Region}-fwd-host"), "the CLI's names are as deployed");
         // Within CloudFront's 64 characters for a 30-character stack in the longest region.
         crate::names::check_physical(&template, &"s".repeat(30), "ap-southeast-7").expect("every name fits");
+    }
+
+    #[test]
+    fn lamux_passes_the_log_retention_check_and_takes_the_stack_tags() {
+        use crate::constructs::logs::RequireLogRetention;
+        use crate::tree::{Aspects, Tags};
+        let stack = Stack::new("test");
+        Aspects::of(&stack).add(RequireLogRetention);
+        Tags::of(&stack).add("team", "edge");
+        let lamux = Lamux::new(&stack, "Lamux", props("x.com")).expect("lamux");
+        Tags::of(lamux.function()).add("team", "lamux");
+        let template = stack.synth().expect("lamux's function has a log group with retention").template;
+        let tagged: Vec<(&str, &str)> = template
+            .resources()
+            .filter(|(id, _)| template.properties(id).is_some_and(|p| p.get("Tags").is_some()))
+            .collect();
+        assert_eq!(
+            tagged,
+            [
+                ("LamuxDistribution", "AWS::CloudFront::Distribution"),
+                ("LamuxFunction", "AWS::Lambda::Function"),
+                ("LamuxLogGroup", "AWS::Logs::LogGroup"),
+                ("LamuxRole", "AWS::IAM::Role"),
+            ]
+        );
+        let function_tags = &template.properties("LamuxFunction").expect("function")["Tags"];
+        assert_eq!(function_tags, &json!([{"Key": "team", "Value": "lamux"}]), "the nearer scope wins");
+
+        let unlogged = Stack::new("test");
+        Aspects::of(&unlogged).add(RequireLogRetention);
+        app(&unlogged, "Web");
+        let error = unlogged.synth().expect_err("Web's logs would be kept forever");
+        assert!(matches!(&error, Error::Aspect { path, .. } if path == "Web"), "{error}");
     }
 }

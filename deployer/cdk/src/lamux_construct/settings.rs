@@ -11,8 +11,9 @@ use lamux::config::InvokeMode;
 
 use super::props::{InvokeScope, LamuxProps, OriginAuth};
 use crate::constructs::logs::RETENTION_DAYS;
+use crate::constructs::secret::RotatingSecret;
 use crate::template::Expr;
-use crate::tree::{Error, RotatingSecret};
+use crate::tree::Error;
 
 /// The Function URL's `InvokeMode` for lamux's own `--invoke-mode`: the two must agree, so
 /// there is one enum, lamux's.

@@ -9,18 +9,22 @@
 //! IDs it was first deployed with ([`Stack::pin_logical_id`]): a changed logical ID makes
 //! CloudFormation replace the resource.
 
+mod aspects;
 mod asset;
 mod overrides;
 mod refs;
 mod rotating;
+mod tags;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+pub use aspects::{Aspect, Finding, Visit};
 pub use asset::{AssetEntry, AssetSource};
 pub use refs::*;
-pub use rotating::{RotatingSecret, RotatingSecretEntry};
+pub use rotating::RotatingSecretEntry;
+pub use tags::taggable;
 
 use crate::template::{self, Expr, Import, Policy, Resource, ResourceEntry, StackId, Template};
 
@@ -47,6 +51,8 @@ pub enum Error {
     AssetFile { path: String, file: std::path::PathBuf, why: String },
     #[error("stack {stack} uses {value} of stack {owner}: {why}")]
     CrossStack { stack: String, owner: String, value: String, why: String },
+    #[error("{path}: {message}")]
+    Aspect { path: String, message: String },
     #[error("{0}")]
     App(String),
     /// Settings that contradict each other or AWS's limits (the Lamux construct's).
@@ -116,6 +122,9 @@ struct Tree {
     resources: BTreeMap<String, (String, Rc<RefCell<dyn Synthesize>>)>,
     outputs: BTreeMap<String, template::Output>,
     assets: Vec<AssetEntry>,
+    /// (path prefix, key, value), from [`Tags::add`].
+    tags: Vec<(String, String, String)>,
+    aspects: Vec<(String, Rc<dyn Aspect>)>,
 }
 
 impl Tree {
@@ -136,6 +145,8 @@ impl Tree {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             assets: Vec::new(),
+            tags: Vec::new(),
+            aspects: Vec::new(),
         }
     }
 
@@ -200,6 +211,12 @@ impl Scope {
         Expr::Local(self.tree.borrow().id, Box::new(value))
     }
 
+    /// For [`RotatingSecret`](crate::constructs::secret::RotatingSecret): the parameters the
+    /// deploy engine sets.
+    pub(crate) fn add_rotating_secret(&self, entry: RotatingSecretEntry) {
+        self.tree.borrow_mut().rotating_secrets.push(entry);
+    }
+
     /// The stack this scope is in.
     pub fn stack(&self) -> Stack {
         Stack { root: Scope { tree: Rc::clone(&self.tree), path: String::new() } }
@@ -225,11 +242,13 @@ pub struct Synthesized {
     pub assets: Vec<AssetEntry>,
     /// NoEcho parameters the deploy engine generates on the first deploy and keeps after.
     pub generated_secrets: Vec<String>,
-    /// Secrets in two slots that the engine rotates ([`RotatingSecret`]).
+    /// Secrets in two slots that the engine rotates ([`RotatingSecret`](crate::constructs::secret::RotatingSecret)).
     pub rotating_secrets: Vec<RotatingSecretEntry>,
     /// Parameters a deployment sets only when given a value, and otherwise keeps as deployed
     /// ([`Parameter::kept`]).
     pub kept_parameters: Vec<(String, Option<String>)>,
+    /// What aspects reported without failing the synth.
+    pub warnings: Vec<Finding>,
 }
 
 impl Stack {
@@ -312,8 +331,15 @@ impl Stack {
             .map(|(name, output)| (name.clone(), template::Output { value: output.value.resolved(), ..output.clone() }))
             .collect();
         for (logical_id, (path, node)) in &tree.resources {
-            let entry = node.borrow().entry().map_err(|why| Error::Serialize { path: path.clone(), why })?;
+            let mut entry = node.borrow().entry().map_err(|why| Error::Serialize { path: path.clone(), why })?;
+            tags::apply(&tree.tags, path, &entry.kind, &mut entry.properties);
             template.resources.insert(logical_id.clone(), entry);
+        }
+        let paths = tree.resources.iter().map(|(id, (path, _))| (id.clone(), path.clone())).collect();
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
+            aspects::run(&tree.aspects, &paths, &mut template).into_iter().partition(|finding| finding.error);
+        if let Some(Finding { path, message, .. }) = errors.into_iter().next() {
+            return Err(Error::Aspect { path, message });
         }
         // A missing file fails here, not in a deploy after the other assets were uploaded.
         // Only its metadata is read: packaging is the deploy engine's.
@@ -333,6 +359,7 @@ impl Stack {
             generated_secrets: tree.generated_secrets.clone(),
             rotating_secrets: tree.rotating_secrets.clone(),
             kept_parameters: tree.kept_parameters.clone(),
+            warnings,
         })
     }
 }
@@ -721,6 +748,55 @@ impl Asset {
 
     pub fn source(&self) -> &AssetSource {
         &self.source
+    }
+}
+
+/// Tags for the resources under a scope (CDK's `Tags.of(scope).add(key, value)`).
+///
+/// ```
+/// # use lamux_cdk::tree::{CfnResource, Stack, Tags};
+/// # use lamux_cdk::template::RawProperties;
+/// # use serde_json::json;
+/// let stack = Stack::new("tags");
+/// let queue = CfnResource::new(&stack, "Queue", RawProperties::new("AWS::SQS::Queue", json!({})))?;
+/// Tags::of(&stack).add("team", "api");
+/// let template = stack.synth()?.template;
+/// assert_eq!(template.properties("Queue"), Some(&json!({"Tags": [{"Key": "team", "Value": "api"}]})));
+/// # Ok::<(), lamux_cdk::tree::Error>(())
+/// ```
+pub struct Tags {
+    scope: Scope,
+}
+
+impl Tags {
+    pub fn of(scope: &impl Construct) -> Self {
+        Self { scope: scope.scope().clone() }
+    }
+
+    /// Tag every taggable resource under the scope with `key` = `value`. A tag the resource's
+    /// own props set stays; of two `add`s of one key, the one on the longer path wins, then
+    /// the later one.
+    pub fn add(&self, key: impl Into<String>, value: impl Into<String>) -> &Self {
+        let entry = (self.scope.path.clone(), key.into(), value.into());
+        self.scope.tree.borrow_mut().tags.push(entry);
+        self
+    }
+}
+
+/// The aspects of a scope.
+pub struct Aspects {
+    scope: Scope,
+}
+
+impl Aspects {
+    pub fn of(scope: &impl Construct) -> Self {
+        Self { scope: scope.scope().clone() }
+    }
+
+    pub fn add(&self, aspect: impl Aspect + 'static) -> &Self {
+        let entry: (String, Rc<dyn Aspect>) = (self.scope.path.clone(), Rc::new(aspect));
+        self.scope.tree.borrow_mut().aspects.push(entry);
+        self
     }
 }
 
