@@ -48,7 +48,7 @@ pub fn synthesize(options: &StackOptions, code: AssetSource) -> anyhow::Result<S
     }
     let example = example_url(&props);
     let lamux = Lamux::new(&stack, LAMUX, props)?;
-    debug_assert_eq!(lamux.function().resource().logical_id(), FUNCTION);
+    debug_assert_eq!(lamux.function().resource().map(|r| r.logical_id()), Some(FUNCTION));
     let outputs = [
         ("FunctionUrl", "lamux's Function URL (the CloudFront origin)", lamux.url().url().into()),
         ("FunctionName", "lamux's function", lamux.function().name().into()),

@@ -1,4 +1,9 @@
-//! IAM: [`Role`] with inline policies of [`Statement`]s (`AWS::IAM::Role`).
+//! IAM: [`Role`] with inline policies of [`Statement`]s (`AWS::IAM::Role`), and roles
+//! outside the stack ([`Role::from_arn`]) given statements through `AWS::IAM::Policy`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use bon::Builder;
 use serde::Serialize;
@@ -116,77 +121,182 @@ impl Resource for RoleProps {
 /// assert_eq!(policies[0]["PolicyDocument"]["Statement"][0]["Action"][0], "sqs:SendMessage");
 /// # Ok::<(), lamux_cdk::tree::Error>(())
 /// ```
+/// `AWS::IAM::Policy` properties: an inline policy of its own, attached to roles by name
+/// (how a role outside the stack gets statements).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyProps {
+    pub policy_name: String,
+    pub policy_document: PolicyDocument,
+    pub roles: Vec<Expr>,
+}
+
+impl Resource for PolicyProps {
+    const TYPE: &'static str = "AWS::IAM::Policy";
+}
+
 #[derive(Clone)]
 pub struct Role {
-    resource: CfnResource<RoleProps>,
+    body: Body,
+}
+
+#[derive(Clone)]
+enum Body {
+    Defined(CfnResource<RoleProps>),
+    /// A role outside the stack: its ARN, its name, and the `AWS::IAM::Policy` resources that
+    /// carry the statements added to it, by policy name.
+    Imported {
+        scope: Scope,
+        arn: Expr,
+        name: Expr,
+        policies: Rc<RefCell<BTreeMap<String, CfnResource<PolicyProps>>>>,
+    },
 }
 
 impl Construct for Role {
     fn scope(&self) -> &Scope {
-        self.resource.scope()
+        match &self.body {
+            Body::Defined(resource) => resource.scope(),
+            Body::Imported { scope, .. } => scope,
+        }
     }
 }
 
 impl Role {
     pub fn new(scope: &impl Construct, id: &str, props: RoleProps) -> Result<Self, Error> {
-        Ok(Self { resource: CfnResource::new(scope, id, props)? })
+        Ok(Self { body: Body::Defined(CfnResource::new(scope, id, props)?) })
     }
 
-    /// `Fn::GetAtt Arn`
+    /// A role outside the stack, by its ARN (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`):
+    /// [`Function::grant_invoke`](super::lambda::Function::grant_invoke) and
+    /// [`Role::add_to_policy`] give it statements through an `AWS::IAM::Policy` of the stack
+    /// (the child `Policy`, or `Policy{NAME}` for a named policy).
+    pub fn from_arn(scope: &impl Construct, id: &str, arn: &str) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let name = arn
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split_once(":iam::"))
+            .and_then(|(_, rest)| rest.split_once(":role/"))
+            .and_then(|(_, path)| path.rsplit('/').next())
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| Error::Invalid {
+                path: scope.path().to_owned(),
+                why: format!("{arn:?} is not a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"),
+            })?;
+        let body = Body::Imported { scope, arn: Expr::str(arn), name: Expr::str(name), policies: Rc::default() };
+        Ok(Self { body })
+    }
+
+    /// `Fn::GetAtt Arn`, or the imported ARN.
     pub fn arn(&self) -> Ref<RoleArn> {
-        Ref::unchecked(self.resource.get_att("Arn"))
+        match &self.body {
+            Body::Defined(resource) => Ref::unchecked(resource.get_att("Arn")),
+            Body::Imported { arn, .. } => Ref::unchecked(arn.clone()),
+        }
     }
 
-    pub fn resource(&self) -> &CfnResource<RoleProps> {
-        &self.resource
+    /// The `AWS::IAM::Role`; `None` for an imported role.
+    pub fn resource(&self) -> Option<&CfnResource<RoleProps>> {
+        match &self.body {
+            Body::Defined(resource) => Some(resource),
+            Body::Imported { .. } => None,
+        }
     }
 
     /// Add `statement` to the inline policy [`DEFAULT_POLICY`].
-    pub fn add_to_policy(&self, statement: Statement) {
-        self.add_to_named_policy(DEFAULT_POLICY, statement);
+    pub fn add_to_policy(&self, statement: Statement) -> Result<(), Error> {
+        self.add_to_named_policy(DEFAULT_POLICY, statement)
     }
 
     /// Add `statement` to the inline policy `policy_name`, made if missing. A statement with
     /// the `Sid` of one already there adds its resources to that one.
-    pub fn add_to_named_policy(&self, policy_name: &str, statement: Statement) {
-        self.resource.update(|props| {
-            let index = match props.policies.iter().position(|p| p.policy_name == policy_name) {
-                Some(index) => index,
-                None => {
-                    props.policies.push(Policy {
-                        policy_name: policy_name.to_owned(),
-                        policy_document: PolicyDocument { version: "2012-10-17".to_owned(), statement: Vec::new() },
-                    });
-                    props.policies.len() - 1
-                }
-            };
-            let statements = &mut props.policies[index].policy_document.statement;
-            let same = statements.iter().position(|s| {
-                s.sid.is_some()
-                    && s.sid == statement.sid
-                    && s.effect == statement.effect
-                    && s.action == statement.action
-            });
-            match same {
-                Some(index) => {
-                    let existing = &mut statements[index].resource;
-                    for resource in statement.resource {
-                        if !existing.contains(&resource) {
-                            existing.push(resource);
+    pub fn add_to_named_policy(&self, policy_name: &str, statement: Statement) -> Result<(), Error> {
+        match &self.body {
+            Body::Defined(resource) => {
+                resource.update(|props| {
+                    let index = match props.policies.iter().position(|p| p.policy_name == policy_name) {
+                        Some(index) => index,
+                        None => {
+                            props.policies.push(Policy {
+                                policy_name: policy_name.to_owned(),
+                                policy_document: PolicyDocument::new(),
+                            });
+                            props.policies.len() - 1
                         }
-                    }
-                }
-                None if !statements.contains(&statement) => statements.push(statement),
-                None => {}
+                    };
+                    props.policies[index].policy_document.add(statement);
+                });
+                Ok(())
             }
-        });
+            Body::Imported { scope, name, policies, .. } => {
+                let mut policies = policies.borrow_mut();
+                let policy = match policies.get(policy_name) {
+                    Some(policy) => policy.clone(),
+                    None => {
+                        let id = if policy_name == DEFAULT_POLICY {
+                            "Policy".to_owned()
+                        } else {
+                            format!("Policy{policy_name}")
+                        };
+                        let props = PolicyProps {
+                            policy_name: policy_name.to_owned(),
+                            policy_document: PolicyDocument::new(),
+                            roles: vec![name.clone()],
+                        };
+                        let policy = CfnResource::new(scope, &id, props)?;
+                        policies.insert(policy_name.to_owned(), policy.clone());
+                        policy
+                    }
+                };
+                policy.update(|props| props.policy_document.add(statement));
+                Ok(())
+            }
+        }
     }
 
-    pub fn add_managed_policy(&self, arn: Expr) {
-        self.resource.update(|props| {
-            if !props.managed_policy_arns.contains(&arn) {
-                props.managed_policy_arns.push(arn);
+    /// Attach a managed policy. An imported role's managed policies are not the stack's to
+    /// change: an error.
+    pub fn add_managed_policy(&self, arn: Expr) -> Result<(), Error> {
+        match &self.body {
+            Body::Defined(resource) => {
+                resource.update(|props| {
+                    if !props.managed_policy_arns.contains(&arn) {
+                        props.managed_policy_arns.push(arn);
+                    }
+                });
+                Ok(())
             }
+            Body::Imported { scope, .. } => Err(Error::Invalid {
+                path: scope.path().to_owned(),
+                why: "an imported role's managed policies are not the stack's to change".into(),
+            }),
+        }
+    }
+}
+
+impl PolicyDocument {
+    fn new() -> Self {
+        Self { version: "2012-10-17".to_owned(), statement: Vec::new() }
+    }
+
+    /// Add `statement`; one with the `Sid`, effect and actions of a statement already there
+    /// adds its resources to that one, and a duplicate is dropped.
+    fn add(&mut self, statement: Statement) {
+        let statements = &mut self.statement;
+        let same = statements.iter().position(|s| {
+            s.sid.is_some() && s.sid == statement.sid && s.effect == statement.effect && s.action == statement.action
         });
+        match same {
+            Some(index) => {
+                let existing = &mut statements[index].resource;
+                for resource in statement.resource {
+                    if !existing.contains(&resource) {
+                        existing.push(resource);
+                    }
+                }
+            }
+            None if !statements.contains(&statement) => statements.push(statement),
+            None => {}
+        }
     }
 }

@@ -14,7 +14,7 @@ use super::iam::{Role, RoleProps, Statement};
 use crate::template::{Expr, Resource};
 use crate::tree::{
     Asset, AssetSource, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress,
-    LogGroupName, ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber, check_same_stack,
+    LogGroupName, ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber,
 };
 
 /// A Lambda instruction set (`Architectures`).
@@ -140,7 +140,7 @@ impl Resource for FunctionProps {
 /// ```
 #[derive(Clone)]
 pub struct Function {
-    resource: CfnResource<FunctionProps>,
+    body: Body,
     role: Option<Role>,
     /// The aliases [`Function::add_alias`] made, and the suffix lamux routes the function
     /// under once a `Lamux` serves it: shared by every clone.
@@ -148,9 +148,28 @@ pub struct Function {
     routed_under: Rc<RefCell<Option<String>>>,
 }
 
+/// A function of the stack, or one the stack only refers to.
+#[derive(Clone)]
+enum Body {
+    Defined(CfnResource<FunctionProps>),
+    Imported(Imported),
+}
+
+#[derive(Clone)]
+struct Imported {
+    scope: Scope,
+    arn: Expr,
+    name: Expr,
+    /// The name, when the import gives it as text: what lamux's routing checks.
+    literal_name: Option<String>,
+}
+
 impl Construct for Function {
     fn scope(&self) -> &Scope {
-        self.resource.scope()
+        match &self.body {
+            Body::Defined(resource) => resource.scope(),
+            Body::Imported(imported) => &imported.scope,
+        }
     }
 }
 
@@ -163,22 +182,86 @@ impl Function {
                 let role = Role::new(&scope, "ServiceRole", RoleProps::for_lambda())?;
                 role.add_managed_policy(Expr::sub(
                     "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-                ));
+                ))?;
                 props.role = Some(role.arn());
                 Some(role)
             }
         };
-        Ok(Self { resource: CfnResource::at(scope, props)?, role, aliases: Rc::default(), routed_under: Rc::default() })
+        let body = Body::Defined(CfnResource::at(scope, props)?);
+        Ok(Self { body, role, aliases: Rc::default(), routed_under: Rc::default() })
     }
 
-    /// `Fn::GetAtt Arn`
+    /// A function outside the stack, by its ARN (a literal, or any expression such as a
+    /// parameter's value): what [`Lamux::serve`](crate::Lamux::serve), [`Function::grant_invoke`],
+    /// [`Function::add_version`] and [`Function::add_alias`] take like a function of the
+    /// stack. `id` names it in the tree; it adds no resource.
+    ///
+    /// ```
+    /// # use lamux_cdk::constructs::iam::Role;
+    /// # use lamux_cdk::constructs::lambda::Function;
+    /// # use lamux_cdk::tree::Stack;
+    /// # use serde_json::json;
+    /// let stack = Stack::new("imports");
+    /// let billing = Function::from_arn(&stack, "Billing", "arn:aws:lambda:eu-west-1:123456789012:function:billing")?;
+    /// let ci = Role::from_arn(&stack, "Ci", "arn:aws:iam::123456789012:role/deploy/ci")?;
+    /// billing.grant_invoke(&ci)?;
+    /// let template = stack.synth()?.template;
+    /// // An imported role gets its statements through an AWS::IAM::Policy attached by name.
+    /// let policy = template.properties("CiPolicy").expect("a policy for the imported role");
+    /// assert_eq!(policy["Roles"], json!(["ci"]));
+    /// assert_eq!(policy["PolicyDocument"]["Statement"][0]["Resource"][0], "arn:aws:lambda:eu-west-1:123456789012:function:billing");
+    /// # Ok::<(), lamux_cdk::tree::Error>(())
+    /// ```
+    pub fn from_arn(scope: &impl Construct, id: &str, arn: impl Into<Expr>) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        let arn = arn.into();
+        let (name, literal_name) = match arn.as_literal() {
+            Some(text) => {
+                let name = arn_function_name(text).ok_or_else(|| Error::Invalid {
+                    path: scope.path().to_owned(),
+                    why: format!("{text:?} is not a function ARN (arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME)"),
+                })?;
+                (Expr::str(name), Some(name.to_owned()))
+            }
+            // arn:partition:lambda:region:account:function:NAME: the seventh part.
+            None => (Expr::select(6, Expr::split(":", arn.clone())), None),
+        };
+        Ok(Self::imported(Imported { scope, arn, name, literal_name }))
+    }
+
+    /// A function outside the stack, by its name, in the stack's account and region.
+    pub fn from_name(scope: &impl Construct, id: &str, name: &str) -> Result<Self, Error> {
+        let scope = scope.scope().child(id)?;
+        if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        {
+            return Err(Error::Invalid {
+                path: scope.path().to_owned(),
+                why: format!("{name:?} is not a function name (1-64 letters, digits, '-' and '_')"),
+            });
+        }
+        let arn =
+            Expr::sub(format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"));
+        Ok(Self::imported(Imported { scope, arn, name: Expr::str(name), literal_name: Some(name.to_owned()) }))
+    }
+
+    fn imported(imported: Imported) -> Self {
+        Self { body: Body::Imported(imported), role: None, aliases: Rc::default(), routed_under: Rc::default() }
+    }
+
+    /// `Fn::GetAtt Arn`, or the imported ARN.
     pub fn arn(&self) -> Ref<FunctionArn> {
-        Ref::unchecked(self.resource.get_att("Arn"))
+        match &self.body {
+            Body::Defined(resource) => Ref::unchecked(resource.get_att("Arn")),
+            Body::Imported(imported) => Ref::unchecked(imported.arn.clone()),
+        }
     }
 
-    /// `Ref`: the function's name.
+    /// `Ref`: the function's name, or the imported name.
     pub fn name(&self) -> Ref<FunctionName> {
-        Ref::unchecked(self.resource.reference())
+        match &self.body {
+            Body::Defined(resource) => Ref::unchecked(resource.reference()),
+            Body::Imported(imported) => Ref::unchecked(imported.name.clone()),
+        }
     }
 
     /// The role [`Function::new`] made, when the props named none.
@@ -186,22 +269,32 @@ impl Function {
         self.role.as_ref()
     }
 
-    /// The `AWS::Lambda::Function` itself, for properties this construct does not cover.
-    pub fn resource(&self) -> &CfnResource<FunctionProps> {
-        &self.resource
+    /// The `AWS::Lambda::Function` itself, for properties this construct does not cover;
+    /// `None` for an imported function.
+    pub fn resource(&self) -> Option<&CfnResource<FunctionProps>> {
+        match &self.body {
+            Body::Defined(resource) => Some(resource),
+            Body::Imported(_) => None,
+        }
+    }
+
+    /// The function's resource, or an error that names what needed it.
+    fn defined(&self, what: &str) -> Result<&CfnResource<FunctionProps>, Error> {
+        self.resource().ok_or_else(|| Error::Invalid {
+            path: self.path().to_owned(),
+            why: format!("{what} needs a function of the stack, and this one is imported"),
+        })
     }
 
     /// Set an environment variable.
-    pub fn add_environment(&self, name: &str, value: impl Into<Expr>) {
+    pub fn add_environment(&self, name: &str, value: impl Into<Expr>) -> Result<(), Error> {
         let value = value.into();
-        self.resource.update(|props| {
+        self.defined("an environment variable")?.update(|props| {
             props.environment.get_or_insert_with(Environment::default).variables.insert(name.to_owned(), value);
         });
+        Ok(())
     }
 
-    /// Publish a version of the function's current code and configuration (the child `id`).
-    /// CloudFormation publishes a version when the resource is created; change `id` to
-    /// publish another.
     /// The version of the function as it is now: a child `Version{HASH}` whose `HASH` is
     /// the SHA-256 of the code asset's zip and the function's configuration. An alias
     /// pointed at it moves when either changes, and nothing is renamed by hand (CDK's
@@ -226,15 +319,19 @@ impl Function {
     /// ```
     pub fn current_version(&self) -> Result<Version, Error> {
         let invalid = |why: String| Error::Invalid { path: self.path().to_owned(), why };
-        let code = match self.resource.read(|props| props.code.source.clone()) {
+        let resource = self.defined("current_version")?;
+        let code = match resource.read(|props| props.code.source.clone()) {
             Some(source) => source.archive().map_err(|err| invalid(format!("cannot hash the code: {err:#}")))?.sha256,
             None => String::new(),
         };
-        let configuration = self.resource.read(serde_json::to_string).map_err(|err| invalid(err.to_string()))?;
+        let configuration = resource.read(serde_json::to_string).map_err(|err| invalid(err.to_string()))?;
         let digest = crate::archive::hex(&Sha256::digest(format!("{code}\n{configuration}").as_bytes()));
         self.add_version(&format!("Version{}", &digest[..16]))
     }
 
+    /// Publish a version of the function's current code and configuration (the child `id`).
+    /// CloudFormation publishes a version when the resource is created; change `id` to
+    /// publish another.
     pub fn add_version(&self, id: &str) -> Result<Version, Error> {
         Version::new(self, id, VersionProps::builder().function_name(self.name()).build())
     }
@@ -268,7 +365,15 @@ impl Function {
     fn check_route(&self, suffix: &str, alias: &str) -> Result<(), Error> {
         let invalid = |why: String| Error::Invalid { path: self.path().to_owned(), why };
         crate::routable::alias_pattern(alias).map_err(|why| invalid(format!("alias {alias:?} {why}")))?;
-        match self.resource.read(|props| props.function_name.clone()) {
+        let function_name = match &self.body {
+            Body::Defined(resource) => resource.read(|props| props.function_name.clone()),
+            Body::Imported(imported) => match &imported.literal_name {
+                Some(name) => Some(Expr::str(name)),
+                // Known at deploy time only (an ARN from a parameter or an import).
+                None => return Ok(()),
+            },
+        };
+        match function_name {
             None => Err(invalid(
                 "lamux routes ALIAS-FUNCTION hosts, and this function has no function_name: CloudFormation \
                  would make up a mixed-case name no host can carry; give it a lower-case function_name"
@@ -286,14 +391,12 @@ impl Function {
         FunctionUrl::new(self, "Url", UrlProps::builder().target_function_arn(self.arn()).auth_type(auth_type).build())
     }
 
-    /// Let `role` invoke this function, every version and alias included. The role must be
-    /// in the same stack.
+    /// Let `role` invoke this function, every version and alias included. Either may be
+    /// imported, or in another stack of the same App.
     pub fn grant_invoke(&self, role: &Role) -> Result<(), Error> {
-        check_same_stack(self.scope(), role.scope())?;
         let arn = Expr::from(self.arn());
         let qualified = Expr::join("", vec![arn.clone(), Expr::str(":*")]);
-        role.add_to_policy(Statement::allow(["lambda:InvokeFunction"], [arn, qualified]));
-        Ok(())
+        role.add_to_policy(Statement::allow(["lambda:InvokeFunction"], [arn, qualified]))
     }
 }
 
@@ -487,5 +590,18 @@ impl Permission {
 
     pub fn resource(&self) -> &CfnResource<PermissionProps> {
         &self.resource
+    }
+}
+
+/// `NAME` of `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+fn arn_function_name(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name] | ["arn", _, "lambda", _, _, "function", name, _]
+            if !name.is_empty() =>
+        {
+            Some(name)
+        }
+        _ => None,
     }
 }

@@ -113,7 +113,7 @@ impl Lamux {
             POLICY,
             Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.arn().into()])
                 .with_sid("WriteLogs"),
-        );
+        )?;
         let qualifiers =
             if props.allow_aliases.is_empty() { vec!["*".to_owned()] } else { props.allow_aliases.clone() };
         let invoke: Vec<Expr> = match props.scope() {
@@ -124,7 +124,7 @@ impl Lamux {
             InvokeScope::All => vec![invoke_arn("*", "*")],
         };
         if !invoke.is_empty() {
-            role.add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], invoke).with_sid(INVOKE_SID));
+            role.add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], invoke).with_sid(INVOKE_SID))?;
         }
         let canary = Parameter::kept(
             &scope,
@@ -282,10 +282,10 @@ impl Lamux {
         let arn = Expr::from(function.arn());
         let resources = self.qualifiers.iter().map(|q| Expr::join("", vec![arn.clone(), Expr::str(format!(":{q}"))]));
         self.role
-            .add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], resources).with_sid(INVOKE_SID));
+            .add_to_named_policy(POLICY, Statement::allow(["lambda:InvokeFunction"], resources).with_sid(INVOKE_SID))?;
         let mut allowed = self.allowed.borrow_mut();
         allowed.push(function.name().into());
-        self.function.add_environment("LAMUX_ALLOW_FUNCTION", Expr::join(",", allowed.clone()));
+        self.function.add_environment("LAMUX_ALLOW_FUNCTION", Expr::join(",", allowed.clone()))?;
         Ok(())
     }
 
@@ -492,7 +492,40 @@ mod tests {
         let error = ours.synth().expect_err("two stacks outside one App cannot export and import");
         assert!(matches!(error, Error::CrossStack { .. }), "{error}");
         let role = Role::new(&theirs, "Role", RoleProps::for_lambda()).expect("role");
-        assert!(lamux.function().grant_invoke(&role).is_err());
+        lamux.function().grant_invoke(&role).expect("granted: an App would import lamux's ARN");
+        assert!(matches!(theirs.synth(), Err(Error::CrossStack { .. })));
+    }
+
+    #[test]
+    fn serve_takes_an_imported_function_and_checks_the_name_it_was_given() {
+        let stack = Stack::new("test");
+        let lamux = Lamux::new(&stack, "Lamux", props("x.com")).expect("lamux");
+        let billing = Function::from_name(&stack, "Billing", "billing").expect("imported");
+        lamux.serve(&billing).expect("served");
+        let version = billing.add_version("V7").expect("a version of the imported function");
+        billing.add_alias("live", &version).expect("an alias of it");
+        let by_arn =
+            Function::from_arn(&stack, "Reports", "arn:aws:lambda:us-east-1:123456789012:function:reports:live")
+                .expect("imported");
+        lamux.serve(&by_arn).expect("served");
+        let mixed = Function::from_name(&stack, "Mixed", "Mixed_Case").expect("a valid Lambda name");
+        assert!(lamux.serve(&mixed).is_err(), "lamux cannot route a mixed-case name");
+        assert!(Function::from_arn(&stack, "Bad", "arn:aws:iam::1:role/x").is_err());
+        assert!(mixed.add_environment("A", "b").is_err(), "an imported function's settings are not the stack's");
+
+        let template = stack.synth().expect("synth").template;
+        let variables = &template.properties("LamuxFunction").expect("lamux")["Environment"]["Variables"];
+        assert_eq!(variables["LAMUX_ALLOW_FUNCTION"], json!({"Fn::Join": [",", ["billing", "reports"]]}));
+        assert_eq!(template.properties("BillingAliaslive").expect("alias")["FunctionName"], "billing");
+        let statement =
+            &template.properties("LamuxRole").expect("role")["Policies"][0]["PolicyDocument"]["Statement"][1];
+        assert_eq!(
+            statement["Resource"][0],
+            json!({"Fn::Join": ["", [
+                {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:billing"},
+                ":*"
+            ]]})
+        );
     }
 
     #[test]
