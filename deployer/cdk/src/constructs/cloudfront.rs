@@ -15,6 +15,65 @@ pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 /// so the viewer's Host must not reach it.
 pub const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
+/// A CloudFront Function's runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FunctionRuntime {
+    #[serde(rename = "cloudfront-js-1.0")]
+    Js1,
+    #[serde(rename = "cloudfront-js-2.0")]
+    Js2,
+}
+
+/// The HTTP versions a distribution speaks to viewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum HttpVersion {
+    #[serde(rename = "http1.1")]
+    Http1_1,
+    #[serde(rename = "http2")]
+    Http2,
+    #[serde(rename = "http3")]
+    Http3,
+    #[serde(rename = "http2and3")]
+    Http2And3,
+}
+
+/// Which edge locations serve the distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PriceClass {
+    #[serde(rename = "PriceClass_100")]
+    PriceClass100,
+    #[serde(rename = "PriceClass_200")]
+    PriceClass200,
+    #[serde(rename = "PriceClass_All")]
+    All,
+}
+
+/// How CloudFront connects to a custom origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OriginProtocolPolicy {
+    HttpOnly,
+    MatchViewer,
+    HttpsOnly,
+}
+
+/// What CloudFront does with a viewer's plain-HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViewerProtocolPolicy {
+    AllowAll,
+    RedirectToHttps,
+    HttpsOnly,
+}
+
+/// When a CloudFront Function runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventType {
+    ViewerRequest,
+    ViewerResponse,
+}
+
 /// `AWS::CloudFront::Function` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
@@ -36,8 +95,7 @@ pub struct FunctionProps {
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionConfig {
     pub comment: String,
-    /// `cloudfront-js-1.0` or `cloudfront-js-2.0`.
-    pub runtime: String,
+    pub runtime: FunctionRuntime,
 }
 
 impl Resource for FunctionProps {
@@ -123,19 +181,17 @@ pub struct DistributionConfig {
     pub comment: String,
     #[builder(default = true)]
     pub enabled: bool,
-    /// `http1.1`, `http2`, `http3` or `http2and3`.
-    #[builder(default = "http2and3".to_owned())]
-    pub http_version: String,
+    #[builder(default = HttpVersion::Http2And3)]
+    pub http_version: HttpVersion,
     #[serde(rename = "IPV6Enabled")]
     #[builder(default = true)]
     pub ipv6_enabled: bool,
-    /// `PriceClass_100`, `PriceClass_200` or `PriceClass_All`.
-    #[builder(default = "PriceClass_All".to_owned())]
-    pub price_class: String,
+    #[builder(default = PriceClass::All)]
+    pub price_class: PriceClass,
     /// `Aliases`: the domain names the distribution answers for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[builder(default)]
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Expr>,
     #[builder(default = ViewerCertificate::default_certificate())]
     pub viewer_certificate: ViewerCertificate,
     pub origins: Vec<Origin>,
@@ -148,7 +204,7 @@ pub struct ViewerCertificate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_front_default_certificate: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub acm_certificate_arn: Option<String>,
+    pub acm_certificate_arn: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssl_support_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,10 +223,10 @@ impl ViewerCertificate {
     }
 
     /// An ACM certificate (in us-east-1), SNI only, TLS 1.2 or later.
-    pub fn acm(certificate_arn: &str) -> Self {
+    pub fn acm(certificate_arn: impl Into<Expr>) -> Self {
         Self {
             cloud_front_default_certificate: None,
-            acm_certificate_arn: Some(certificate_arn.to_owned()),
+            acm_certificate_arn: Some(certificate_arn.into()),
             ssl_support_method: Some("sni-only".to_owned()),
             minimum_protocol_version: Some("TLSv1.2_2021".to_owned()),
         }
@@ -200,8 +256,7 @@ pub struct OriginCustomHeader {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CustomOriginConfig {
-    /// `http-only`, `match-viewer` or `https-only`.
-    pub origin_protocol_policy: String,
+    pub origin_protocol_policy: OriginProtocolPolicy,
     #[serde(rename = "OriginSSLProtocols")]
     pub origin_ssl_protocols: Vec<String>,
     /// Seconds CloudFront waits for the origin's answer (1-60, up to 180 with a quota increase).
@@ -214,8 +269,7 @@ pub struct CustomOriginConfig {
 #[serde(rename_all = "PascalCase")]
 pub struct CacheBehavior {
     pub target_origin_id: String,
-    /// `allow-all`, `redirect-to-https` or `https-only`.
-    pub viewer_protocol_policy: String,
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
     pub allowed_methods: Vec<String>,
     pub cached_methods: Vec<String>,
     pub cache_policy_id: String,
@@ -227,8 +281,7 @@ pub struct CacheBehavior {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionAssociation {
-    /// `viewer-request` or `viewer-response`.
-    pub event_type: String,
+    pub event_type: EventType,
     #[serde(rename = "FunctionARN")]
     pub function_arn: Ref<CloudFrontFunctionArn>,
 }

@@ -17,6 +17,105 @@ use crate::tree::{
     LogGroupName, ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber,
 };
 
+/// A Lambda runtime (`Runtime`). `Other` names one this list does not have yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// `provided.al2023`: an executable `bootstrap`, as a Rust function is.
+    ProvidedAl2023,
+    ProvidedAl2,
+    Nodejs22,
+    Nodejs20,
+    Python313,
+    Python312,
+    Java21,
+    Dotnet8,
+    Ruby34,
+    Other(String),
+}
+
+impl Runtime {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::ProvidedAl2023 => "provided.al2023",
+            Self::ProvidedAl2 => "provided.al2",
+            Self::Nodejs22 => "nodejs22.x",
+            Self::Nodejs20 => "nodejs20.x",
+            Self::Python313 => "python3.13",
+            Self::Python312 => "python3.12",
+            Self::Java21 => "java21",
+            Self::Dotnet8 => "dotnet8",
+            Self::Ruby34 => "ruby3.4",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl Serialize for Runtime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// `LoggingConfig.LogFormat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LogFormat {
+    Text,
+    #[serde(rename = "JSON")]
+    Json,
+}
+
+/// A Function URL's `InvokeMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvokeMode {
+    /// The whole response at once, up to 6 MB (Lambda's default).
+    Buffered,
+    /// The response as the function writes it.
+    ResponseStream,
+}
+
+/// What an `AWS::Lambda::Permission` allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermissionAction {
+    /// `lambda:InvokeFunction`
+    InvokeFunction,
+    /// `lambda:InvokeFunctionUrl`
+    InvokeFunctionUrl,
+    /// Any other `lambda:` action, named in full.
+    Other(String),
+}
+
+impl Serialize for PermissionAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(match self {
+            Self::InvokeFunction => "lambda:InvokeFunction",
+            Self::InvokeFunctionUrl => "lambda:InvokeFunctionUrl",
+            Self::Other(action) => action,
+        })
+    }
+}
+
+/// Who an `AWS::Lambda::Permission` is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Principal {
+    /// A service, such as `cloudfront.amazonaws.com`.
+    Service(String),
+    /// An account ID, or an IAM ARN (a literal or a reference).
+    Account(Expr),
+    /// Everyone: `*`, usually narrowed by a source ARN or the URL's auth type.
+    Anyone,
+}
+
+impl Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Service(service) => serializer.serialize_str(service),
+            Self::Account(account) => account.serialize(serializer),
+            Self::Anyone => serializer.serialize_str("*"),
+        }
+    }
+}
+
 /// A Lambda instruction set (`Architectures`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 pub enum Architecture {
@@ -47,8 +146,8 @@ pub struct FunctionProps {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `Runtime`: `provided.al2023` unless given, the runtime of a Rust `bootstrap`.
-    #[builder(default = "provided.al2023".to_owned())]
-    pub runtime: String,
+    #[builder(default = Runtime::ProvidedAl2023)]
+    pub runtime: Runtime,
     /// `Handler`
     #[builder(default = "bootstrap".to_owned())]
     pub handler: String,
@@ -109,8 +208,7 @@ pub struct Environment {
 #[serde(rename_all = "PascalCase")]
 pub struct LoggingConfig {
     pub log_group: Ref<LogGroupName>,
-    /// `Text` or `JSON`.
-    pub log_format: String,
+    pub log_format: LogFormat,
 }
 
 impl Resource for FunctionProps {
@@ -511,8 +609,7 @@ pub struct UrlProps {
     pub auth_type: UrlAuthType,
     /// `InvokeMode`: `BUFFERED` (Lambda's default) or `RESPONSE_STREAM`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[builder(into)]
-    pub invoke_mode: Option<String>,
+    pub invoke_mode: Option<InvokeMode>,
     /// `Qualifier`: an alias the URL invokes.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[builder(into)]
@@ -554,13 +651,13 @@ impl FunctionUrl {
 #[serde(rename_all = "PascalCase")]
 #[builder(on(String, into))]
 pub struct PermissionProps {
-    /// `Action`, e.g. `lambda:InvokeFunction`.
-    pub action: String,
+    /// `Action`
+    pub action: PermissionAction,
     /// `FunctionName`: a name or an ARN.
     #[builder(into)]
     pub function_name: Ref<FunctionName>,
-    /// `Principal`: a service, an account, or `*`.
-    pub principal: String,
+    /// `Principal`
+    pub principal: Principal,
     /// `SourceArn`
     #[serde(skip_serializing_if = "Option::is_none")]
     #[builder(into)]

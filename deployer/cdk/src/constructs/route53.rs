@@ -3,23 +3,35 @@
 use serde::Serialize;
 
 use super::cloudfront::Distribution;
-use crate::template::Resource;
+use crate::template::{Expr, Resource};
 use crate::tree::{CfnResource, Construct, DomainName, Error, Ref};
 
 /// The hosted zone of every CloudFront distribution, for alias records (AWS docs,
 /// "AliasTarget", HostedZoneId).
 pub const CLOUDFRONT_HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 
+/// A DNS record's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecordType {
+    A,
+    Aaaa,
+    Cname,
+    Txt,
+    Mx,
+    Ns,
+    Caa,
+}
+
 /// `AWS::Route53::RecordSet` properties (alias records).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RecordSetProps {
-    pub hosted_zone_id: String,
+    pub hosted_zone_id: Expr,
     /// `Name`: the fully qualified name, with the trailing dot.
     pub name: String,
-    /// `Type`: `A`, `AAAA`, `CNAME`, …
     #[serde(rename = "Type")]
-    pub kind: String,
+    pub kind: RecordType,
     pub alias_target: AliasTarget,
 }
 
@@ -51,15 +63,15 @@ impl RecordSet {
     pub fn alias_to(
         scope: &impl Construct,
         id: &str,
-        zone: &str,
+        zone: impl Into<Expr>,
         name: &str,
-        kind: &str,
+        kind: RecordType,
         distribution: &Distribution,
     ) -> Result<Self, Error> {
         let props = RecordSetProps {
-            hosted_zone_id: zone.to_owned(),
+            hosted_zone_id: zone.into(),
             name: name.to_owned(),
-            kind: kind.to_owned(),
+            kind,
             alias_target: AliasTarget {
                 dns_name: distribution.domain_name(),
                 hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.to_owned(),

@@ -146,7 +146,7 @@ impl Lamux {
                 .memory_size(props.memory_size)
                 .timeout(settings.timeout_secs)
                 .environment(Environment { variables })
-                .logging_config(LoggingConfig { log_group: log_group.name(), log_format: "JSON".to_owned() })
+                .logging_config(LoggingConfig { log_group: log_group.name(), log_format: lambda::LogFormat::Json })
                 .build(),
         )?;
         let oac = props.origin_auth == OriginAuth::Oac;
@@ -169,7 +169,7 @@ impl Lamux {
                 .function_code(VIEWER_REQUEST_JS)
                 .function_config(cloudfront::FunctionConfig {
                     comment: "Copies the viewer's Host into X-Forwarded-Host for lamux".to_owned(),
-                    runtime: "cloudfront-js-2.0".to_owned(),
+                    runtime: cloudfront::FunctionRuntime::Js2,
                 })
                 .build(),
         )?;
@@ -194,7 +194,7 @@ impl Lamux {
             id: "lamux".to_owned(),
             domain_name: url.host(),
             custom_origin_config: cloudfront::CustomOriginConfig {
-                origin_protocol_policy: "https-only".to_owned(),
+                origin_protocol_policy: cloudfront::OriginProtocolPolicy::HttpsOnly,
                 origin_ssl_protocols: vec!["TLSv1.2".to_owned()],
                 // Long enough for lamux's own answer, a 504 included (options.rs).
                 origin_read_timeout: settings.origin_read_timeout_secs,
@@ -210,7 +210,7 @@ impl Lamux {
             origin_access_control_id: access_control.as_ref().map(cloudfront::OriginAccessControl::id),
         };
         let (aliases, viewer_certificate) = match &props.certificate_arn {
-            Some(arn) => (vec![format!("*.{suffix}")], cloudfront::ViewerCertificate::acm(arn)),
+            Some(arn) => (vec![Expr::str(format!("*.{suffix}"))], cloudfront::ViewerCertificate::acm(arn.as_str())),
             None => (Vec::new(), cloudfront::ViewerCertificate::default_certificate()),
         };
         let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -224,14 +224,14 @@ impl Lamux {
                 .origins(vec![origin])
                 .default_cache_behavior(cloudfront::CacheBehavior {
                     target_origin_id: "lamux".to_owned(),
-                    viewer_protocol_policy: "redirect-to-https".to_owned(),
+                    viewer_protocol_policy: cloudfront::ViewerProtocolPolicy::RedirectToHttps,
                     allowed_methods: strings(&["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]),
                     cached_methods: strings(&["GET", "HEAD"]),
                     cache_policy_id: cloudfront::CACHING_DISABLED.to_owned(),
                     origin_request_policy_id: cloudfront::ALL_VIEWER_EXCEPT_HOST_HEADER.to_owned(),
                     compress: true,
                     function_associations: vec![cloudfront::FunctionAssociation {
-                        event_type: "viewer-request".to_owned(),
+                        event_type: cloudfront::EventType::ViewerRequest,
                         function_arn: viewer_function.arn(),
                     }],
                 })
@@ -239,16 +239,11 @@ impl Lamux {
         )?;
         url_permissions(&scope, &function, oac.then(|| distribution.arn()))?;
         if let Some(zone) = &props.hosted_zone_id {
-            for kind in ["A", "AAAA"] {
+            for (kind, id) in
+                [(route53::RecordType::A, "WildcardRecordA"), (route53::RecordType::Aaaa, "WildcardRecordAAAA")]
+            {
                 let name = format!("*.{suffix}.");
-                route53::RecordSet::alias_to(
-                    &scope,
-                    &format!("WildcardRecord{kind}"),
-                    zone,
-                    &name,
-                    kind,
-                    &distribution,
-                )?;
+                route53::RecordSet::alias_to(&scope, id, zone.as_str(), &name, kind, &distribution)?;
             }
         }
         let allowed = props.allow_functions.iter().map(|f| Expr::str(bare_function_name(f))).collect();
@@ -318,15 +313,18 @@ impl Lamux {
 /// Lambda function URLs"): InvokeFunctionUrl, and InvokeFunction via the URL. With an origin
 /// access control only the distribution gets them.
 fn url_permissions(scope: &Scope, function: &Function, distribution: Option<Expr>) -> Result<(), Error> {
-    let principal = if distribution.is_some() { "cloudfront.amazonaws.com" } else { "*" };
+    let principal = match distribution {
+        Some(_) => lambda::Principal::Service("cloudfront.amazonaws.com".into()),
+        None => lambda::Principal::Anyone,
+    };
     let auth_type = if distribution.is_some() { UrlAuthType::AwsIam } else { UrlAuthType::None };
     lambda::Permission::new(
         scope,
         "FunctionUrlPermission",
         PermissionProps::builder()
-            .action("lambda:InvokeFunctionUrl")
+            .action(lambda::PermissionAction::InvokeFunctionUrl)
             .function_name(function.name())
-            .principal(principal)
+            .principal(principal.clone())
             .maybe_source_arn(distribution.clone())
             .function_url_auth_type(auth_type)
             .build(),
@@ -335,7 +333,7 @@ fn url_permissions(scope: &Scope, function: &Function, distribution: Option<Expr
         scope,
         "InvokeViaUrlPermission",
         PermissionProps::builder()
-            .action("lambda:InvokeFunction")
+            .action(lambda::PermissionAction::InvokeFunction)
             .function_name(function.name())
             .principal(principal)
             .maybe_source_arn(distribution)

@@ -17,10 +17,10 @@ use crate::tree::Error;
 
 /// The Function URL's `InvokeMode` for lamux's own `--invoke-mode`: the two must agree, so
 /// there is one enum, lamux's.
-pub fn url_invoke_mode(mode: InvokeMode) -> &'static str {
+pub fn url_invoke_mode(mode: InvokeMode) -> crate::constructs::lambda::InvokeMode {
     match mode {
-        InvokeMode::Buffered => "BUFFERED",
-        InvokeMode::ResponseStream => "RESPONSE_STREAM",
+        InvokeMode::Buffered => crate::constructs::lambda::InvokeMode::Buffered,
+        InvokeMode::ResponseStream => crate::constructs::lambda::InvokeMode::ResponseStream,
     }
 }
 
