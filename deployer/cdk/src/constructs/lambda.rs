@@ -159,6 +159,7 @@ pub struct FunctionProps {
     /// `Role`: the execution role. Without one, [`Function::new`] adds a role with
     /// `AWSLambdaBasicExecutionRole` as the child `ServiceRole`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[builder(into)]
     pub role: Option<Ref<RoleArn>>,
     /// `MemorySize` in MB (128 to 10,240); Lambda's default is 128.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -550,6 +551,7 @@ pub struct AliasProps {
     #[builder(into)]
     pub function_name: Ref<FunctionName>,
     /// `FunctionVersion`: a version number, or `$LATEST`.
+    #[builder(into)]
     pub function_version: Ref<VersionNumber>,
     /// `Name`: lamux routes aliases of letters and digits (`live`, `pr42`).
     pub name: String,
@@ -604,6 +606,7 @@ pub enum UrlAuthType {
 #[serde(rename_all = "PascalCase")]
 pub struct UrlProps {
     /// `TargetFunctionArn`
+    #[builder(into)]
     pub target_function_arn: Ref<FunctionArn>,
     /// `AuthType`
     pub auth_type: UrlAuthType,

@@ -581,6 +581,14 @@ impl Parameter {
     }
 }
 
+/// A parameter's value where a typed reference goes (`.role(&role_arn_parameter)`): the
+/// parameter holds what the property takes.
+impl<K> From<&Parameter> for Ref<K> {
+    fn from(parameter: &Parameter) -> Self {
+        parameter.value_as()
+    }
+}
+
 /// A condition (`Conditions`), for a resource's `Condition` and `Fn::If`.
 #[derive(Debug, Clone)]
 pub struct Condition {

@@ -46,6 +46,33 @@ impl<K> fmt::Debug for Ref<K> {
     }
 }
 
+/// A literal: a name or an ARN of something outside the stack, typed by where it goes, so
+/// `.function_name("billing")` or `.role("arn:aws:iam::123456789012:role/ci")` needs no
+/// `Ref::unchecked` and no turbofish.
+///
+/// ```
+/// # use lamux_cdk::constructs::lambda::{AliasProps, VersionProps};
+/// # use lamux_cdk::tree::{Parameter, Stack};
+/// # use lamux_cdk::template;
+/// let stack = Stack::new("refs");
+/// let version = VersionProps::builder().function_name("billing").build();
+/// let name = Parameter::new(&stack, "FunctionName", template::Parameter::string("the function"))?;
+/// let alias = AliasProps::builder().function_name(&name).function_version("7").name("live").build();
+/// # let _ = (version, alias);
+/// # Ok::<(), lamux_cdk::tree::Error>(())
+/// ```
+impl<K> From<&str> for Ref<K> {
+    fn from(literal: &str) -> Self {
+        Self::unchecked(Expr::str(literal))
+    }
+}
+
+impl<K> From<String> for Ref<K> {
+    fn from(literal: String) -> Self {
+        Self::unchecked(Expr::Str(literal))
+    }
+}
+
 impl<K> From<Ref<K>> for Expr {
     fn from(reference: Ref<K>) -> Self {
         reference.expr
