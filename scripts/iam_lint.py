@@ -2,7 +2,8 @@
 """parliament on every IAM and resource policy of templates/ and of the snapshot variants.
 
 Intrinsics are resolved to example values first (parliament reads an unresolved Fn::Sub
-object as an invalid ARN). A Lambda permission becomes the resource-policy statement
+object as an invalid ARN); an Fn::ImportValue resolves to the example of the value its
+exporting template exports under that name. A Lambda permission becomes the resource-policy statement
 Lambda makes of it. Findings outside ALLOWED fail the run; each allowance says why.
 
 Usage: scripts/iam_lint.py (run by scripts/test with parliament in its own venv).
@@ -17,6 +18,10 @@ import sys
 from parliament import analyze_policy_string
 
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+
+# Export name -> (the exported value, the exporting template's resources), from every template
+# read (main fills it before it lints).
+EXPORTS = {}
 
 # (issue, a substring of the place, a substring of the detail, why it is not a defect).
 ALLOWED = [
@@ -58,6 +63,12 @@ def resolve(value, resources):
             return arg[0].join(str(resolve(part, resources)) for part in resolve(arg[1], resources))
         if key == "Fn::If":
             return resolve(arg[1], resources)
+        if key == "Fn::ImportValue":
+            name = resolve(arg, resources)
+            if name in EXPORTS:
+                exported, exporter = EXPORTS[name]
+                return resolve(exported, exporter)
+            return f"example-import-{name}"
     return {k: resolve(v, resources) for k, v in value.items()}
 
 
@@ -140,10 +151,22 @@ def allowance(place, finding):
                  if finding.issue == issue and where in place and detail in str(finding.detail)), None)
 
 
+def exports(template):
+    """(export name, value) of each output the template exports."""
+    resources = template.get("Resources", {})
+    for output in template.get("Outputs", {}).values():
+        if "Export" in output:
+            yield resolve(output["Export"]["Name"], resources), output["Value"]
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     checked, failed, allowed = 0, 0, 0
-    for name, template in templates(root):
+    read = list(templates(root))
+    for _, template in read:
+        for name, value in exports(template):
+            EXPORTS[name] = (value, template.get("Resources", {}))
+    for name, template in read:
         for place, document in policies(template):
             checked += 1
             for finding in analyze_policy_string(json.dumps(document)).findings:

@@ -33,6 +33,19 @@ class IamLint(unittest.TestCase):
         self.assertEqual(iam_lint.resolve({"Fn::Join": ["", [{"Fn::GetAtt": ["Fn", "Arn"]}, ":live"]]}, resources),
                          "arn:aws:lambda:us-east-1:123456789012:function:fn:live")
 
+    def test_an_import_resolves_to_the_value_its_exporting_template_exports(self):
+        exporter = {"Resources": {"Echo": {"Type": "AWS::Lambda::Function", "Properties": {}}},
+                    "Outputs": {"ExportEchoArn": {"Value": {"Fn::GetAtt": ["Echo", "Arn"]},
+                                                  "Export": {"Name": "app:Echo-Arn"}}}}
+        self.assertEqual(list(iam_lint.exports(exporter)), [("app:Echo-Arn", {"Fn::GetAtt": ["Echo", "Arn"]})])
+        iam_lint.EXPORTS["app:Echo-Arn"] = ({"Fn::GetAtt": ["Echo", "Arn"]}, exporter["Resources"])
+        try:
+            self.assertEqual(
+                iam_lint.resolve({"Fn::Join": ["", [{"Fn::ImportValue": "app:Echo-Arn"}, ":live"]]}, {}),
+                "arn:aws:lambda:us-east-1:123456789012:function:echo:live")
+        finally:
+            iam_lint.EXPORTS.clear()
+
     def findings(self, action):
         found = []
         for place, document in iam_lint.policies(template(action)):

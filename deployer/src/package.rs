@@ -7,7 +7,7 @@ use lamux_cdk::constructs::lambda::Architecture;
 
 /// The layer zip: Lambda runs every executable in `/opt/extensions` as an extension.
 pub fn layer_zip(binary: &[u8]) -> anyhow::Result<Archive> {
-    single_file_zip("extensions/lamux", binary)
+    Ok(single_file_zip("extensions/lamux", binary)?)
 }
 
 /// The architecture an ELF executable was built for, from its header's `e_machine`.

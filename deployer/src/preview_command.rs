@@ -264,7 +264,7 @@ fn load_code(path: &Path) -> anyhow::Result<Archive> {
     }
     let executable = binary::load(Some(path), None)
         .with_context(|| format!("--code {}: neither a zip nor a Linux executable", path.display()))?;
-    lamux_cdk::archive::function_zip(&executable.bytes)
+    Ok(lamux_cdk::archive::function_zip(&executable.bytes)?)
 }
 
 fn list_line(found: &preview::Preview, now: SystemTime) -> String {

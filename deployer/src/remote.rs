@@ -49,7 +49,7 @@ fn deployment<'a>(
 pub async fn diff(aws: &AwsArgs, args: &StackArgs) -> anyhow::Result<()> {
     let (options, synthesized) = synthesize(args)?;
     let clients = aws.clients().await?;
-    toolkit::diff(&clients, &deployment(&options, &synthesized, None)).await
+    Ok(toolkit::diff(&clients, &deployment(&options, &synthesized, None)).await?)
 }
 
 pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confirm: Confirm) -> anyhow::Result<()> {
@@ -77,7 +77,7 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
 }
 
 pub async fn down(aws: &AwsArgs, stack_name: &str, confirm: Confirm) -> anyhow::Result<()> {
-    toolkit::destroy(&aws.clients().await?, stack_name, confirm).await
+    Ok(toolkit::destroy(&aws.clients().await?, stack_name, confirm).await?)
 }
 
 pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>, json_out: bool) -> anyhow::Result<()> {

@@ -7,6 +7,8 @@ use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 use zip::write::SimpleFileOptions;
 
+use crate::Result;
+
 /// A zip in memory with its content address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Archive {
@@ -35,13 +37,13 @@ impl Archive {
 }
 
 /// The function zip: the binary as `bootstrap`, as `provided.al2023` expects.
-pub fn function_zip(binary: &[u8]) -> anyhow::Result<Archive> {
+pub fn function_zip(binary: &[u8]) -> Result<Archive> {
     single_file_zip("bootstrap", binary)
 }
 
 /// A zip of one file, `path`, executable: deterministic, so the same bytes give the same
 /// archive and the same S3 key.
-pub fn single_file_zip(path: &str, binary: &[u8]) -> anyhow::Result<Archive> {
+pub fn single_file_zip(path: &str, binary: &[u8]) -> Result<Archive> {
     // Fixed timestamp (the zip epoch, 1980-01-01) and mode: nothing of the build machine or
     // the time of day goes into the archive.
     let options = SimpleFileOptions::default()

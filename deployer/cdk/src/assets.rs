@@ -17,6 +17,7 @@ use aws_sdk_s3::types::{
 use serde_json::json;
 
 use crate::PROGRESS;
+use crate::Result;
 use crate::archive::Archive;
 use crate::aws::Clients;
 
@@ -46,7 +47,7 @@ impl Bucket {
 }
 
 /// `lamux-assets-ACCOUNT-REGION`: one per account and region, like CDK's bootstrap bucket.
-pub async fn bucket(clients: &Clients) -> anyhow::Result<Bucket> {
+pub async fn bucket(clients: &Clients) -> Result<Bucket> {
     let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account id (STS)")?;
     let account = identity.account().context("STS returned no account id")?;
     let partition = identity.arn().and_then(partition_of).unwrap_or("aws");
@@ -64,7 +65,7 @@ fn partition_of(arn: &str) -> Option<&str> {
 }
 
 /// Create the bucket if it is missing, then make sure it is set up as it should be.
-pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
+pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> Result<()> {
     let Bucket { name, owner, .. } = bucket;
     match clients.s3.head_bucket().bucket(name).expected_bucket_owner(owner).send().await {
         Ok(_) => {}
@@ -82,12 +83,11 @@ pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> anyhow::Result
         }
         // A 403 here is a bucket of that name that account {owner} does not own.
         Err(err) => {
-            return Err(err).with_context(|| {
-                format!("the asset bucket {name} exists but is not account {owner}'s, or cannot be read")
-            });
+            let why = format!("the asset bucket {name} exists but is not account {owner}'s, or cannot be read");
+            return Err(anyhow::Error::new(err).context(why).into());
         }
     }
-    harden(clients, bucket).await
+    Ok(harden(clients, bucket).await?)
 }
 
 /// Public access blocked, SSE-S3 by default, TLS only, old assets expire. Idempotent, so a
@@ -175,18 +175,13 @@ pub fn tls_only_policy(bucket: &Bucket) -> serde_json::Value {
 
 /// Upload under `key`, its content address; an asset already there is refreshed instead, so
 /// that the lifecycle rule counts from its last use. Returns the key.
-pub async fn upload(clients: &Clients, bucket: &Bucket, key: &str, archive: &Archive) -> anyhow::Result<String> {
+pub async fn upload(clients: &Clients, bucket: &Bucket, key: &str, archive: &Archive) -> Result<String> {
     put(clients, bucket, key, &archive.bytes).await?;
     Ok(key.to_owned())
 }
 
 /// A template too large for `TemplateBody`, stored under its digest; returns its URL.
-pub async fn upload_template(
-    clients: &Clients,
-    bucket: &Bucket,
-    prefix: &str,
-    template: &str,
-) -> anyhow::Result<String> {
+pub async fn upload_template(clients: &Clients, bucket: &Bucket, prefix: &str, template: &str) -> Result<String> {
     let key = format!("{prefix}templates/{}.json", crate::archive::Archive::new(template.as_bytes().to_vec()).sha256);
     put(clients, bucket, &key, template.as_bytes()).await?;
     Ok(bucket.object_url(&key))
@@ -212,12 +207,12 @@ async fn put(clients: &Clients, bucket: &Bucket, key: &str, bytes: &[u8]) -> any
 }
 
 /// Copy an asset onto itself, which restarts its lifecycle clock; false when it is missing.
-pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> anyhow::Result<bool> {
+pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> Result<bool> {
     let Bucket { name, owner, .. } = bucket;
     match clients.s3.head_object().bucket(name).key(key).expected_bucket_owner(owner).send().await {
         Ok(_) => {}
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(false),
-        Err(err) => return Err(err).with_context(|| format!("cannot check s3://{name}/{key}")),
+        Err(err) => return Err(anyhow::Error::new(err).context(format!("cannot check s3://{name}/{key}")).into()),
     }
     clients
         .s3

@@ -3,6 +3,8 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::Result;
+
 /// Where the AWS calls go; the standard chain (AWS_PROFILE, AWS_REGION, ...) otherwise.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct AwsArgs {
@@ -17,7 +19,7 @@ pub struct AwsArgs {
 
 impl AwsArgs {
     /// The clients for these flags.
-    pub async fn clients(&self) -> anyhow::Result<Clients> {
+    pub async fn clients(&self) -> Result<Clients> {
         Clients::from_env(self.region.as_deref(), self.profile.as_deref()).await
     }
 }
@@ -32,7 +34,7 @@ pub struct Clients {
 
 impl Clients {
     /// From the standard chain, with a region and a profile over it when given.
-    pub async fn from_env(region: Option<&str>, profile: Option<&str>) -> anyhow::Result<Self> {
+    pub async fn from_env(region: Option<&str>, profile: Option<&str>) -> Result<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(profile) = profile {
             loader = loader.profile_name(profile);
@@ -44,8 +46,8 @@ impl Clients {
     }
 
     /// From a configuration the caller loaded (a library user's, or a test's).
-    pub fn from_config(config: SdkConfig) -> anyhow::Result<Self> {
-        anyhow::ensure!(
+    pub fn from_config(config: SdkConfig) -> Result<Self> {
+        ensure!(
             config.region().is_some(),
             "no AWS region: pass --region, set AWS_REGION, or use a profile with a region"
         );

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
 use aws_sdk_cloudformation::types::{
@@ -14,6 +14,7 @@ use aws_sdk_cloudformation::types::{
 use lamux::backoff::Backoff;
 
 use crate::PROGRESS;
+use crate::Result;
 
 /// How long CloudFormation may take to compute a change set.
 const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);
@@ -102,7 +103,7 @@ pub fn means_no_changes(message: &str) -> bool {
 }
 
 /// The stack, or `None` when there is no such stack.
-pub async fn describe(cf: &Client, stack: &str) -> anyhow::Result<Option<Stack>> {
+pub async fn describe(cf: &Client, stack: &str) -> Result<Option<Stack>> {
     match cf.describe_stacks().stack_name(stack).send().await {
         Ok(output) => Ok(output.stacks().first().cloned()),
         // CloudFormation has no typed "not found": a missing stack is this ValidationError.
@@ -111,12 +112,12 @@ pub async fn describe(cf: &Client, stack: &str) -> anyhow::Result<Option<Stack>>
         {
             Ok(None)
         }
-        Err(err) => Err(err).with_context(|| format!("cannot describe stack {stack}")),
+        Err(err) => Err(anyhow::Error::new(err).context(format!("cannot describe stack {stack}")).into()),
     }
 }
 
 /// The stack's status, or `None` when there is no such stack.
-pub async fn stack_status(cf: &Client, stack: &str) -> anyhow::Result<Option<StackStatus>> {
+pub async fn stack_status(cf: &Client, stack: &str) -> Result<Option<StackStatus>> {
     Ok(describe(cf, stack).await?.and_then(|s| s.stack_status))
 }
 
@@ -180,7 +181,7 @@ pub fn capabilities(template: &serde_json::Value) -> Vec<Capability> {
 }
 
 /// Create a change set and wait until CloudFormation has computed it.
-pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> anyhow::Result<Plan> {
+pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> Result<Plan> {
     let Request { template, parameters, tags, capabilities, creates_stack } = request;
     let (body, url) = match template {
         TemplateSource::Body(body) => (Some(body.to_owned()), None),
@@ -208,7 +209,7 @@ pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> anyhow::Res
     let created = match created {
         Ok(created) => created,
         Err(err) if err.message().is_some_and(means_no_changes) => return Ok(Plan::NoChanges),
-        Err(err) => return Err(err).context("cannot create the change set"),
+        Err(err) => return Err(anyhow::Error::new(err).context("cannot create the change set").into()),
     };
     let id = created.id().context("CloudFormation returned no change set id")?.to_owned();
     let mut poll = Poll::new(format!("change set {name}"), CHANGE_SET_DEADLINE);
@@ -241,7 +242,7 @@ pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> anyhow::Res
 }
 
 /// Delete a change set that will not be executed, and the empty stack a CREATE one made.
-pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: bool) -> anyhow::Result<()> {
+pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: bool) -> Result<()> {
     cf.delete_change_set().change_set_name(change_set).send().await.context("cannot delete the change set")?;
     if creates_stack && stack_status(cf, stack).await? == Some(StackStatus::ReviewInProgress) {
         cf.delete_stack().stack_name(stack).send().await.context("cannot delete the empty stack")?;
@@ -250,7 +251,7 @@ pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: 
 }
 
 /// Execute a change set and report the stack's events until it settles.
-pub async fn execute(cf: &Client, stack: &str, change_set: &str) -> anyhow::Result<()> {
+pub async fn execute(cf: &Client, stack: &str, change_set: &str) -> Result<()> {
     let marker = newest_event_id(cf, stack).await?;
     cf.execute_change_set().change_set_name(change_set).send().await.context("cannot execute the change set")?;
     let started = Instant::now();
@@ -355,7 +356,7 @@ async fn follow(cf: &Client, stack: &str, marker: Option<&str>, started: Instant
 }
 
 /// The stack's outputs, sorted by key.
-pub async fn outputs(cf: &Client, stack: &str) -> anyhow::Result<Vec<(String, String)>> {
+pub async fn outputs(cf: &Client, stack: &str) -> Result<Vec<(String, String)>> {
     let described = describe(cf, stack).await?.with_context(|| format!("there is no stack {stack}"))?;
     Ok(outputs_of(&described))
 }
@@ -372,15 +373,15 @@ pub fn outputs_of(described: &Stack) -> Vec<(String, String)> {
 }
 
 /// The template the stack runs now, as CloudFormation stored it.
-pub async fn deployed_template(cf: &Client, stack: &str) -> anyhow::Result<serde_json::Value> {
+pub async fn deployed_template(cf: &Client, stack: &str) -> Result<serde_json::Value> {
     let got = cf.get_template().stack_name(stack).send().await.context("cannot read the deployed template")?;
     let body = got.template_body().unwrap_or("{}");
-    serde_json::from_str(body).context("the deployed template is not JSON")
+    Ok(serde_json::from_str(body).context("the deployed template is not JSON")?)
 }
 
 /// The resources a `DELETE_FAILED` stack could not delete, with CloudFormation's reasons:
 /// they may still be live, so the stack is never deleted for the user.
-pub async fn undeleted_resources(cf: &Client, stack: &str) -> anyhow::Result<Vec<String>> {
+pub async fn undeleted_resources(cf: &Client, stack: &str) -> Result<Vec<String>> {
     let described = cf
         .describe_stack_resources()
         .stack_name(stack)
@@ -409,17 +410,18 @@ fn undeleted_line(id: Option<&str>, kind: Option<&str>, physical: Option<&str>, 
 }
 
 /// Why `up` stops at a `DELETE_FAILED` stack, naming what may still be live.
-pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> anyhow::Error {
+pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> crate::DeployError {
     let listed = if undeleted.is_empty() { "    (CloudFormation names none)".to_owned() } else { undeleted.join("\n") };
     anyhow::anyhow!(
         "stack {stack} is in DELETE_FAILED: these resources could not be deleted and may still be live:\n{listed}\n\
          delete or retain them, then run `lamux-deploy down` (or `aws cloudformation delete-stack \
          --retain-resources`); lamux-deploy never deletes such a stack for you"
     )
+    .into()
 }
 
 /// Delete the stack and wait until it is gone.
-pub async fn delete(cf: &Client, stack: &str) -> anyhow::Result<()> {
+pub async fn delete(cf: &Client, stack: &str) -> Result<()> {
     let marker = newest_event_id(cf, stack).await?;
     cf.delete_stack().stack_name(stack).send().await.with_context(|| format!("cannot delete stack {stack}"))?;
     let status = follow(cf, stack, marker.as_deref(), Instant::now()).await?;

@@ -3,7 +3,7 @@
 //! following the stack's events, and return the outputs.
 //!
 //! ```no_run
-//! # async fn example(stack: lamux_cdk::tree::Stack) -> anyhow::Result<()> {
+//! # async fn example(stack: lamux_cdk::tree::Stack) -> Result<(), Box<dyn std::error::Error>> {
 //! use lamux_cdk::aws::Clients;
 //! use lamux_cdk::engine::{self, Deployment};
 //!
@@ -17,10 +17,11 @@
 //! # }
 //! ```
 
-use anyhow::{Context as _, bail, ensure};
+use anyhow::Context as _;
 use aws_sdk_cloudformation::types::{Parameter, Stack as DescribedStack, StackStatus, Tag};
 use serde_json::Value;
 
+use crate::Result;
 use crate::assets;
 use crate::aws::Clients;
 use crate::deploy::{self, Plan};
@@ -82,13 +83,13 @@ pub struct Prepared {
 /// Deploy without asking: prepare, execute, return the outputs. A stack that failed to be
 /// created is an error here, never deleted: deleting is the caller's decision
 /// ([`delete_failed_create`]).
-pub async fn deploy(clients: &Clients, deployment: &Deployment<'_>) -> anyhow::Result<Vec<(String, String)>> {
+pub async fn deploy(clients: &Clients, deployment: &Deployment<'_>) -> Result<Vec<(String, String)>> {
     let prepared = prepare(clients, deployment, Intent::Deploy).await?;
     execute(clients, &prepared).await
 }
 
 /// Execute the change set, if there is one, and read the outputs.
-pub async fn execute(clients: &Clients, prepared: &Prepared) -> anyhow::Result<Vec<(String, String)>> {
+pub async fn execute(clients: &Clients, prepared: &Prepared) -> Result<Vec<(String, String)>> {
     let cf = &clients.cloudformation;
     match &prepared.plan {
         Plan::ChangeSet { id, .. } => deploy::execute(cf, &prepared.stack_name, id).await?,
@@ -104,7 +105,7 @@ pub async fn execute(clients: &Clients, prepared: &Prepared) -> anyhow::Result<V
 
 /// Delete a stack that failed to be created, once the caller decided to
 /// ([`Plan::DeleteFailedCreate`]); then [`prepare`] creates it again.
-pub async fn delete_failed_create(clients: &Clients, prepared: &Prepared) -> anyhow::Result<()> {
+pub async fn delete_failed_create(clients: &Clients, prepared: &Prepared) -> Result<()> {
     ensure!(
         matches!(prepared.plan, Plan::DeleteFailedCreate { .. }),
         "stack {} did not fail to be created; not deleting it",
@@ -114,7 +115,7 @@ pub async fn delete_failed_create(clients: &Clients, prepared: &Prepared) -> any
 }
 
 /// Delete the change set (and the empty stack a first change set made).
-pub async fn discard(clients: &Clients, prepared: &Prepared) -> anyhow::Result<()> {
+pub async fn discard(clients: &Clients, prepared: &Prepared) -> Result<()> {
     if let Plan::ChangeSet { id, creates_stack, .. } = &prepared.plan {
         deploy::discard(&clients.cloudformation, &prepared.stack_name, id, *creates_stack).await?;
     }
@@ -122,7 +123,7 @@ pub async fn discard(clients: &Clients, prepared: &Prepared) -> anyhow::Result<(
 }
 
 /// Upload the assets (for a deploy) and create the change set.
-pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Intent) -> anyhow::Result<Prepared> {
+pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Intent) -> Result<Prepared> {
     let Deployment { stack_name, synthesized, tags, rotate_secrets, finish_rotation, asset_prefix } = deployment;
     let template = &synthesized.template;
     let template_json = template.to_json();

@@ -41,6 +41,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// `bail!` for a function that returns either `anyhow::Result` or [`DeployError`].
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(anyhow::anyhow!($($arg)*).into())
+    };
+}
+
+/// `ensure!` likewise.
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            bail!($($arg)*);
+        }
+    };
+}
+
+mod error;
+
 pub mod app;
 #[cfg(feature = "deploy")]
 mod app_cli;
@@ -69,6 +87,10 @@ pub mod secrets;
 #[cfg(feature = "deploy")]
 pub mod toolkit;
 
+pub use error::DeployError;
+
+/// What the engine and packaging return: `Result<T, DeployError>` unless another error is named.
+pub type Result<T, E = DeployError> = std::result::Result<T, E>;
 pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
 /// The `tracing` target of the engine's progress (uploads, stack events): `tracing::info!`
 /// events whose message is one line for a person. [`progress::init`] prints them to stderr.

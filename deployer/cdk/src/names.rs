@@ -2,9 +2,10 @@
 //! that every name a template gives fits its service's limit once the stack name and
 //! region are known. Pure.
 
-use anyhow::{bail, ensure};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+
+use crate::Result;
 
 /// The path of the construct `lamux-deploy up` deploys: its account-wide names stay as
 /// deployed stacks have them (`STACK-REGION-fwd-host`).
@@ -31,7 +32,7 @@ pub fn tag(path: &str) -> String {
 
 /// CloudFormation's rule for stack names: a letter, then letters, digits and hyphens, at
 /// most 128 characters.
-pub fn check_stack_name(name: &str) -> anyhow::Result<()> {
+pub fn check_stack_name(name: &str) -> Result<()> {
     let valid = name.len() <= 128
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -55,7 +56,7 @@ const NAMED: [(&str, &[&str], usize); 5] = [
 /// Every physical name the template sets, as it will be in `stack` and `region`, within its
 /// service's limit. A name built from other intrinsics than `${AWS::StackName}`,
 /// `${AWS::Region}`, `${AWS::AccountId}` and `${AWS::Partition}` is left to CloudFormation.
-pub fn check_physical(template: &Value, stack: &str, region: &str) -> anyhow::Result<()> {
+pub fn check_physical(template: &Value, stack: &str, region: &str) -> Result<()> {
     let resources = template.get("Resources").and_then(Value::as_object).into_iter().flatten();
     for (id, resource) in resources {
         let kind = resource.get("Type").and_then(Value::as_str).unwrap_or_default();

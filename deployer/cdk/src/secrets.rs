@@ -1,7 +1,8 @@
 //! The secrets a deployment generates: what each parameter gets in a change set, and the
-//! two-step rotation of a [`crate::tree::RotatingSecret`]. Pure, but for [`new_secret`].
+//! two-step rotation of a [`crate::constructs::secret::RotatingSecret`]. Pure, but for
+//! [`new_secret`].
 
-use anyhow::ensure;
+use crate::Result;
 
 /// What a rotating secret's parameter gets in a change set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +12,7 @@ pub(crate) enum Slot {
     Value(String),
 }
 
-/// The parameters of a rotating secret ([`crate::tree::RotatingSecret`]) for one change set.
+/// The parameters of a rotating secret ([`crate::constructs::secret::RotatingSecret`]) for one change set.
 /// `described` is a parameter's deployed value (`None` for a stack to create, or a stack
 /// deployed before the parameter existed).
 /// - first deploy: both slots get a value, slot 0 is in use, no rotation;
@@ -25,7 +26,7 @@ pub(crate) fn rotation(
     described: impl Fn(&str) -> Option<String>,
     rotate: bool,
     finish: bool,
-) -> anyhow::Result<Vec<(String, Slot)>> {
+) -> Result<Vec<(String, Slot)>> {
     let [first, second] = &entry.slots;
     let current = if described(&entry.slot).as_deref() == Some("1") { 1 } else { 0 };
     let rotating = described(&entry.rotating).as_deref() == Some("true");
@@ -92,7 +93,7 @@ pub(crate) fn secret_value(creates_stack: bool, described: bool, rotate: bool) -
 }
 
 /// 32 bytes from the operating system's generator, as 64 hex digits.
-pub(crate) fn new_secret() -> anyhow::Result<String> {
+pub(crate) fn new_secret() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("cannot generate a secret: {err}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())

@@ -4,9 +4,10 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
-use anyhow::{Context as _, bail, ensure};
+use anyhow::Context as _;
 use serde_json::Value;
 
+use crate::Result;
 use crate::aws::Clients;
 use crate::deploy::{self, Plan, ResourceChange};
 use crate::engine::{self, Deployment, Intent, Prepared};
@@ -45,7 +46,7 @@ pub fn show(prepared: &Prepared, changes: &[ResourceChange]) {
 }
 
 /// Show what deploying would change, and leave nothing behind.
-pub async fn diff(clients: &Clients, deployment: &Deployment<'_>) -> anyhow::Result<()> {
+pub async fn diff(clients: &Clients, deployment: &Deployment<'_>) -> Result<()> {
     let prepared = engine::prepare(clients, deployment, Intent::Preview).await?;
     match &prepared.plan {
         Plan::NoChanges => println!("no changes to stack {}", prepared.stack_name),
@@ -65,7 +66,7 @@ pub async fn deploy(
     deployment: &Deployment<'_>,
     policy: RequireApproval,
     confirm: Confirm,
-) -> anyhow::Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, String)>> {
     let mut prepared = engine::prepare(clients, deployment, Intent::Deploy).await?;
     if let Plan::DeleteFailedCreate { .. } = &prepared.plan {
         // Shown and asked about like any change: nothing was deleted before this prompt.
@@ -106,7 +107,7 @@ pub async fn deploy(
 }
 
 /// Delete the stack and everything in it, after asking.
-pub async fn destroy(clients: &Clients, stack_name: &str, confirm: Confirm) -> anyhow::Result<()> {
+pub async fn destroy(clients: &Clients, stack_name: &str, confirm: Confirm) -> Result<()> {
     let cf = &clients.cloudformation;
     if deploy::stack_status(cf, stack_name).await?.is_none() {
         println!("there is no stack {stack_name}");
@@ -133,7 +134,7 @@ pub fn outputs_json(outputs: &[(String, String)]) -> Value {
 }
 
 /// `--yes`, or an answer at a terminal; without either, refuse rather than guess.
-pub fn approved(confirm: Confirm, question: &str) -> anyhow::Result<bool> {
+pub fn approved(confirm: Confirm, question: &str) -> Result<bool> {
     if confirm.yes {
         return Ok(true);
     }

@@ -70,7 +70,7 @@ pub async fn plan(
         capabilities: deploy::capabilities(template),
         creates_stack: false,
     };
-    deploy::plan(cf, stack, request).await
+    Ok(deploy::plan(cf, stack, request).await?)
 }
 
 #[cfg(test)]

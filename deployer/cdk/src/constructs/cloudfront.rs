@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::template::{Expr, Resource};
 use crate::tree::{
-    CfnResource, CloudFrontFunctionArn, Construct, DistributionId, DomainName, Error, OriginAccessControlId, Ref,
+    CfnResource, CloudFrontFunctionArn, Construct, DistributionId, DomainName, Error, OriginAccessControlId, Ref, Scope,
 };
 
 /// Managed cache policy CachingDisabled.
@@ -108,6 +108,12 @@ pub struct Function {
     resource: CfnResource<FunctionProps>,
 }
 
+impl Construct for Function {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
+}
+
 impl Function {
     pub fn new(scope: &impl Construct, id: &str, props: FunctionProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
@@ -150,6 +156,12 @@ impl Resource for OriginAccessControlProps {
 #[derive(Clone)]
 pub struct OriginAccessControl {
     resource: CfnResource<OriginAccessControlProps>,
+}
+
+impl Construct for OriginAccessControl {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
 }
 
 impl OriginAccessControl {
@@ -290,6 +302,12 @@ pub struct FunctionAssociation {
 #[derive(Clone)]
 pub struct Distribution {
     resource: CfnResource<DistributionProps>,
+}
+
+impl Construct for Distribution {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
 }
 
 impl Distribution {

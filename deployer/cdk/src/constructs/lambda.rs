@@ -522,6 +522,12 @@ pub struct Version {
     resource: CfnResource<VersionProps>,
 }
 
+impl Construct for Version {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
+}
+
 impl Version {
     pub fn new(scope: &impl Construct, id: &str, props: VersionProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
@@ -568,6 +574,12 @@ impl Resource for AliasProps {
 #[derive(Clone)]
 pub struct Alias {
     resource: CfnResource<AliasProps>,
+}
+
+impl Construct for Alias {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
 }
 
 impl Alias {
@@ -629,6 +641,12 @@ pub struct FunctionUrl {
     resource: CfnResource<UrlProps>,
 }
 
+impl Construct for FunctionUrl {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
+}
+
 impl FunctionUrl {
     pub fn new(scope: &impl Construct, id: &str, props: UrlProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
@@ -681,6 +699,12 @@ impl Resource for PermissionProps {
 #[derive(Clone)]
 pub struct Permission {
     resource: CfnResource<PermissionProps>,
+}
+
+impl Construct for Permission {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
 }
 
 impl Permission {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::template::{Expr, Resource};
-use crate::tree::{Aspect, CfnResource, Construct, Error, LogGroupArn, LogGroupName, Ref, Visit};
+use crate::tree::{Aspect, CfnResource, Construct, Error, LogGroupArn, LogGroupName, Ref, Scope, Visit};
 
 /// `AWS::Logs::LogGroup` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
@@ -29,6 +29,12 @@ impl Resource for LogGroupProps {
 #[derive(Clone)]
 pub struct LogGroup {
     resource: CfnResource<LogGroupProps>,
+}
+
+impl Construct for LogGroup {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
 }
 
 impl LogGroup {

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::cloudfront::Distribution;
 use crate::template::{Expr, Resource};
-use crate::tree::{CfnResource, Construct, DomainName, Error, Ref};
+use crate::tree::{CfnResource, Construct, DomainName, Error, Ref, Scope};
 
 /// The hosted zone of every CloudFront distribution, for alias records (AWS docs,
 /// "AliasTarget", HostedZoneId).
@@ -52,6 +52,12 @@ impl Resource for RecordSetProps {
 #[derive(Clone)]
 pub struct RecordSet {
     resource: CfnResource<RecordSetProps>,
+}
+
+impl Construct for RecordSet {
+    fn scope(&self) -> &Scope {
+        self.resource.scope()
+    }
 }
 
 impl RecordSet {

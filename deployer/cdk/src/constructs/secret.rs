@@ -7,14 +7,23 @@
 //! new value and accepts both. The next deployment clears `Rotating`.
 
 use crate::template::{self, Expr};
-use crate::tree::{Condition, Construct, Error, Parameter, RotatingSecretEntry};
+use crate::tree::{Condition, Construct, Error, Parameter, RotatingSecretEntry, Scope};
 
 /// A rotating secret in a stack.
 #[derive(Debug, Clone)]
 pub struct RotatingSecret {
+    /// Where it was made: its parameters and conditions are children of this scope (their
+    /// IDs are `ID`, `IDAlternate`, …), not of a scope of its own.
+    scope: Scope,
     slots: [Parameter; 2],
     in_slot_1: Condition,
     rotating: Condition,
+}
+
+impl Construct for RotatingSecret {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 impl RotatingSecret {
@@ -59,7 +68,7 @@ impl RotatingSecret {
             rotating: rotating.logical_id().to_owned(),
         };
         scope.scope().add_rotating_secret(entry);
-        Ok(Self { slots, in_slot_1, rotating: rotating_on })
+        Ok(Self { scope: scope.scope().clone(), slots, in_slot_1, rotating: rotating_on })
     }
 
     /// The value in use: what to send.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{Context as _, ensure};
+use anyhow::Context as _;
 use clap::ValueEnum as _;
 use lamux::config::InvokeMode;
 
@@ -48,27 +48,27 @@ impl Settings {
             .map_err(anyhow::Error::msg)
             .context("function name")?;
         let upstream = props.upstream_timeout;
-        anyhow::ensure!(!upstream.is_zero(), "the upstream timeout must be longer than zero");
+        ensure!(!upstream.is_zero(), "the upstream timeout must be longer than zero");
         let timeout_secs = props.timeout_secs.unwrap_or(whole_seconds(upstream + Duration::from_secs(5)));
-        anyhow::ensure!(
+        ensure!(
             u64::from(timeout_secs) > upstream.as_secs() && timeout_secs <= 900,
             "the function timeout ({timeout_secs} s) must be longer than the upstream timeout ({upstream:?}) and at \
              most 900 s"
         );
         let origin_read_timeout_secs = read_timeout(upstream, props.origin_read_timeout_secs)?;
-        anyhow::ensure!(
+        ensure!(
             (128..=10_240).contains(&props.memory_size),
             "memory_size must be from 128 to 10240 MB, got {}",
             props.memory_size
         );
-        anyhow::ensure!(
+        ensure!(
             RETENTION_DAYS.contains(&props.log_retention_days),
             "log_retention_days must be one of {:?} (CloudWatch Logs' periods), got {}",
             RETENTION_DAYS,
             props.log_retention_days
         );
         if let Some(arn) = &props.certificate_arn {
-            anyhow::ensure!(
+            ensure!(
                 arn.split(':').nth(3) == Some("us-east-1"),
                 "certificate_arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
             );
@@ -79,7 +79,7 @@ impl Settings {
         }
         for pattern in &props.allow_functions {
             let name = bare_function_name(pattern);
-            anyhow::ensure!(
+            ensure!(
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_*?".contains(&b)),
                 "allow_functions entry {pattern:?} is not a function name, ARN or glob"
             );

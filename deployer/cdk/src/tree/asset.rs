@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::Result;
 use crate::archive::{self, Archive};
 
 /// Where an asset's zip comes from.
@@ -37,7 +38,7 @@ impl AssetSource {
     }
 
     /// The deterministic zip: the same input gives the same bytes and the same S3 key.
-    pub fn archive(&self) -> anyhow::Result<Archive> {
+    pub fn archive(&self) -> Result<Archive> {
         match self {
             Self::Bootstrap(path) => {
                 let binary = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -592,7 +592,14 @@ impl<K> From<&Parameter> for Ref<K> {
 /// A condition (`Conditions`), for a resource's `Condition` and `Fn::If`.
 #[derive(Debug, Clone)]
 pub struct Condition {
+    scope: Scope,
     name: String,
+}
+
+impl Construct for Condition {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 impl Condition {
@@ -601,7 +608,8 @@ impl Condition {
         let mut tree = scope.tree.borrow_mut();
         let name = tree.claim(Section::Conditions, &scope.path)?;
         tree.conditions.insert(name.clone(), test);
-        Ok(Self { name })
+        drop(tree);
+        Ok(Self { scope, name })
     }
 
     pub fn name(&self) -> &str {
@@ -617,7 +625,14 @@ impl Condition {
 /// A mapping (`Mappings`), read with `Fn::FindInMap`.
 #[derive(Debug, Clone)]
 pub struct Mapping {
+    scope: Scope,
     name: String,
+}
+
+impl Construct for Mapping {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 impl Mapping {
@@ -626,7 +641,8 @@ impl Mapping {
         let mut tree = scope.tree.borrow_mut();
         let name = tree.claim(Section::Mappings, &scope.path)?;
         tree.mappings.insert(name.clone(), entries);
-        Ok(Self { name })
+        drop(tree);
+        Ok(Self { scope, name })
     }
 
     /// `Fn::FindInMap [name, top, second]`.
@@ -662,6 +678,12 @@ pub struct Output {
     name: String,
     scope: Scope,
     export_name: Option<Expr>,
+}
+
+impl Construct for Output {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 impl Output {
@@ -712,9 +734,16 @@ impl Output {
 /// parameters, `…S3Bucket` and `…S3Key`.
 #[derive(Debug, Clone)]
 pub struct Asset {
+    scope: Scope,
     bucket: Parameter,
     key: Parameter,
     source: AssetSource,
+}
+
+impl Construct for Asset {
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 impl Asset {
@@ -743,7 +772,7 @@ impl Asset {
             key_parameter: key.logical_id.clone(),
             source: source.clone(),
         });
-        Ok(Self { bucket, key, source })
+        Ok(Self { scope, bucket, key, source })
     }
 
     pub fn bucket(&self) -> Ref<BucketName> {
