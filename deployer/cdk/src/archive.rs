@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 use zip::write::SimpleFileOptions;
 
-use crate::Result;
+use crate::error::Result;
 
 /// A zip in memory with its content address.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::Result;
+use crate::error::Result;
 
 /// Where the AWS calls go; the standard chain (AWS_PROFILE, AWS_REGION, ...) otherwise.
 #[derive(Debug, Clone, Default, clap::Args)]

@@ -13,8 +13,8 @@ use aws_sdk_cloudformation::types::{
 };
 use lamux::backoff::Backoff;
 
-use crate::PROGRESS;
-use crate::Result;
+use crate::error::Result;
+use crate::progress::PROGRESS;
 
 /// How long CloudFormation may take to compute a change set.
 const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);
@@ -410,7 +410,7 @@ fn undeleted_line(id: Option<&str>, kind: Option<&str>, physical: Option<&str>, 
 }
 
 /// Why `up` stops at a `DELETE_FAILED` stack, naming what may still be live.
-pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> crate::DeployError {
+pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> crate::error::DeployError {
     let listed = if undeleted.is_empty() { "    (CloudFormation names none)".to_owned() } else { undeleted.join("\n") };
     anyhow::anyhow!(
         "stack {stack} is in DELETE_FAILED: these resources could not be deleted and may still be live:\n{listed}\n\

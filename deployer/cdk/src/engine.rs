@@ -21,10 +21,10 @@ use anyhow::Context as _;
 use aws_sdk_cloudformation::types::{Parameter, Stack as DescribedStack, StackStatus, Tag};
 use serde_json::Value;
 
-use crate::Result;
 use crate::assets;
 use crate::aws::Clients;
 use crate::deploy::{self, Plan};
+use crate::error::Result;
 use crate::review::{self, PropertyChange, Risks};
 use crate::secrets::{SecretValue, Slot, new_secret, rotation, rotation_notes, secret_value};
 use crate::tree::Synthesized;

@@ -33,11 +33,8 @@ impl From<anyhow::Error> for DeployError {
     }
 }
 
-impl From<crate::tree::Error> for DeployError {
-    fn from(error: crate::tree::Error) -> Self {
-        Self(error.into())
-    }
-}
+/// What the engine and packaging return: `Result<T, DeployError>` unless another error is named.
+pub type Result<T, E = DeployError> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
 //! lamux-cdk: CloudFormation stacks as typed Rust constructs, lamux as one of them, and the
 //! engine that deploys them.
 //!
+//! - [`app`]: an [`App`] of named stacks, with the exports and imports between them and,
+//!   with the `deploy` feature, `app.run()`: the command line of any program that builds one.
 //! - [`tree`]: a [`Stack`] owns constructs by path (`Lamux/Function`), derives each logical
 //!   ID from its path, refuses duplicates, and synthesizes the template and the assets.
 //! - [`constructs`]: Lambda (function, version, alias, URL, permission), IAM roles, log
@@ -10,7 +12,7 @@
 //!   [`Lamux::serve`] lets it invoke a function of your stack.
 //! - `engine` (feature `deploy`, on by default): upload the assets, create and review the
 //!   change set, execute it, return the outputs. It reports progress as `tracing` events
-//!   (target `lamux_cdk::progress`) for the caller to render.
+//!   (`progress::PROGRESS`) for the caller to render.
 //!
 //! Without the `deploy` feature the crate synthesizes templates only: no AWS SDK, no async
 //! runtime, and lamux's contract (its flag parser and routing rules) without its proxy.
@@ -57,7 +59,7 @@ macro_rules! ensure {
     };
 }
 
-mod error;
+pub mod error;
 
 pub mod app;
 #[cfg(feature = "deploy")]
@@ -87,12 +89,11 @@ pub mod secrets;
 #[cfg(feature = "deploy")]
 pub mod toolkit;
 
-pub use error::DeployError;
-
-/// What the engine and packaging return: `Result<T, DeployError>` unless another error is named.
-pub type Result<T, E = DeployError> = std::result::Result<T, E>;
+// The crate's front door. Modules inside import from the module that defines a name, never
+// from here, so that the root imports them and not the other way round.
+pub use app::App;
+pub use error::{DeployError, Result};
 pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
-/// The `tracing` target of the engine's progress (uploads, stack events): `tracing::info!`
-/// events whose message is one line for a person. [`progress::init`] prints them to stderr.
-pub const PROGRESS: &str = "lamux_cdk::progress";
+#[cfg(feature = "deploy")]
+pub use progress::PROGRESS;
 pub use tree::{Construct, Stack};

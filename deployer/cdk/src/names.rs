@@ -5,7 +5,7 @@
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::Result;
+use crate::error::Result;
 
 /// The path of the construct `lamux-deploy up` deploys: its account-wide names stay as
 /// deployed stacks have them (`STACK-REGION-fwd-host`).

@@ -1,8 +1,8 @@
 //! The secrets a deployment generates: what each parameter gets in a change set, and the
 //! two-step rotation of a [`crate::constructs::secret::RotatingSecret`]. Pure, but for
-//! [`new_secret`].
+//! `new_secret`.
 
-use crate::Result;
+use crate::error::Result;
 
 /// What a rotating secret's parameter gets in a change set.
 #[derive(Debug, Clone, PartialEq, Eq)]

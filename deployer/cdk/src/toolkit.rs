@@ -7,10 +7,10 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use anyhow::Context as _;
 use serde_json::Value;
 
-use crate::Result;
 use crate::aws::Clients;
 use crate::deploy::{self, Plan, ResourceChange};
 use crate::engine::{self, Deployment, Intent, Prepared};
+use crate::error::Result;
 use crate::review::{self, RequireApproval};
 
 /// `--yes`: change without asking.

@@ -20,7 +20,7 @@ pub struct LamuxProps {
     /// lamux's `bootstrap`.
     pub code: AssetSource,
     /// Functions lamux may invoke (names, globs, ARNs): the role's policy and lamux's own
-    /// allow-list. [`Lamux::serve`] adds functions of the stack.
+    /// allow-list. [`Lamux::serve`](crate::Lamux::serve) adds functions of the stack.
     #[builder(default)]
     pub allow_functions: Vec<String>,
     /// Every function in the account and region.

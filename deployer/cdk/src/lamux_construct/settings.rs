@@ -185,12 +185,12 @@ fn read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
 }
 
 impl LamuxProps {
-    /// Which functions the role may invoke, before [`Lamux::serve`].
+    /// Which functions the role may invoke, before [`Lamux::serve`](crate::Lamux::serve).
     pub fn scope(&self) -> InvokeScope {
         InvokeScope::of(self.allow_all_functions, &self.allow_functions, &self.function_name)
     }
 
-    /// What [`Lamux::new`] refuses, without adding anything to a stack: the suffix, the
+    /// What [`Lamux::new`](crate::Lamux::new) refuses, without adding anything to a stack: the suffix, the
     /// function name, the timeouts and memory, and the environment, with lamux's own parser.
     pub fn check(&self) -> Result<(), Error> {
         Settings::check(self).map(drop).map_err(|err| Error::Settings(format!("{err:#}")))

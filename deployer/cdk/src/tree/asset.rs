@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::Result;
 use crate::archive::{self, Archive};
+use crate::error::Result;
 
 /// Where an asset's zip comes from.
 #[derive(Debug, Clone)]

@@ -26,6 +26,7 @@ pub use refs::*;
 pub use rotating::RotatingSecretEntry;
 pub use tags::taggable;
 
+use crate::error::DeployError;
 use crate::template::{self, Expr, Import, Policy, Resource, ResourceEntry, StackId, Template};
 
 /// Why a construct could not be added, or a stack not synthesized.
@@ -58,6 +59,13 @@ pub enum Error {
     /// Settings that contradict each other or AWS's limits (the Lamux construct's).
     #[error("{0}")]
     Settings(String),
+}
+
+/// A construct that could not be built, met while deploying (a stack synthesized there).
+impl From<Error> for DeployError {
+    fn from(error: Error) -> Self {
+        anyhow::Error::from(error).into()
+    }
 }
 
 /// Anything with a place in the tree. Constructs take their parent as `&impl Construct`.
