@@ -10,7 +10,7 @@ use crate::options::StackArgs;
 pub use lamux_cdk::aws::AwsArgs;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
 pub use lamux_cdk::review::RequireApproval;
-pub use lamux_cdk::toolkit::Confirm;
+pub use lamux_cdk::toolkit::{Confirm, parse_tag};
 
 /// The settings file read unless `--config` names another.
 pub const DEFAULT_FILE: &str = "lamux-deploy.toml";
@@ -298,12 +298,4 @@ pub struct DeployArgs {
     /// Write the stack's outputs as JSON to this file after deploying.
     #[arg(long)]
     pub outputs_file: Option<PathBuf>,
-}
-
-fn parse_tag(value: &str) -> Result<(String, String), String> {
-    let (key, value) = value.split_once('=').ok_or_else(|| format!("{value:?} is not key=value"))?;
-    if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
-        return Err(format!("{key:?}: tag keys are 1-128 characters, values at most 256, and aws: is reserved"));
-    }
-    Ok((key.to_owned(), value.to_owned()))
 }

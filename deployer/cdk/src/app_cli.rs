@@ -1,6 +1,6 @@
 //! [`App::run`]: any program that builds an [`App`] is a command line with `list`, `synth`,
 //! `diff`, `deploy`, `destroy` and `status`, the flags of `lamux-deploy` (`--region`,
-//! `--profile`, `--require-approval`, `--yes`, `--tag`) and its output. Stacks are chosen by
+//! `--profile`, `--require-approval`, `--yes`, `--tags`) and its output. Stacks are chosen by
 //! name or glob; none chosen is every stack. `deploy` follows the cross-stack references,
 //! `destroy` runs in reverse.
 
@@ -17,7 +17,7 @@ use crate::aws::{AwsArgs, Clients};
 use crate::deploy;
 use crate::engine::Deployment;
 use crate::review::RequireApproval;
-use crate::toolkit::{self, Confirm, outputs_json, print_outputs};
+use crate::toolkit::{self, Confirm, outputs_json, parse_tag, print_outputs};
 
 #[derive(Debug, Parser)]
 #[command(about = "Synthesize and deploy this program's stacks")]
@@ -50,8 +50,9 @@ enum Command {
         require_approval: RequireApproval,
         #[command(flatten)]
         confirm: Confirm,
-        /// Stack tags KEY=VALUE, which CloudFormation puts on every resource that takes tags.
-        #[arg(long = "tag", value_parser = parse_tag)]
+        /// Stack tags KEY=VALUE[,KEY=VALUE…], which CloudFormation puts on every resource
+        /// that takes tags.
+        #[arg(long, value_delimiter = ',', value_parser = parse_tag)]
         tags: Vec<(String, String)>,
     },
     /// Delete the chosen stacks, the importing ones first.
@@ -66,14 +67,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-fn parse_tag(value: &str) -> Result<(String, String), String> {
-    let (key, value) = value.split_once('=').ok_or_else(|| format!("{value:?} is not key=value"))?;
-    if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
-        return Err(format!("{key:?}: tag keys are 1-128 characters, values at most 256, and aws: is reserved"));
-    }
-    Ok((key.to_owned(), value.to_owned()))
 }
 
 impl App {
@@ -222,12 +215,50 @@ fn deployment(stack: &AppStack) -> Deployment<'_> {
 async fn clients(aws: &AwsArgs, stack: &AppStack) -> anyhow::Result<Clients> {
     let region = stack.environment.region.as_deref().or(aws.region.as_deref());
     let clients = Clients::from_env(region, aws.profile.as_deref()).await?;
-    if let Some(account) = &stack.environment.account {
+    if stack.environment.account.is_some() {
         let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account")?;
-        let current = identity.account().unwrap_or_default();
-        if current != account {
-            bail!("stack {} is for account {account}, and these credentials are for account {current}", stack.name);
-        }
+        same_account(stack, identity.account().unwrap_or_default())?;
     }
     Ok(clients)
+}
+
+/// Refuse to deploy a stack meant for another account than the credentials'.
+fn same_account(stack: &AppStack, current: &str) -> anyhow::Result<()> {
+    match &stack.environment.account {
+        Some(account) if account != current => {
+            bail!("stack {} is for account {account}, and these credentials are for account {current}", stack.name)
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Environment;
+    use crate::tree::Stack;
+
+    fn stack(name: &str, environment: Environment) -> AppStack {
+        let synthesized = Stack::new("empty").synth().expect("synth");
+        AppStack { name: name.to_owned(), environment, synthesized, depends_on: Vec::new() }
+    }
+
+    #[test]
+    fn patterns_choose_stacks_in_deploy_order_and_an_unmatched_one_is_an_error() {
+        let stacks = [stack("net", Environment::default()), stack("api", Environment::default())];
+        let names = |chosen: Vec<&AppStack>| chosen.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(choose(&stacks, &[]).expect("all")), ["net", "api"]);
+        assert_eq!(names(choose(&stacks, &["a*".into(), "net".into()]).expect("both")), ["net", "api"]);
+        let err = choose(&stacks, &["web".into()]).expect_err("no such stack").to_string();
+        assert!(err.contains("no stack matches \"web\"; the app has net, api"), "{err}");
+    }
+
+    #[test]
+    fn a_stack_for_another_account_is_refused() {
+        let pinned = stack("api", Environment::new("111111111111", "eu-west-1"));
+        assert!(same_account(&pinned, "111111111111").is_ok());
+        let err = same_account(&pinned, "222222222222").expect_err("another account").to_string();
+        assert!(err.contains("is for account 111111111111") && err.contains("222222222222"), "{err}");
+        assert!(same_account(&stack("any", Environment::default()), "222222222222").is_ok());
+    }
 }

@@ -121,6 +121,15 @@ pub async fn destroy(clients: &Clients, stack_name: &str, confirm: Confirm) -> R
     Ok(())
 }
 
+/// One `--tags KEY=VALUE`: a stack tag within AWS's limits (`aws:` is reserved).
+pub fn parse_tag(value: &str) -> Result<(String, String), String> {
+    let (key, value) = value.split_once('=').ok_or_else(|| format!("{value:?} is not key=value"))?;
+    if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
+        return Err(format!("{key:?}: tag keys are 1-128 characters, values at most 256, and aws: is reserved"));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
 /// `KEY: VALUE`, one output per line.
 pub fn print_outputs(outputs: &[(String, String)]) {
     for (key, value) in outputs {

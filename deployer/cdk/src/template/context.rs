@@ -58,8 +58,7 @@ pub(crate) fn render<R>(stack: StackId, names: BTreeMap<StackId, String>, render
         RENDERING.with(|cell| cell.replace(Some(Rendering { stack, names, imports: Vec::new(), strays: Vec::new() })));
     let value = render();
     let done = RENDERING.with(|cell| cell.replace(outer));
-    let Rendering { imports, strays, .. } =
-        done.unwrap_or_else(|| Rendering { stack, names: BTreeMap::new(), imports: Vec::new(), strays: Vec::new() });
+    let (imports, strays) = done.map(|rendering| (rendering.imports, rendering.strays)).unwrap_or_default();
     Rendered { value, imports, strays }
 }
 

@@ -294,19 +294,9 @@ impl Stack {
     /// The template and the asset manifest. A value of another stack is an error here: put
     /// both stacks in one [`App`](crate::app::App), which exports and imports it.
     pub fn synth(&self) -> Result<Synthesized, Error> {
-        let tree = self.root.tree.borrow();
-        let names = tree.name.iter().map(|name| (tree.id, name.clone())).collect();
-        drop(tree);
-        let (synthesized, imports) = self.synth_among(names)?;
-        match imports.first() {
-            None => Ok(synthesized),
-            Some(import) => Err(Error::CrossStack {
-                stack: self.name().unwrap_or_else(|| "(unnamed)".into()),
-                owner: import.export_name.split(':').next().unwrap_or_default().to_owned(),
-                value: import.logical_id.clone(),
-                why: "a stack synthesized alone cannot import; synthesize both in one App".into(),
-            }),
-        }
+        // Only this stack is known: a value of any other is refused, not imported.
+        let names = self.name().map(|name| (self.id(), name)).into_iter().collect();
+        Ok(self.synth_among(names)?.0)
     }
 
     /// The template and its imports from the other stacks `names` names.
