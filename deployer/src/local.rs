@@ -100,7 +100,7 @@ fn write_zips(binary: &Binary, out: &Path) -> anyhow::Result<Manifest> {
         let file = format!("lamux-{kind}-{arch}.zip");
         write(&out.join(&file), &archive.bytes)?;
         Ok(Asset {
-            s3_key: format!("lamux/{}", archive.key(kind)),
+            s3_key: format!("{}{}", stack::ASSET_PREFIX, archive.key(kind)),
             sha256: archive.sha256,
             bytes: archive.bytes.len(),
             file,

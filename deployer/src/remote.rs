@@ -36,8 +36,7 @@ fn deployment<'a>(
     deploy_args: Option<&DeployArgs>,
 ) -> Deployment<'a> {
     let mut deployment = Deployment::new(&options.stack_name, synthesized);
-    // Where lamux-deploy has always put lamux's zips: an unchanged binary keeps its key.
-    deployment.asset_prefix = "lamux/";
+    deployment.asset_prefix = stack::ASSET_PREFIX;
     if let Some(deploy_args) = deploy_args {
         deployment.tags.clone_from(&deploy_args.tags);
         deployment.rotate_secrets = deploy_args.rotate_origin_secret;
