@@ -13,6 +13,7 @@ use crate::binary;
 use lamux_cdk::LamuxProps;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
 use lamux_cdk::lamux_construct::{AliasOverride, OriginAuth, origin_read_timeout, whole_seconds};
+use lamux_cdk::template::Expr;
 use lamux_cdk::tree::AssetSource;
 
 /// Flags every command that renders the stack shares.
@@ -195,8 +196,8 @@ impl StackArgs {
             timeout_secs: Some(timeout_secs),
             origin_read_timeout_secs: Some(origin_read_timeout_secs),
             log_retention_days: self.log_retention_days,
-            certificate_arn: self.certificate_arn.clone(),
-            hosted_zone_id: self.hosted_zone_id.clone(),
+            certificate_arn: self.certificate_arn.as_deref().map(Expr::str),
+            hosted_zone_id: self.hosted_zone_id.as_deref().map(Expr::str),
             origin_auth: self.origin_auth,
             invoke_mode: self.invoke_mode,
             error_details: self.error_details,

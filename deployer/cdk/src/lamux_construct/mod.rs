@@ -210,7 +210,7 @@ impl Lamux {
             origin_access_control_id: access_control.as_ref().map(cloudfront::OriginAccessControl::id),
         };
         let (aliases, viewer_certificate) = match &props.certificate_arn {
-            Some(arn) => (vec![Expr::str(format!("*.{suffix}"))], cloudfront::ViewerCertificate::acm(arn.as_str())),
+            Some(arn) => (vec![Expr::str(format!("*.{suffix}"))], cloudfront::ViewerCertificate::acm(arn.clone())),
             None => (Vec::new(), cloudfront::ViewerCertificate::default_certificate()),
         };
         let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -243,7 +243,7 @@ impl Lamux {
                 [(route53::RecordType::A, "WildcardRecordA"), (route53::RecordType::Aaaa, "WildcardRecordAAAA")]
             {
                 let name = format!("*.{suffix}.");
-                route53::RecordSet::alias_to(&scope, id, zone.as_str(), &name, kind, &distribution)?;
+                route53::RecordSet::alias_to(&scope, id, zone.clone(), &name, kind, &distribution)?;
             }
         }
         let allowed = props.allow_functions.iter().map(|f| Expr::str(bare_function_name(f))).collect();
@@ -431,7 +431,10 @@ mod tests {
             (LamuxProps { memory_size: 64, ..props("x.com") }, "memory_size"),
             (LamuxProps { log_retention_days: 10, ..props("x.com") }, "log_retention_days"),
             (
-                LamuxProps { certificate_arn: Some("arn:aws:acm:eu-west-1:1:certificate/x".into()), ..props("x.com") },
+                LamuxProps {
+                    certificate_arn: Some(Expr::str("arn:aws:acm:eu-west-1:1:certificate/x")),
+                    ..props("x.com")
+                },
                 "certificate_arn",
             ),
             (LamuxProps { timeout_secs: Some(901), ..props("x.com") }, "900"),
@@ -602,5 +605,28 @@ mod tests {
         app(&unlogged, "Web");
         let error = unlogged.synth().expect_err("Web's logs would be kept forever");
         assert!(matches!(&error, Error::Aspect { path, .. } if path == "Web"), "{error}");
+    }
+
+    #[test]
+    fn a_certificate_and_zone_may_be_references_and_only_a_literal_is_checked() {
+        use crate::template;
+        use crate::tree::Parameter;
+        let stack = Stack::new("test");
+        let certificate = Parameter::new(&stack, "Certificate", template::Parameter::string("ACM ARN")).expect("p");
+        let zone = Parameter::new(&stack, "Zone", template::Parameter::string("zone")).expect("p");
+        let props = LamuxProps {
+            certificate_arn: Some(certificate.value()),
+            hosted_zone_id: Some(zone.value()),
+            ..props("x.com")
+        };
+        Lamux::new(&stack, "Lamux", props).expect("a reference is taken as it is");
+        let template = stack.synth().expect("synth").template;
+        let config = &template.properties("LamuxDistribution").expect("distribution")["DistributionConfig"];
+        assert_eq!(config["ViewerCertificate"]["AcmCertificateArn"], json!({"Ref": "Certificate"}));
+        assert_eq!(config["Aliases"], json!(["*.x.com"]));
+        assert_eq!(
+            template.properties("LamuxWildcardRecordA").expect("record")["HostedZoneId"],
+            json!({"Ref": "Zone"})
+        );
     }
 }

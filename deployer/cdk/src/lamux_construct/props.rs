@@ -6,6 +6,7 @@ use bon::Builder;
 use lamux::config::InvokeMode;
 
 use crate::constructs::lambda::Architecture;
+use crate::template::Expr;
 use crate::tree::AssetSource;
 
 /// What lamux is deployed with. The defaults are `lamux-deploy`'s.
@@ -43,10 +44,14 @@ pub struct LamuxProps {
     pub origin_read_timeout_secs: Option<u32>,
     #[builder(default = 14)]
     pub log_retention_days: u32,
-    /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it.
-    pub certificate_arn: Option<String>,
+    /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it. A
+    /// literal ARN is checked to be in us-east-1; a reference (a parameter, an import) is
+    /// taken as it is.
+    #[builder(into)]
+    pub certificate_arn: Option<Expr>,
     /// A Route 53 zone for SUFFIX: `*.SUFFIX` A and AAAA records to the distribution.
-    pub hosted_zone_id: Option<String>,
+    #[builder(into)]
+    pub hosted_zone_id: Option<Expr>,
     #[builder(default = OriginAuth::Secret)]
     pub origin_auth: OriginAuth,
     #[builder(default = InvokeMode::Buffered)]

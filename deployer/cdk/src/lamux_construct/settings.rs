@@ -67,7 +67,7 @@ impl Settings {
             RETENTION_DAYS,
             props.log_retention_days
         );
-        if let Some(arn) = &props.certificate_arn {
+        if let Some(arn) = props.certificate_arn.as_ref().and_then(Expr::as_literal) {
             ensure!(
                 arn.split(':').nth(3) == Some("us-east-1"),
                 "certificate_arn must be an ACM certificate in us-east-1 (CloudFront's region), got {arn}"
