@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
+use lamux_cdk::constructs::lambda::Architecture as Arch;
 
 use crate::package;
-use lamux_cdk::constructs::lambda::Architecture as Arch;
 
 /// Where `cargo lambda build` puts lamux's bootstrap.
 pub const DEFAULT_BUILD: &str = "target/lambda/lamux/bootstrap";

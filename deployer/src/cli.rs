@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use lamux_cdk::constructs::lambda::Architecture as Arch;
 
 use crate::options::StackArgs;
 pub use lamux_cdk::aws::AwsArgs;
-use lamux_cdk::constructs::lambda::Architecture as Arch;
 pub use lamux_cdk::review::RequireApproval;
 pub use lamux_cdk::toolkit::{Confirm, parse_tag};
 

@@ -3,15 +3,15 @@
 use std::path::Path;
 
 use anyhow::Context as _;
+use lamux_cdk::archive::Archive;
+use lamux_cdk::constructs::lambda::Architecture as Arch;
+use lamux_cdk::tree::AssetSource;
 use serde::Serialize;
 
 use crate::binary::{self, Binary};
 use crate::options::StackArgs;
 use crate::package;
 use crate::stack;
-use lamux_cdk::archive::Archive;
-use lamux_cdk::constructs::lambda::Architecture as Arch;
-use lamux_cdk::tree::AssetSource;
 
 /// One zip of the asset manifest.
 #[derive(Debug, Serialize)]

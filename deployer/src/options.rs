@@ -8,13 +8,13 @@ use std::time::Duration;
 use anyhow::{Context as _, bail, ensure};
 use clap::Args;
 use lamux::config::InvokeMode;
-
-use crate::binary;
 use lamux_cdk::LamuxProps;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
 use lamux_cdk::lamux_construct::{AliasOverride, OriginAuth, origin_read_timeout, whole_seconds};
 use lamux_cdk::template::Expr;
 use lamux_cdk::tree::AssetSource;
+
+use crate::binary;
 
 /// Flags every command that renders the stack shares.
 #[derive(Debug, Clone, Args)]

@@ -6,17 +6,17 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
+use lamux_cdk::archive::Archive;
+use lamux_cdk::aws::AwsArgs;
+use lamux_cdk::aws::Clients;
+use lamux_cdk::deploy;
+use lamux_cdk::deploy::Plan;
 use serde::Serialize;
 
 use crate::binary;
 use crate::cli::{Confirm, PreviewCommand, PreviewName, PreviewTarget};
 use crate::preview::{self, Code, Pacing, Protect, Reach, Retired, Stale};
 use crate::urls::Scope;
-use lamux_cdk::archive::Archive;
-use lamux_cdk::aws::AwsArgs;
-use lamux_cdk::aws::Clients;
-use lamux_cdk::deploy;
-use lamux_cdk::deploy::Plan;
 
 pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
     let clients = aws.clients().await?;

@@ -6,12 +6,6 @@ use std::path::Path;
 use anyhow::{Context as _, bail, ensure};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionContentInput, Runtime};
-use serde_json::json;
-
-use crate::cli::{BinaryArgs, Confirm, DeployArgs};
-use crate::local::warn;
-use crate::options::{StackArgs, StackOptions};
-use crate::{binary, package, stack, urls};
 use lamux_cdk::aws::AwsArgs;
 use lamux_cdk::aws::Clients;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
@@ -19,6 +13,12 @@ use lamux_cdk::deploy;
 use lamux_cdk::engine::Deployment;
 use lamux_cdk::toolkit::{self, outputs_json, print_outputs};
 use lamux_cdk::tree::{AssetSource, Synthesized};
+use serde_json::json;
+
+use crate::cli::{BinaryArgs, Confirm, DeployArgs};
+use crate::local::warn;
+use crate::options::{StackArgs, StackOptions};
+use crate::{binary, package, stack, urls};
 
 /// `diff` and `up`: the stack from the options and the binary.
 fn synthesize(args: &StackArgs) -> anyhow::Result<(StackOptions, Synthesized)> {

@@ -1,11 +1,11 @@
 //! `lamux-deploy`'s own stack: the [`Lamux`] construct from the user's options, and the
 //! outputs `up` prints. Pure.
-
-use crate::options::StackOptions;
 use lamux_cdk::lamux_construct::OriginAuth;
 use lamux_cdk::lamux_construct::{Lamux, LamuxProps};
 use lamux_cdk::template::{Expr, Template};
 use lamux_cdk::tree::{AssetSource, Construct as _, Output, OutputProps, Stack, Synthesized};
+
+use crate::options::StackOptions;
 
 /// The construct id of lamux in the stack: every logical ID below starts with it.
 const LAMUX: &str = "Lamux";

@@ -5,9 +5,9 @@
 use anyhow::{Context as _, bail};
 use aws_sdk_cloudformation::types::Parameter;
 use lamux::choose::Canary;
+use lamux_cdk::deploy::{self, Plan};
 
 use crate::stack::CANARY_PARAMETER;
-use lamux_cdk::deploy::{self, Plan};
 
 /// The canary setting with `base`'s canary sent to `target` at `percent`, or, with `None`,
 /// ended. Other aliases' canaries stay.

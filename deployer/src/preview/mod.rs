@@ -23,11 +23,11 @@ use aws_sdk_lambda::types::AliasConfiguration;
 use serde::Serialize;
 
 pub use lambda::{Deleted, Pacing};
+use lamux_cdk::archive::Archive;
 pub use marker::Marker;
 pub use name::Protect;
 
 use crate::urls::Scope;
-use lamux_cdk::archive::Archive;
 
 /// How many times `up` publishes again when the published version holds other code.
 const PUBLISH_ATTEMPTS: u32 = 3;
