@@ -95,8 +95,8 @@ pub async fn execute(clients: &Clients, prepared: &Prepared) -> Result<Vec<(Stri
         Plan::ChangeSet { id, .. } => deploy::execute(cf, &prepared.stack_name, id).await?,
         Plan::NoChanges => {}
         Plan::DeleteFailedCreate { status } => bail!(
-            "stack {} is in {status} from a failed create: delete it first (`lamux-deploy up` asks to, \
-             `engine::delete_failed_create` does it), then deploy again",
+            "stack {} is in {status} from a failed create: delete it first (`deploy` of an App and \
+             `lamux-deploy up` ask to, `engine::delete_failed_create` does it), then deploy again",
             prepared.stack_name
         ),
     }
@@ -146,8 +146,8 @@ pub async fn prepare(clients: &Clients, deployment: &Deployment<'_>, intent: Int
         let status = status.as_str().to_owned();
         match intent {
             Intent::Preview => bail!(
-                "stack {stack_name} is in {status} and can only be deleted: `lamux-deploy up` replaces it \
-                 (after asking), `lamux-deploy down` deletes it"
+                "stack {stack_name} is in {status} and can only be deleted: `deploy` (`lamux-deploy up`) \
+                 replaces it after asking, `destroy` (`lamux-deploy down`) deletes it"
             ),
             // Nothing is deleted here: the caller shows this plan and asks first.
             Intent::Deploy => {
