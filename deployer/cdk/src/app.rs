@@ -91,20 +91,18 @@ impl App {
     pub fn synth(&self) -> Result<Vec<AppStack>, Error> {
         let names: BTreeMap<StackId, String> =
             self.stacks.iter().filter_map(|(stack, _)| Some((stack.id(), stack.name()?))).collect();
-        let mut built = Vec::new();
+        let environments: BTreeMap<StackId, &Environment> =
+            self.stacks.iter().map(|(stack, environment)| (stack.id(), environment)).collect();
+        let mut exports: BTreeMap<StackId, Vec<Import>> = BTreeMap::new();
+        let mut rendered = Vec::new();
         for (stack, environment) in &self.stacks {
             let (synthesized, imports) = stack.synth_among(names.clone())?;
-            built.push((stack.id(), environment.clone(), synthesized, imports));
-        }
-        let mut exports: BTreeMap<StackId, Vec<Import>> = BTreeMap::new();
-        let mut stacks = Vec::new();
-        for (id, environment, synthesized, imports) in &built {
-            let name = names[id].clone();
+            // Every stack of an App has a name, and an import names only such stacks.
+            let name = names[&stack.id()].clone();
             let mut depends_on = Vec::new();
             for import in imports {
                 let owner = &names[&import.owner];
-                let (_, owner_environment, _, _) =
-                    built.iter().find(|(other, ..)| *other == import.owner).ok_or_else(|| Error::App(owner.clone()))?;
+                let owner_environment = environments[&import.owner];
                 if owner_environment != environment {
                     return Err(Error::CrossStack {
                         stack: name.clone(),
@@ -121,20 +119,16 @@ impl App {
                 if !depends_on.contains(owner) {
                     depends_on.push(owner.clone());
                 }
-                exports.entry(import.owner).or_default().push(import.clone());
+                exports.entry(import.owner).or_default().push(import);
             }
-            stacks.push(AppStack {
-                name,
-                environment: environment.clone(),
-                synthesized: synthesized.clone(),
-                depends_on,
-            });
+            rendered.push((stack.id(), AppStack { name, environment: environment.clone(), synthesized, depends_on }));
         }
-        for stack in &mut stacks {
-            let id = built.iter().find(|(id, ..)| names[id] == stack.name).map(|(id, ..)| *id);
-            for import in id.and_then(|id| exports.get(&id)).into_iter().flatten() {
+        let mut stacks = Vec::new();
+        for (id, mut stack) in rendered {
+            for import in exports.get(&id).into_iter().flatten() {
                 add_export(&mut stack.synthesized.template, import)?;
             }
+            stacks.push(stack);
         }
         deploy_order(stacks)
     }

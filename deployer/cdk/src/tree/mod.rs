@@ -364,7 +364,7 @@ impl Stack {
 
 /// A property value set by [`CfnResource::add_property_override`], rendered with the rest of
 /// the resource (so a reference becomes an import in another stack).
-type Rendering = Rc<dyn Fn() -> Result<serde_json::Value, String>>;
+type DeferredValue = Rc<dyn Fn() -> Result<serde_json::Value, String>>;
 
 struct Node<P> {
     props: P,
@@ -372,7 +372,7 @@ struct Node<P> {
     depends_on: Vec<String>,
     policy: Option<Policy>,
     /// Dotted paths into the properties, set (`Some`) or deleted (`None`), in call order.
-    overrides: Vec<(String, Option<Rendering>)>,
+    overrides: Vec<(String, Option<DeferredValue>)>,
 }
 
 impl<P: Resource> Synthesize for Node<P> {
@@ -507,7 +507,7 @@ impl<P> CfnResource<P> {
     /// # Ok::<(), lamux_cdk::tree::Error>(())
     /// ```
     pub fn add_property_override(&self, path: &str, value: impl serde::Serialize + 'static) {
-        let render: Rendering = Rc::new(move || serde_json::to_value(&value).map_err(|err| err.to_string()));
+        let render: DeferredValue = Rc::new(move || serde_json::to_value(&value).map_err(|err| err.to_string()));
         self.node.borrow_mut().overrides.push((path.to_owned(), Some(render)));
     }
 
