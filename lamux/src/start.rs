@@ -11,6 +11,10 @@ use crate::invoke::Invoker;
 use crate::mode::Mode;
 use crate::proxy::App;
 use crate::telemetry::{Settings, Telemetry};
+
+/// The `target` of start-up lines: `lamux`, as before they moved here from the crate root, so
+/// that log filters and queries on it keep matching.
+const TARGET: &str = "lamux";
 use crate::{extension, function_url, mode, server, tls};
 
 /// Load the AWS configuration from the standard chain (region, profile, credentials,
@@ -18,7 +22,7 @@ use crate::{extension, function_url, mode, server, tls};
 pub async fn aws_config() -> aws_config::SdkConfig {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).http_client(tls::SdkHttpClient::default()).load().await;
     if sdk.region().is_none() {
-        tracing::warn!("no AWS region configured (AWS_REGION or a profile); every invoke will fail");
+        tracing::warn!(target: TARGET, "no AWS region configured (AWS_REGION or a profile); every invoke will fail");
     }
     sdk
 }
@@ -48,7 +52,7 @@ pub fn app(cli: &Cli, sdk: &aws_config::SdkConfig) -> anyhow::Result<App> {
 /// Serve in the mode the flags and the Lambda environment choose.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
-    tracing::info!(mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
+    tracing::info!(target: TARGET, mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
     // Settings that contradict each other stop lamux before it asks AWS for anything.
     cli.chooser().map_err(anyhow::Error::msg)?;
     let telemetry = match Settings::from_cli(&cli, mode)? {
@@ -68,14 +72,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         telemetry.shutdown().await;
     }
     served?;
-    tracing::info!("lamux stopped");
+    tracing::info!(target: TARGET, "lamux stopped");
     Ok(())
 }
 
 async fn bind(cli: &Cli, mode: Mode) -> anyhow::Result<tokio::net::TcpListener> {
     let addr = std::net::SocketAddr::new(cli.listen_address(mode), cli.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(listen = %listener.local_addr().context("no local address")?, "lamux listening");
+    tracing::info!(target: TARGET, listen = %listener.local_addr().context("no local address")?, "lamux listening");
     Ok(listener)
 }
 

@@ -33,7 +33,9 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
     assert_eq!(response.status(), 200);
     assert_eq!(fake.calls_to("echo"), 1);
     let start = lamux.lines.lock().expect("lines lock").iter().find(|l| l["message"] == "lamux listening").cloned();
-    assert_eq!(start.expect("start line")["listen"], lamux.addr.as_str());
+    let start = start.expect("start line");
+    assert_eq!(start["listen"], lamux.addr.as_str());
+    assert_eq!(start["target"], "lamux", "start-up lines keep the crate's target");
     assert!(lamux.has_line("lamux starting"));
     let event = fake.calls()[0].event();
     assert_eq!(event["requestContext"]["http"]["sourceIp"], "127.0.0.1");
