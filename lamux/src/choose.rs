@@ -6,15 +6,23 @@
 //! `--alias-override-allow` here and the allow-lists after, as a host's alias does.
 
 use cookie::{Cookie, SameSite};
-use http::HeaderMap;
-use http::header::{COOKIE, HeaderName};
+use http::header::{ACCESS_CONTROL_REQUEST_METHOD, COOKIE, HeaderName};
+use http::{HeaderMap, Method};
 use wildmatch::WildMatch;
 
 use crate::access::{AllowList, Denied};
 use crate::route::Target;
 
-/// The cookie that holds a client's canary bucket.
-pub const CANARY_COOKIE: &str = "lamux-canary";
+/// The cookie that holds a client's canary bucket. The `__Host-` prefix makes a browser
+/// accept it only from the host itself, with `Secure`, `Path=/` and no `Domain`: no
+/// sibling or parent host can set it for this one.
+pub const CANARY_COOKIE: &str = "__Host-lamux-canary";
+
+/// The override cookie's name when `--alias-cookie` is given without one.
+pub const OVERRIDE_COOKIE: &str = "__Host-lamux-alias";
+
+/// The prefixes a browser gives meaning to (RFC 6265bis §4.1.3), matched without case.
+const COOKIE_PREFIXES: [&str; 2] = ["__host-", "__secure-"];
 
 /// How long a client keeps its canary bucket: long enough to outlive a rollout.
 pub const CANARY_MAX_AGE: cookie::time::Duration = cookie::time::Duration::days(30);
@@ -98,6 +106,9 @@ pub struct Choice {
     pub source: Source,
     /// For a request under a canary: its arm, and the bucket to give a client that had none.
     pub canary: Option<(Arm, Option<u8>)>,
+    /// The override cookie named an alias that may not answer: it was ignored, and the
+    /// response clears it.
+    pub clear_override: bool,
 }
 
 impl Canary {
@@ -143,20 +154,47 @@ impl Chooser {
     }
 
     /// The alias for a request whose host names `host`. `bucket` draws a new bucket, uniform
-    /// over 0..100, for a client without a valid one. An override that `--alias-override-allow` refuses is
-    /// refused as a host would be.
-    pub fn choose(&self, host: Target, headers: &HeaderMap, bucket: impl FnOnce() -> u8) -> Result<Choice, Denied> {
+    /// over 0..100, for a client without a valid one.
+    ///
+    /// An override must be an alias a host could carry, within `--alias-override-allow` and
+    /// the allow-lists. A refused header is refused as a host would be (API clients want
+    /// the error); a refused cookie is ignored and marked to be cleared, so that a stale or
+    /// planted cookie never locks a viewer out.
+    pub fn choose(
+        &self,
+        host: Target,
+        method: &Method,
+        headers: &HeaderMap,
+        allow: &AllowList,
+        bucket: impl FnOnce() -> u8,
+    ) -> Result<Choice, Denied> {
+        let mut refused_cookie = false;
         if let Some((alias, source)) = self.overrides.requested(headers)
             && alias != host.alias
         {
-            self.overrides.admit(&alias)?;
-            return Ok(Choice { target: Target { alias, ..host }, source, canary: None });
+            let target = Target { alias, ..host.clone() };
+            match (self.overrides.admit(&target.alias).and_then(|()| allow.check(&target)), source) {
+                (Ok(()), _) => return Ok(Choice { target, source, canary: None, clear_override: false }),
+                (Err(denied), Source::Header) => return Err(denied),
+                (Err(_), _) => refused_cookie = true,
+            }
         }
-        let Some(canary) = self.canaries.iter().find(|c| c.alias == host.alias && c.percent > 0) else {
-            return Ok(Choice { target: host, source: Source::Host, canary: None });
+        Ok(Choice { clear_override: refused_cookie, ..self.for_host(host, method, headers, bucket) })
+    }
+
+    /// The choice without an override: the host's alias, or its canary's arm.
+    pub fn for_host(&self, host: Target, method: &Method, headers: &HeaderMap, bucket: impl FnOnce() -> u8) -> Choice {
+        let Some(canary) = self.canary_of(&host.alias) else {
+            return Choice { target: host, source: Source::Host, canary: None, clear_override: false };
         };
         let (held, fresh) = match canary_bucket(headers) {
             Some(held) => (held, None),
+            // A CORS preflight carries no cookies: it goes to the base alias and draws no
+            // bucket, so that it never lands on another arm than the request it precedes.
+            None if is_preflight(method, headers) => {
+                let canary = Some((Arm::Base, None));
+                return Choice { target: host, source: Source::Canary, canary, clear_override: false };
+            }
             None => {
                 let drawn = bucket() % BUCKETS;
                 (drawn, Some(drawn))
@@ -165,8 +203,56 @@ impl Chooser {
         // Raising the percent only moves more buckets to the target; nobody moves back.
         let (arm, alias) =
             if held < canary.percent { (Arm::Target, canary.target.clone()) } else { (Arm::Base, host.alias.clone()) };
-        Ok(Choice { target: Target { alias, ..host }, source: Source::Canary, canary: Some((arm, fresh)) })
+        Choice {
+            target: Target { alias, ..host },
+            source: Source::Canary,
+            canary: Some((arm, fresh)),
+            clear_override: false,
+        }
     }
+
+    fn canary_of(&self, alias: &str) -> Option<&Canary> {
+        self.canaries.iter().find(|c| c.alias == alias && c.percent > 0)
+    }
+
+    /// The request headers that may change which alias answers on a host whose alias is
+    /// `alias`: what a response there must name in `Vary` (RFC 9110 §12.5.5), so that no
+    /// cache serves one arm's or one override's answer to another client.
+    pub fn varies_on(&self, alias: &str) -> Vec<HeaderName> {
+        let mut names = Vec::new();
+        if self.overrides.cookie.is_some() || self.canary_of(alias).is_some() {
+            names.push(COOKIE);
+        }
+        names.extend(self.overrides.header.clone());
+        names
+    }
+
+    /// Whether `name` is one of lamux's cookies, with or without a prefix: the canary's,
+    /// the override's default, and the one `--alias-cookie` names. A function's
+    /// `Set-Cookie` for any of them is removed, so no function can steer a viewer.
+    pub fn is_own_cookie(&self, name: &str) -> bool {
+        let bare = bare_cookie_name(name);
+        [CANARY_COOKIE, OVERRIDE_COOKIE]
+            .into_iter()
+            .chain(self.overrides.cookie.as_deref())
+            .any(|own| bare.eq_ignore_ascii_case(bare_cookie_name(own)))
+    }
+}
+
+/// A cookie name without a browser prefix.
+fn bare_cookie_name(name: &str) -> &str {
+    let name = name.trim();
+    COOKIE_PREFIXES
+        .iter()
+        .find_map(|prefix| {
+            name.get(..prefix.len()).filter(|p| p.eq_ignore_ascii_case(prefix)).map(|p| &name[p.len()..])
+        })
+        .unwrap_or(name)
+}
+
+/// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method` (Fetch standard).
+fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
 }
 
 impl Overrides {
@@ -256,6 +342,16 @@ mod tests {
         map
     }
 
+    /// A GET's choice, under allow-lists that admit everything.
+    fn pick(
+        chooser: &Chooser,
+        host: Target,
+        headers: &HeaderMap,
+        bucket: impl FnOnce() -> u8,
+    ) -> Result<Choice, Denied> {
+        chooser.choose(host, &Method::GET, headers, &AllowList::default(), bucket)
+    }
+
     fn overrides(allow: &[&str]) -> Chooser {
         Chooser {
             overrides: Overrides {
@@ -281,31 +377,48 @@ mod tests {
     fn an_override_replaces_the_alias_within_its_allow_list() {
         let chooser = overrides(&["pr*"]);
         let never = || panic!("no bucket is drawn without a canary");
-        let by_cookie = chooser.choose(target("live"), &headers(&[("cookie", "lamux-alias=pr42")]), never);
-        assert_eq!(by_cookie, Ok(Choice { target: target("pr42"), source: Source::Cookie, canary: None }));
+        let by_cookie = pick(&chooser, target("live"), &headers(&[("cookie", "lamux-alias=pr42")]), never);
+        let overridden = Choice { target: target("pr42"), source: Source::Cookie, canary: None, clear_override: false };
+        assert_eq!(by_cookie, Ok(overridden));
         let both = headers(&[("cookie", "lamux-alias=pr42"), ("x-lamux-alias", "pr7")]);
-        assert_eq!(chooser.choose(target("live"), &both, never).map(|c| c.target), Ok(target("pr7")), "header first");
+        assert_eq!(pick(&chooser, target("live"), &both, never).map(|c| c.target), Ok(target("pr7")), "header first");
         for refused in ["dev", "pr-1", "pr 1"] {
             let asked = headers(&[("x-lamux-alias", refused)]);
-            assert_eq!(chooser.choose(target("live"), &asked, never), Err(Denied::Override(refused.into())));
+            assert_eq!(pick(&chooser, target("live"), &asked, never), Err(Denied::Override(refused.into())));
         }
-        let same = chooser.choose(target("live"), &headers(&[("x-lamux-alias", "live")]), never);
+        let denied = chooser.choose(
+            target("live"),
+            &Method::GET,
+            &headers(&[("x-lamux-alias", "pr7")]),
+            &AllowList::new(&[], &["live".to_owned()]),
+            never,
+        );
+        assert_eq!(denied, Err(Denied::Alias("pr7".into())), "a header outside --allow-alias is refused");
+        let same = pick(&chooser, target("live"), &headers(&[("x-lamux-alias", "live")]), never);
         assert_eq!(same.map(|c| c.source), Ok(Source::Host), "naming the host's own alias is no override");
-        let off = Chooser::default().choose(target("live"), &headers(&[("x-lamux-alias", "pr1")]), never);
+        let off = pick(&Chooser::default(), target("live"), &headers(&[("x-lamux-alias", "pr1")]), never);
         assert_eq!(off.map(|c| c.target), Ok(target("live")), "ignored when off");
     }
 
     #[test]
     fn a_canary_keeps_each_bucket_on_its_arm() {
         let chooser = Chooser { canaries: vec![Canary::parse("live=next:10").expect("canary")], ..Chooser::default() };
-        let drawn = chooser.choose(target("live"), &headers(&[]), || 107).expect("choice");
+        let drawn = pick(&chooser, target("live"), &headers(&[]), || 107).expect("choice");
         assert_eq!(drawn.canary, Some((Arm::Target, Some(7))), "a new client gets bucket 107 % 100");
         assert_eq!(drawn.target, target("next"));
-        let held = chooser.choose(target("live"), &headers(&[("cookie", "lamux-canary=55")]), || 0).expect("choice");
+        let held =
+            pick(&chooser, target("live"), &headers(&[("cookie", "__Host-lamux-canary=55")]), || 0).expect("choice");
         assert_eq!((held.target, held.canary), (target("live"), Some((Arm::Base, None))));
-        let bad = chooser.choose(target("live"), &headers(&[("cookie", "lamux-canary=x")]), || 3).expect("choice");
+        let bad =
+            pick(&chooser, target("live"), &headers(&[("cookie", "__Host-lamux-canary=x")]), || 3).expect("choice");
         assert_eq!(bad.canary, Some((Arm::Target, Some(3))), "an unreadable bucket gets a new one");
-        let other = chooser.choose(target("pr1"), &headers(&[]), || panic!("no canary on pr1")).expect("choice");
+        let edge = pick(&chooser, target("live"), &headers(&[("cookie", "__Host-lamux-canary=100")]), || 4);
+        assert_eq!(edge.expect("choice").canary, Some((Arm::Target, Some(4))), "100 is not a bucket");
+        let last = pick(&chooser, target("live"), &headers(&[("cookie", "__Host-lamux-canary=99")]), || 4);
+        assert_eq!(last.expect("choice").canary, Some((Arm::Base, None)), "99 is the last bucket");
+        let planted = pick(&chooser, target("live"), &headers(&[("cookie", "lamux-canary=1")]), || 50);
+        assert_eq!(planted.expect("choice").canary, Some((Arm::Base, Some(50))), "only the __Host- cookie counts");
+        let other = pick(&chooser, target("pr1"), &headers(&[]), || panic!("no canary on pr1")).expect("choice");
         assert_eq!(other.source, Source::Host);
         for bad in ["live", "live=next", "live=next:101", "live=live:5", "li-ve=next:5", "live=next:-1"] {
             assert!(Canary::parse(bad).is_err(), "{bad}");
@@ -322,14 +435,94 @@ mod tests {
     }
 
     #[test]
-    fn cookies_are_http_only_secure_and_lax() {
+    fn cookies_are_host_only_http_only_secure_and_lax() {
         let set = canary_set_cookie(42);
-        for part in ["lamux-canary=42", "HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+        for part in ["__Host-lamux-canary=42", "HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
             assert!(set.contains(part), "{set}");
         }
+        assert!(!set.to_ascii_lowercase().contains("domain"), "host-only: {set}");
         let chooser = overrides(&[]);
         assert!(chooser.overrides.set_cookie(Some("pr42")).expect("on").starts_with("lamux-alias=pr42;"));
         let cleared = chooser.overrides.set_cookie(None).expect("on");
         assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+
+    /// Issue 29: two canaries of one alias are refused at start, and only those.
+    #[test]
+    fn two_canaries_of_one_alias_are_refused() {
+        let parse = |values: &[&str]| Chooser {
+            canaries: values.iter().map(|v| Canary::parse(v).expect("canary")).collect(),
+            ..Chooser::default()
+        };
+        let err = parse(&["live=next:10", "live=pr1:5"]).check(&AllowList::default()).expect_err("two of live");
+        assert!(err.contains("two canaries of alias \"live\""), "{err}");
+        assert!(parse(&["live=next:10", "beta=pr1:5"]).check(&AllowList::default()).is_ok());
+    }
+
+    /// Issue 29: a refused or stale override cookie no longer locks the viewer out: it is
+    /// ignored, the host's alias (or its canary) answers, and the response clears it.
+    #[test]
+    fn a_refused_cookie_is_ignored_and_cleared() {
+        let mut chooser = overrides(&["pr*"]);
+        chooser.canaries = vec![Canary::parse("live=next:10").expect("canary")];
+        let allow = AllowList::new(&[], &["live".to_owned(), "next".to_owned(), "pr1".to_owned()]);
+        for planted in ["dev", "pr-1", "pr2"] {
+            let asked = headers(&[("cookie", &format!("lamux-alias={planted}"))]);
+            let choice = chooser.choose(target("live"), &Method::GET, &asked, &allow, || 3).expect("not refused");
+            assert_eq!((choice.target, choice.source), (target("next"), Source::Canary), "{planted}");
+            assert!(choice.clear_override, "{planted}");
+        }
+        let fine =
+            chooser.choose(target("live"), &Method::GET, &headers(&[("cookie", "lamux-alias=pr1")]), &allow, || 3);
+        assert_eq!(fine.map(|c| (c.target, c.clear_override)), Ok((target("pr1"), false)));
+    }
+
+    /// Issue 29: a CORS preflight carries no cookie; it goes to the base alias and draws no
+    /// bucket. A preflight with a bucket follows it, as every request does.
+    #[test]
+    fn a_preflight_without_a_bucket_goes_to_the_base_alias() {
+        let chooser = Chooser { canaries: vec![Canary::parse("live=next:100").expect("canary")], ..Chooser::default() };
+        let preflight = headers(&[("access-control-request-method", "POST")]);
+        let allow = AllowList::default();
+        let never = || panic!("a preflight draws no bucket");
+        let choice = chooser.choose(target("live"), &Method::OPTIONS, &preflight, &allow, never).expect("choice");
+        assert_eq!((choice.target, choice.canary), (target("live"), Some((Arm::Base, None))));
+        let held = headers(&[("access-control-request-method", "POST"), ("cookie", "__Host-lamux-canary=5")]);
+        let choice = chooser.choose(target("live"), &Method::OPTIONS, &held, &allow, never).expect("choice");
+        assert_eq!(choice.target, target("next"));
+        let plain = chooser.choose(target("live"), &Method::OPTIONS, &headers(&[]), &allow, || 5).expect("choice");
+        assert_eq!(plain.canary, Some((Arm::Target, Some(5))), "an OPTIONS that is no preflight draws");
+    }
+
+    #[test]
+    fn own_cookies_are_known_with_or_without_a_prefix() {
+        let chooser = overrides(&[]);
+        for own in [
+            "__Host-lamux-canary",
+            "lamux-canary",
+            "__secure-LAMUX-canary",
+            "__HOST-lamux-alias",
+            "lamux-alias",
+            " lamux-alias",
+        ] {
+            assert!(chooser.is_own_cookie(own), "{own}");
+        }
+        for other in ["session", "lamux-canaryx", "__Host-session", "x-lamux-canary"] {
+            assert!(!chooser.is_own_cookie(other), "{other}");
+        }
+        let custom = Chooser {
+            overrides: Overrides { cookie: Some("preview".into()), ..Overrides::default() },
+            ..Chooser::default()
+        };
+        assert!(custom.is_own_cookie("__Host-preview") && custom.is_own_cookie("lamux-alias"));
+    }
+
+    #[test]
+    fn responses_vary_on_what_can_choose_the_alias() {
+        let canary = Chooser { canaries: vec![Canary::parse("live=next:10").expect("canary")], ..Chooser::default() };
+        assert_eq!(canary.varies_on("live"), vec![COOKIE]);
+        assert!(canary.varies_on("beta").is_empty(), "no canary, no override on beta");
+        assert_eq!(overrides(&[]).varies_on("beta"), vec![COOKIE, HeaderName::from_static("x-lamux-alias")]);
+        assert!(Chooser::default().varies_on("live").is_empty());
     }
 }

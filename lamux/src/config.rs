@@ -40,8 +40,15 @@ pub struct Cli {
     pub allow_alias: Vec<String>,
 
     /// A cookie whose value replaces the host's alias (the host still names the function);
-    /// off unless given. README "Alias override".
-    #[arg(long, env = "LAMUX_ALIAS_COOKIE", value_parser = parse_cookie_name)]
+    /// off unless given, `__Host-lamux-alias` when given without a name. README "Alias
+    /// override".
+    #[arg(
+        long,
+        env = "LAMUX_ALIAS_COOKIE",
+        value_parser = parse_cookie_name,
+        num_args = 0..=1,
+        default_missing_value = crate::choose::OVERRIDE_COOKIE
+    )]
     pub alias_cookie: Option<String>,
 
     /// A request header whose value replaces the host's alias, for API clients and tests.

@@ -166,8 +166,9 @@ impl DirectInvoke {
     /// Invoke `target` synchronously, retrying up to the configured attempts what
     /// [`crate::retry`] allows for `replay`: what proves the function did not run, and for
     /// safe methods what the SDK's standard mode retries (5xx, broken connections). A retry
-    /// whose backoff would end after `deadline` is not slept: the last error is the answer
-    /// (a throttle's 429 with its Retry-After), not a timeout.
+    /// whose backoff, and an attempt as long as the last, would end after `deadline` is not
+    /// made: the last error is the answer (a throttle's 429 with its Retry-After), not a
+    /// timeout.
     pub async fn invoke(
         &self,
         target: &Target,
@@ -178,7 +179,9 @@ impl DirectInvoke {
         let mut attempt = 1;
         let mut spent = 0;
         loop {
+            let started = tokio::time::Instant::now();
             let result = self.attempt(target, payload.clone()).await;
+            let took = started.elapsed();
             let retry = match &result {
                 Err(failure) => failure.verdict().retry(replay),
                 Ok(_) => false,
@@ -190,7 +193,8 @@ impl DirectInvoke {
                 return result;
             }
             let backoff = self.backoff.delay(attempt);
-            if tokio::time::Instant::now() + backoff >= deadline || !self.quota.take(RETRY_COST) {
+            // The next attempt must have time to answer too: as long as this one took.
+            if tokio::time::Instant::now() + backoff + took >= deadline || !self.quota.take(RETRY_COST) {
                 return result;
             }
             spent += RETRY_COST;

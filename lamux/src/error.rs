@@ -27,7 +27,9 @@ pub enum ProxyError {
     #[error("not allowed: {0}")]
     Denied(#[from] Denied),
     #[error("bad alias-cookie link: {0}")]
-    BadOverrideLink(&'static str),
+    BadOverrideLink(BadLink),
+    #[error("the alias-cookie link was followed from another site (Sec-Fetch-Site: cross-site)")]
+    CrossSiteLink,
     #[error("forbidden: {0}")]
     NotFromOrigin(#[from] NotFromOrigin),
     #[error("{target} is lamux's own function; refusing to invoke it (a routing loop)")]
@@ -58,6 +60,15 @@ pub enum ProxyError {
     },
     #[error("no answer from {target} within {timeout:?}")]
     Timeout { target: Target, timeout: Duration },
+}
+
+/// What is wrong with an alias-cookie link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BadLink {
+    #[error("no `alias` parameter")]
+    NoAlias,
+    #[error(transparent)]
+    Target(#[from] crate::link::BadTarget),
 }
 
 /// A boxed error from a library, kept as the source of ours.
@@ -140,7 +151,7 @@ impl ProxyError {
             Self::Route(_) | Self::Encode(_) | Self::BodyRead(_) | Self::BadOverrideLink(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge | Self::UpstreamTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Recursion { .. } => StatusCode::LOOP_DETECTED,
-            Self::Denied(_) | Self::NotFromOrigin(_) => StatusCode::FORBIDDEN,
+            Self::Denied(_) | Self::NotFromOrigin(_) | Self::CrossSiteLink => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::FunctionError { .. } | Self::BadResponse { .. } | Self::Invoke { .. } => StatusCode::BAD_GATEWAY,
@@ -192,6 +203,8 @@ mod tests {
             (ProxyError::Recursion { target: target() }, 508),
             (ProxyError::Denied(Denied::Alias("dev".into())), 403),
             (ProxyError::NotFromOrigin(NotFromOrigin::Missing), 403),
+            (ProxyError::CrossSiteLink, 403),
+            (ProxyError::BadOverrideLink(BadLink::NoAlias), 400),
             (ProxyError::NotFound { target: target(), said: LambdaSaid::default() }, 404),
             (ProxyError::Throttled { target: target(), retry_after: None }, 429),
             (

@@ -131,14 +131,10 @@ impl Invoker {
     }
 }
 
-/// The SDK's retries held to [`crate::retry`]'s rule: a request that must not be replayed
-/// gets a classifier that forbids retrying what may have run the function.
+/// The SDK's retries held to [`crate::retry`]'s rule: what proves the function did not run
+/// is retried, and for a request that must not be replayed, what may have run it is not.
 pub(crate) fn retry_rule(replay: Replay) -> aws_sdk_lambda::config::Builder {
-    let config = aws_sdk_lambda::Config::builder();
-    match replay {
-        Replay::Allowed => config,
-        Replay::OnlyUnsent => config.retry_classifier(ForbidReplay),
-    }
+    aws_sdk_lambda::Config::builder().retry_classifier(ForbidReplay { replay })
 }
 
 /// The function's answer, unless it reports a function error or is larger than Lambda's.

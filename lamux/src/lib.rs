@@ -46,7 +46,11 @@ pub mod hygiene;
 #[cfg(feature = "runtime")]
 pub mod invoke;
 #[cfg(feature = "runtime")]
+pub mod link;
+#[cfg(feature = "runtime")]
 pub mod logging;
+#[cfg(feature = "runtime")]
+pub mod marks;
 #[cfg(feature = "runtime")]
 pub mod proxy;
 #[cfg(feature = "runtime")]

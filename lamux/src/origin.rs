@@ -11,6 +11,7 @@
 use std::net::IpAddr;
 
 use http::HeaderMap;
+use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 /// The origin custom header CloudFront sends, and lamux checks and removes.
@@ -45,16 +46,27 @@ impl std::fmt::Debug for Secret {
 /// The shared secret, when one is configured; without one every request passes, and no
 /// forwarding header is trusted. While a rotation reaches every CloudFront edge, the
 /// previous value is accepted too (README "Rotating the origin secret").
+///
+/// The values are kept as SHA-256 digests, and a sent value is hashed before it is
+/// compared: `subtle`'s slice comparison returns at once when the lengths differ, so
+/// comparing the values themselves would tell a prober the secret's length.
 #[derive(Clone, Default)]
 pub struct OriginGuard {
-    secret: Option<Vec<u8>>,
-    previous: Option<Vec<u8>>,
+    secret: Option<Fingerprint>,
+    previous: Option<Fingerprint>,
+}
+
+/// A SHA-256 digest: every value compares in the same time, whatever its length.
+type Fingerprint = [u8; 32];
+
+fn fingerprint(value: &[u8]) -> Fingerprint {
+    Sha256::digest(value).into()
 }
 
 impl std::fmt::Debug for OriginGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The secrets themselves never reach a log line.
-        let shown = |secret: &Option<Vec<u8>>| secret.as_ref().map(|_| "<set>");
+        let shown = |secret: &Option<Fingerprint>| secret.as_ref().map(|_| "<set>");
         f.debug_struct("OriginGuard")
             .field("secret", &shown(&self.secret))
             .field("previous", &shown(&self.previous))
@@ -84,7 +96,7 @@ impl OriginGuard {
     /// `None` or an empty value turns the check off; `previous` counts only beside a
     /// current secret.
     pub fn new(secret: Option<&str>, previous: Option<&str>) -> Self {
-        let bytes = |value: Option<&str>| value.filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec());
+        let bytes = |value: Option<&str>| value.filter(|s| !s.is_empty()).map(|s| fingerprint(s.as_bytes()));
         let secret = bytes(secret);
         let previous = if secret.is_some() { bytes(previous) } else { None };
         Self { secret, previous }
@@ -98,7 +110,7 @@ impl OriginGuard {
     /// comparisons take the same time wherever the first differing byte is, and both values
     /// are always compared, so timing tells neither which one matched.
     pub fn check(&self, headers: &mut HeaderMap) -> Result<Passage, NotFromOrigin> {
-        let sent: Vec<_> = headers.get_all(SECRET_HEADER).iter().map(|v| v.as_bytes().to_vec()).collect();
+        let sent: Vec<_> = headers.get_all(SECRET_HEADER).iter().map(|v| fingerprint(v.as_bytes())).collect();
         headers.remove(SECRET_HEADER);
         let Some(secret) = &self.secret else {
             return Ok(Passage::Unchecked);
@@ -110,10 +122,10 @@ impl OriginGuard {
         }
     }
 
-    fn matches(&self, sent: &[u8], secret: &[u8]) -> bool {
+    fn matches(&self, sent: &Fingerprint, secret: &Fingerprint) -> bool {
         let current = sent.ct_eq(secret);
         // Without a previous value, compare with the current one again: the same work.
-        let previous = sent.ct_eq(self.previous.as_deref().unwrap_or(secret));
+        let previous = sent.ct_eq(self.previous.as_ref().unwrap_or(secret));
         bool::from(current | previous)
     }
 }
@@ -183,6 +195,19 @@ mod tests {
             assert_eq!(guard.check(&mut map), want, "{sent:?}");
             assert!(map.get(SECRET_HEADER).is_none(), "the function never sees the secret: {sent:?}");
             assert_eq!(map["x-other"], "kept");
+        }
+    }
+
+    /// Issue 29: the values themselves were compared, and `subtle` answers at once when the
+    /// lengths differ; now only digests of one length are kept and compared.
+    #[test]
+    fn only_fixed_length_digests_are_kept_and_compared() {
+        let guard = OriginGuard::new(Some("s3cret"), Some("0ld"));
+        assert_eq!(guard.secret, Some(fingerprint(b"s3cret")));
+        assert_eq!(guard.previous, Some(fingerprint(b"0ld")));
+        let long = "x".repeat(4096);
+        for sent in ["s", long.as_str(), "0l", "s3cret\0"] {
+            assert!(!guard.matches(&fingerprint(sent.as_bytes()), guard.secret.as_ref().expect("set")), "{sent:?}");
         }
     }
 

@@ -11,12 +11,14 @@ use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::access::AllowList;
-use crate::choose::{self, Arm, Chooser, Source};
+use crate::choose::{self, Arm, Choice, Chooser, Source};
 use crate::config::InvokeMode;
-use crate::error::ProxyError;
+use crate::error::{BadLink, ProxyError};
 use crate::event::{self, MAX_PAYLOAD};
 use crate::hygiene;
 use crate::invoke::{CallRecord, Invoker};
+use crate::link;
+use crate::marks::{self, Marks};
 use crate::origin::{self, OriginGuard, Passage};
 use crate::response;
 use crate::retry::Replay;
@@ -85,7 +87,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         }
         Err(err) => Err(err),
     };
-    let response = match result {
+    let mut response = match result {
         Ok(response) => response,
         Err(err) => {
             let message = crate::error::chain(&err);
@@ -94,6 +96,17 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             response
         }
     };
+    let removed = marks::apply(response.headers_mut(), &outcome.marks, |name| app.chooser.is_own_cookie(name));
+    for cookie in removed {
+        let (function, alias) = outcome.target.as_ref().map_or(("", ""), |t| (t.function.as_str(), t.alias.as_str()));
+        tracing::warn!(
+            target: "lamux::access",
+            function_name = function,
+            alias,
+            cookie,
+            "removed the function's Set-Cookie of one of lamux's own cookies"
+        );
+    }
     access_log(&parts, peer, &outcome, response.status(), started);
     if let (Some(telemetry), Some(trace)) = (&app.telemetry, trace) {
         let seconds = started.elapsed().as_secs_f64();
@@ -113,6 +126,10 @@ struct Outcome {
     call: CallRecord,
     request_id: String,
     error: Option<String>,
+    /// What lamux writes on the response, whatever it is.
+    marks: Marks,
+    /// An override cookie that may not answer was ignored and cleared.
+    override_cleared: bool,
 }
 
 impl App {
@@ -144,17 +161,15 @@ impl App {
         if self.own_function.as_deref() == Some(target.function_name()) {
             return Err(ProxyError::Recursion { target });
         }
+        outcome.marks.vary = self.chooser.varies_on(&target.alias);
         if self.alias_cookie_path.as_deref() == Some(parts.uri.path()) {
-            return self.set_override_cookie(parts, target, outcome);
+            return self.set_override_cookie(parts, host, target, outcome);
         }
         // Uniform over the buckets: `u8(..) % 100` would favour the first 56.
-        let choice = self.chooser.choose(target, &parts.headers, || fastrand::u8(..100))?;
-        let target = choice.target;
-        outcome.target = Some(target.clone());
-        outcome.source = Some(choice.source);
-        outcome.arm = choice.canary.map(|(arm, _)| arm);
-        self.allow.check(&target)?;
-        let fresh_bucket = choice.canary.and_then(|(_, fresh)| fresh);
+        let host_target = target.clone();
+        let choice = self.chooser.choose(target, &parts.method, &parts.headers, &self.allow, || fastrand::u8(..100))?;
+        self.note(&choice, outcome);
+        self.allow.check(&choice.target)?;
         let body = axum::body::to_bytes(body, MAX_PAYLOAD)
             .await
             .map_err(|err| if is_length_limit(&err) { ProxyError::BodyTooLarge } else { ProxyError::BodyRead(err) })?;
@@ -164,7 +179,8 @@ impl App {
             InvokeMode::Buffered => "Invoke",
             InvokeMode::ResponseStream => "InvokeWithResponseStream",
         };
-        let invoke_span = self.telemetry.as_ref().zip(trace).map(|(t, cx)| t.start_invoke(cx, &target, operation));
+        let invoke_span =
+            self.telemetry.as_ref().zip(trace).map(|(t, cx)| t.start_invoke(cx, &choice.target, operation));
         // The function continues the trace from lamux's Invoke span.
         let traced_headers = invoke_span.as_ref().map(|cx| Telemetry::headers_for(cx, &parts.headers));
         let head = event::RequestHead {
@@ -189,71 +205,100 @@ impl App {
             }
         };
         let replay = Replay::for_method(&parts.method);
-        let result = match self.invoke_mode {
-            InvokeMode::Buffered => match self.invoker.invoke(&target, payload, replay, &mut outcome.call).await {
-                Ok(answer) => response::decode(&answer)
-                    .map(|decoded| decoded.map(Body::from))
-                    .map_err(|source| ProxyError::BadResponse { target, source }),
-                Err(err) => Err(err),
-            },
-            InvokeMode::ResponseStream => self.invoker.invoke_stream(&target, payload, replay, &mut outcome.call).await,
-        };
+        // An override cookie whose alias is gone (a removed preview) gets one more try, as if
+        // it were not there: a 404 proves the function did not run.
+        let again = (choice.source == Source::Cookie).then(|| payload.clone());
+        let mut result = self.invoke(&choice.target, payload, replay, &mut outcome.call).await;
+        let not_found = matches!(result, Err(ProxyError::NotFound { .. }));
+        if let (true, Some(payload)) = (not_found, again) {
+            let fallback = self.chooser.for_host(host_target, &parts.method, &parts.headers, || fastrand::u8(..100));
+            self.note(&Choice { clear_override: true, ..fallback.clone() }, outcome);
+            self.allow.check(&fallback.target)?;
+            outcome.call = CallRecord::default();
+            result = self.invoke(&fallback.target, payload, replay, &mut outcome.call).await;
+        }
         if let Some(span) = &invoke_span {
             Telemetry::end_invoke(span, &outcome.call, result.as_ref().err());
         }
-        result.map(|answer| mark(answer, choice.source, outcome.target.as_ref(), fresh_bucket))
+        result
+    }
+
+    /// One Invoke, in the configured mode, and its answer decoded.
+    async fn invoke(
+        &self,
+        target: &Target,
+        payload: Vec<u8>,
+        replay: Replay,
+        call: &mut CallRecord,
+    ) -> Result<Response, ProxyError> {
+        match self.invoke_mode {
+            InvokeMode::Buffered => {
+                let answer = self.invoker.invoke(target, payload, replay, call).await?;
+                response::decode(&answer)
+                    .map(|decoded| decoded.map(Body::from))
+                    .map_err(|source| ProxyError::BadResponse { target: target.clone(), source })
+            }
+            InvokeMode::ResponseStream => self.invoker.invoke_stream(target, payload, replay, call).await,
+        }
+    }
+
+    /// Record the choice for the log, and what the response must carry for it: the alias
+    /// that answered, a new canary client's bucket, the clearing of a refused override.
+    fn note(&self, choice: &Choice, outcome: &mut Outcome) {
+        outcome.target = Some(choice.target.clone());
+        outcome.source = Some(choice.source);
+        outcome.arm = choice.canary.map(|(arm, _)| arm);
+        let marks = &mut outcome.marks;
+        marks.alias = (choice.source != Source::Host).then(|| choice.target.alias.clone());
+        marks.set_cookies.clear();
+        if let Some(bucket) = choice.canary.and_then(|(_, fresh)| fresh) {
+            marks.set_cookies.push(choose::canary_set_cookie(bucket));
+        }
+        if choice.clear_override {
+            outcome.override_cleared = true;
+            marks.set_cookies.extend(self.chooser.overrides.set_cookie(None));
+        }
     }
 
     /// `--alias-cookie-path?alias=pr42&to=/next`: set (or, with an empty alias, clear) the
-    /// override cookie and redirect to `to`, a path of this host. The alias must be one an
-    /// override may name for the host's function.
-    fn set_override_cookie(&self, parts: &Parts, host: Target, outcome: &mut Outcome) -> Result<Response, ProxyError> {
+    /// override cookie and redirect to `to`, a path of this host ([`link`]). The alias must
+    /// be one an override may name for the host's function, and the request may not come
+    /// from another site.
+    fn set_override_cookie(
+        &self,
+        parts: &Parts,
+        host: &str,
+        target: Target,
+        outcome: &mut Outcome,
+    ) -> Result<Response, ProxyError> {
+        if link::is_cross_site(&parts.headers) {
+            return Err(ProxyError::CrossSiteLink);
+        }
         let query = parts.uri.query().unwrap_or_default();
         let param = |key: &str| form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v);
-        let alias = param("alias").ok_or(ProxyError::BadOverrideLink("no `alias` parameter"))?;
+        let alias = param("alias").ok_or(ProxyError::BadOverrideLink(BadLink::NoAlias))?;
         let to = param("to").unwrap_or(std::borrow::Cow::Borrowed("/"));
-        // Only a path of this host: `//evil.example` and `/\evil` would leave it.
-        if !to.starts_with('/') || to.starts_with("//") || to.starts_with("/\\") {
-            return Err(ProxyError::BadOverrideLink("`to` must be a path of this host"));
-        }
+        let location =
+            link::local_location(&to, host).map_err(|why| ProxyError::BadOverrideLink(BadLink::Target(why)))?;
         let chosen = (!alias.is_empty()).then(|| alias.to_string());
         if let Some(alias) = &chosen {
             self.chooser.overrides.admit(alias)?;
-            let target = Target { alias: alias.clone(), ..host };
+            let target = Target { alias: alias.clone(), ..target };
             self.allow.check(&target)?;
             outcome.target = Some(target);
         }
         outcome.source = Some(Source::Cookie);
-        let cookie = self.chooser.overrides.set_cookie(chosen.as_deref()).unwrap_or_default();
-        let location =
-            http::HeaderValue::from_str(&to).map_err(|_| ProxyError::BadOverrideLink("`to` is not a header value"))?;
+        outcome.marks.set_cookies.extend(self.chooser.overrides.set_cookie(chosen.as_deref()));
+        let location = http::HeaderValue::from_str(&location)
+            .map_err(|_| ProxyError::BadOverrideLink(BadLink::Target(link::BadTarget::Unsafe)))?;
         let mut response = StatusCode::SEE_OTHER.into_response();
         response.headers_mut().insert(http::header::LOCATION, location);
-        if let Ok(cookie) = http::HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(http::header::SET_COOKIE, cookie);
-        }
         Ok(response)
     }
 
     fn is_health_check(&self, parts: &Parts) -> bool {
         matches!(parts.method, Method::GET | Method::HEAD) && self.health_path.as_deref() == Some(parts.uri.path())
     }
-}
-
-/// Say which alias answered when it was not the host's (`x-lamux-alias`), and give a new
-/// canary client its bucket.
-fn mark(mut response: Response, source: Source, target: Option<&Target>, fresh: Option<u8>) -> Response {
-    let headers = response.headers_mut();
-    if source != Source::Host
-        && let Some(alias) = target.and_then(|t| http::HeaderValue::from_str(&t.alias).ok())
-    {
-        headers.insert(choose::ALIAS_HEADER, alias);
-    }
-    if let Some(cookie) = fresh.and_then(|bucket| http::HeaderValue::from_str(&choose::canary_set_cookie(bucket)).ok())
-    {
-        headers.append(http::header::SET_COOKIE, cookie);
-    }
-    response
 }
 
 /// `X-Forwarded-Host` when present (its first entry), else `Host`, else the URI's authority.
@@ -299,6 +344,7 @@ fn access_log(parts: &Parts, peer: Option<IpAddr>, outcome: &Outcome, status: St
                 function_name = function,
                 alias,
                 alias_source = outcome.source.map(Source::as_str),
+                override_cleared = outcome.override_cleared.then_some(true),
                 canary_arm = outcome.arm.map(Arm::as_str),
                 status = status.as_u16(),
                 upstream_status = outcome.call.upstream_status,

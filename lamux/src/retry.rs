@@ -57,14 +57,17 @@ impl Verdict {
         }
     }
 
-    /// Lambda answered with an error status (and, usually, an error type).
+    /// Lambda answered with an error status (and, usually, an error type), or an answer
+    /// came with a 2xx status and then failed. Lambda's error types decide first, whatever
+    /// the status: SnapStart's errors are a 408 and a 409, and the function never ran.
     pub fn of_answer(status: u16, code: Option<&str>) -> Self {
-        let transient = matches!(status, 429 | 500 | 502 | 503 | 504);
         match code {
-            Some(code) if is_throttling(code) => Self::NotRun,
+            Some(code) if is_throttling(code) || BEFORE_FUNCTION.contains(&code) => Self::NotRun,
             _ if status == 429 => Self::NotRun,
-            Some(code) if transient && BEFORE_FUNCTION.contains(&code) => Self::NotRun,
-            _ if transient => Self::MayHaveRun,
+            // A 2xx that still failed (its body broke off, or could not be read): Lambda
+            // answered, so the function ran.
+            _ if (200..300).contains(&status) => Self::MayHaveRun,
+            _ if matches!(status, 500 | 502 | 503 | 504) => Self::MayHaveRun,
             _ => Self::Final,
         }
     }
@@ -79,7 +82,8 @@ impl Verdict {
 
 /// The error types of the Invoke API that Lambda returns before the function's code runs
 /// (AWS Lambda API reference, Invoke, Errors): the execution environment could not be set
-/// up or the function is not ready yet.
+/// up (its network interface, its file system mount, its keys, its code or runtime), or the
+/// function is not ready yet.
 const BEFORE_FUNCTION: &[&str] = &[
     "ResourceNotReadyException",
     "EC2ThrottledException",
@@ -97,6 +101,8 @@ const BEFORE_FUNCTION: &[&str] = &[
     "KMSNotFoundException",
     "SnapStartNotReadyException",
     "SnapStartTimeoutException",
+    "EFSMountConnectivityException",
+    "EFSMountTimeoutException",
 ];
 
 /// The error codes the SDK's standard retry mode treats as throttling.
@@ -133,32 +139,28 @@ fn never_written(err: &(dyn Error + 'static)) -> bool {
     false
 }
 
-/// The same rule for the SDK's calls (the fallback Invoke and InvokeWithResponseStream),
-/// added to a request whose method does not allow a replay. It runs after the SDK's own
-/// classifiers and forbids what they would retry when the function may have run.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ForbidReplay;
+/// The same rule for the SDK's calls (the fallback Invoke and InvokeWithResponseStream). It
+/// runs after the SDK's own classifiers and has the last word: it retries what proves the
+/// function did not run (SnapStart's 408 and 409 too, which the SDK would not), and, for a
+/// method that must not be replayed, forbids what they would retry when the function may
+/// have run.
+#[derive(Debug, Clone, Copy)]
+pub struct ForbidReplay {
+    pub replay: Replay,
+}
 
 impl ClassifyRetry for ForbidReplay {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        let Some(Err(err)) = ctx.output_or_error() else {
-            return RetryAction::NoActionIndicated;
-        };
-        let verdict = if let Some(connector) = err.as_connector_error() {
-            Verdict::of_transport(connector)
-        } else if let Some(status) = ctx.response().map(|response| response.status().as_u16()) {
-            let code = err.as_operation_error().and_then(|err| {
-                use aws_sdk_lambda::operation::{invoke::InvokeError, invoke_with_response_stream as stream};
-                err.downcast_ref::<InvokeError>()
-                    .and_then(|e| e.code())
-                    .or_else(|| err.downcast_ref::<stream::InvokeWithResponseStreamError>().and_then(|e| e.code()))
-            });
-            Verdict::of_answer(status, code)
-        } else {
-            // A response that could not be read, or a timeout: the request was sent.
-            Verdict::MayHaveRun
-        };
-        if verdict == Verdict::MayHaveRun { RetryAction::RetryForbidden } else { RetryAction::NoActionIndicated }
+        self.classify_retry_v2(ctx, &RetryAction::NoActionIndicated)
+    }
+
+    fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match (sdk_verdict(ctx), self.replay) {
+            // The SDK's own verdict (a throttle's kind) stands when it already retries.
+            (Some(Verdict::NotRun), _) if *previous == RetryAction::NoActionIndicated => RetryAction::transient_error(),
+            (Some(Verdict::MayHaveRun), Replay::OnlyUnsent) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
     }
 
     fn name(&self) -> &'static str {
@@ -168,6 +170,30 @@ impl ClassifyRetry for ForbidReplay {
     fn priority(&self) -> RetryClassifierPriority {
         RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
+}
+
+/// What a failed SDK attempt says about the function; `None` when it did not fail.
+fn sdk_verdict(ctx: &InterceptorContext) -> Option<Verdict> {
+    let Some(Err(err)) = ctx.output_or_error() else {
+        return None;
+    };
+    if let Some(connector) = err.as_connector_error() {
+        return Some(Verdict::of_transport(connector));
+    }
+    let status = ctx.response().map(|response| response.status().as_u16());
+    Some(match (err.as_operation_error(), status) {
+        (Some(err), Some(status)) => {
+            use aws_sdk_lambda::operation::{invoke::InvokeError, invoke_with_response_stream as stream};
+            let code = err
+                .downcast_ref::<InvokeError>()
+                .and_then(|e| e.code())
+                .or_else(|| err.downcast_ref::<stream::InvokeWithResponseStreamError>().and_then(|e| e.code()));
+            Verdict::of_answer(status, code)
+        }
+        // A response that broke off or could not be read, a timeout, or an error the SDK
+        // does not place: the request was sent, and may have run the function.
+        _ => Verdict::MayHaveRun,
+    })
 }
 
 #[cfg(test)]
@@ -186,20 +212,66 @@ mod tests {
         }
     }
 
+    /// Every error of the Invoke operation, with the status AWS's API reference gives it
+    /// (AWS Lambda API reference, Invoke, "Errors"; the same list in aws-sdk-lambda's
+    /// `InvokeError`), and what it says about the function.
     #[test]
-    fn lambdas_answers_say_whether_the_function_ran() {
+    fn every_invoke_error_says_whether_the_function_ran() {
+        use Verdict::{Final, MayHaveRun, NotRun};
         let cases = [
-            (429, Some("TooManyRequestsException"), Verdict::NotRun),
+            // The execution environment could not be set up: the code never started.
+            (502, "EC2AccessDeniedException", NotRun),
+            (502, "EC2ThrottledException", NotRun),
+            (502, "EC2UnexpectedException", NotRun),
+            (408, "EFSMountConnectivityException", NotRun),
+            (408, "EFSMountTimeoutException", NotRun),
+            (502, "ENILimitReachedException", NotRun),
+            (502, "InvalidRuntimeException", NotRun),
+            (502, "InvalidSecurityGroupIDException", NotRun),
+            (502, "InvalidSubnetIDException", NotRun),
+            (502, "InvalidZipFileException", NotRun),
+            (502, "KMSAccessDeniedException", NotRun),
+            (502, "KMSDisabledException", NotRun),
+            (502, "KMSInvalidStateException", NotRun),
+            (502, "KMSNotFoundException", NotRun),
+            (502, "ResourceNotReadyException", NotRun),
+            (409, "SnapStartNotReadyException", NotRun),
+            (408, "SnapStartTimeoutException", NotRun),
+            (502, "SubnetIPAddressLimitReachedException", NotRun),
+            (429, "TooManyRequestsException", NotRun),
+            // Lambda failed, maybe after the function ran: retried for safe methods only.
+            (500, "ServiceException", MayHaveRun),
+            // Refusals that another attempt meets again; and EFSIOException, raised while
+            // the function ran (a read or write of its file system): never retried.
+            (410, "EFSIOException", Final),
+            (403, "EFSMountFailureException", Final),
+            (400, "InvalidParameterValueException", Final),
+            (400, "InvalidRequestContentException", Final),
+            (400, "RecursiveInvocationException", Final),
+            (413, "RequestTooLargeException", Final),
+            (409, "ResourceConflictException", Final),
+            (404, "ResourceNotFoundException", Final),
+            (413, "SerializedRequestEntityTooLargeException", Final),
+            (400, "SnapStartException", Final),
+            (415, "UnsupportedMediaTypeException", Final),
+        ];
+        for (status, code, verdict) in cases {
+            assert_eq!(Verdict::of_answer(status, Some(code)), verdict, "{status} {code}");
+        }
+    }
+
+    #[test]
+    fn statuses_decide_when_no_type_does() {
+        let cases = [
             (429, None, Verdict::NotRun),
-            (502, Some("EC2ThrottledException"), Verdict::NotRun),
-            (502, Some("ResourceNotReadyException"), Verdict::NotRun),
-            (502, Some("ENILimitReachedException"), Verdict::NotRun),
-            (500, Some("ServiceException"), Verdict::MayHaveRun),
+            (400, Some("ThrottlingException"), Verdict::NotRun),
             (503, None, Verdict::MayHaveRun),
             (504, Some("SomethingNew"), Verdict::MayHaveRun),
-            (404, Some("ResourceNotFoundException"), Verdict::Final),
-            (413, Some("RequestTooLargeException"), Verdict::Final),
-            (400, Some("InvalidRequestContentException"), Verdict::Final),
+            // An answer that came with a 2xx and then failed: Lambda ran the function.
+            (200, None, Verdict::MayHaveRun),
+            (202, None, Verdict::MayHaveRun),
+            (404, None, Verdict::Final),
+            (408, Some("SomethingNew"), Verdict::Final),
         ];
         for (status, code, verdict) in cases {
             assert_eq!(Verdict::of_answer(status, code), verdict, "{status} {code:?}");

@@ -124,7 +124,9 @@ async fn collect(events: &mut Events, target: &Target) -> Result<Bytes, ProxyErr
                 };
             }
             Some(_) => {}
-            None => return Ok(answer.freeze()),
+            // Cut before InvokeComplete: what came may still parse (a number is valid JSON),
+            // but it is not the whole answer.
+            None => return Err(bad_stream(target, "the stream ended without InvokeComplete")),
         }
     }
 }

@@ -58,7 +58,7 @@ async fn an_override_outside_the_allow_lists_is_403_without_an_invoke() {
     assert_eq!(denied.status(), StatusCode::FORBIDDEN, "next is not in --allow-alias");
     let args: Vec<&str> = args.into_iter().chain(["--alias-override-allow", "pr*"]).collect();
     let (narrow_fake, narrow) = setup(&args).await;
-    let narrowed = send(&narrow, with(get("live-echo.localdomain", "/"), "cookie", "lamux-alias=v1")).await;
+    let narrowed = send(&narrow, with(get("live-echo.localdomain", "/"), "x-preview", "v1")).await;
     assert_eq!(narrowed.status(), StatusCode::FORBIDDEN, "v1 is allowed, but not as an override");
     let malformed = send(&narrow, with(get("live-echo.localdomain", "/"), "x-preview", "pr-1")).await;
     assert_eq!(malformed.status(), StatusCode::FORBIDDEN);
@@ -93,6 +93,128 @@ async fn a_link_sets_and_clears_the_override_cookie() {
     let (fake, plain) = setup(&OVERRIDE).await;
     assert_eq!(send(&plain, get("live-echo.localdomain", "/_lamux/alias?alias=pr42")).await.status(), StatusCode::OK);
     assert_eq!(fake.calls().len(), 1);
+}
+
+/// Issue 29: a refused or stale override cookie locked the viewer out with a 403 or a 404
+/// for twelve hours. Now the host's alias answers and the response clears the cookie; a
+/// header, which an API client sends on purpose, keeps its error.
+#[tokio::test]
+async fn a_refused_or_stale_cookie_falls_back_to_the_host_and_is_cleared() {
+    let args: Vec<&str> =
+        OVERRIDE.iter().copied().chain(["--allow-alias", "live,pr*,v1", "--alias-override-allow", "pr*"]).collect();
+    for mode in [&[][..], &["--invoke-mode", "response-stream"][..]] {
+        let args: Vec<&str> = args.iter().chain(mode).copied().collect();
+        let (fake, router) = setup(&args).await;
+        for (cookie, calls) in [("v1", 1), ("next", 1), ("pr-1", 1), ("pr99", 2)] {
+            let before = fake.calls().len();
+            let asked = with(get("live-echo.localdomain", "/"), "cookie", &format!("lamux-alias={cookie}"));
+            let response = send(&router, asked).await;
+            assert_eq!(response.status(), StatusCode::OK, "{cookie} {mode:?}");
+            assert_eq!(header(&response, "x-qualifier"), Some("live"), "{cookie}");
+            assert_eq!(header(&response, "x-lamux-alias"), None, "{cookie}: the host chose");
+            let cleared = header(&response, "set-cookie").expect("the cookie is cleared");
+            assert!(cleared.starts_with("lamux-alias=;") && cleared.contains("Max-Age=0"), "{cookie}: {cleared}");
+            assert_eq!(fake.calls().len() - before, calls, "{cookie}: pr99 is tried once, then live");
+        }
+        let by_header = send(&router, with(get("live-echo.localdomain", "/"), "x-preview", "pr99")).await;
+        assert_eq!(by_header.status(), StatusCode::NOT_FOUND, "a header keeps its 404");
+        assert_eq!(header(&by_header, "set-cookie"), None);
+    }
+}
+
+/// Issue 29: any function behind the suffix could answer `Set-Cookie: lamux-alias=pr41;
+/// Domain=example.com` and steer a viewer. lamux's own cookie names, with or without a
+/// prefix, never pass from a function to the client; the function's other cookies do.
+#[tokio::test]
+async fn a_function_cannot_set_lamuxs_cookies() {
+    let (_fake, router) = setup(&OVERRIDE).await;
+    let planted = "session=1; lamux-alias=live; __Host-lamux-canary=3; lamux-canary=0; __Secure-lamux-alias=pr7";
+    let response = send(&router, with(get("live-mirror.localdomain", "/"), "cookie", planted)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookies: Vec<&str> = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().expect("v")).collect();
+    assert_eq!(cookies, ["session=1"]);
+}
+
+/// Issue 29: a shared cache, or the browser's own, served one arm's answer to the other.
+/// Every response where an override or a canary can choose names what chose, errors too.
+#[tokio::test]
+async fn responses_vary_on_the_cookie_and_the_override_header() {
+    let (_fake, router) = setup(&OVERRIDE).await;
+    for host in ["live-echo.localdomain", "live-nosuch.localdomain"] {
+        let response = send(&router, get(host, "/")).await;
+        assert_eq!(header(&response, "vary"), Some("cookie, x-preview"), "{host}");
+    }
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let canary = router_at(&endpoint, &["--canary", "live=next:10"]);
+    assert_eq!(header(&send(&canary, get("live-echo.localdomain", "/")).await, "vary"), Some("cookie"));
+    assert_eq!(header(&send(&canary, get("v1-echo.localdomain", "/")).await, "vary"), None, "no canary on v1");
+}
+
+fn router_at(endpoint: &str, args: &[&str]) -> axum::Router {
+    router(args, lambda_client(endpoint, 1))
+}
+
+/// Issue 29: a client whose first answer was an error got no bucket and was drawn again on
+/// its next request, which moved failing clients off the canary.
+#[tokio::test]
+async fn an_error_still_gives_the_client_its_bucket_and_names_the_alias() {
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let canary = router_at(&endpoint, &["--canary", "live=next:100"]);
+    for (function, status) in [
+        ("throttled", StatusCode::TOO_MANY_REQUESTS),
+        ("nosuch", StatusCode::NOT_FOUND),
+        ("crash", StatusCode::BAD_GATEWAY),
+    ] {
+        let response = send(&canary, get(&format!("live-{function}.localdomain"), "/")).await;
+        assert_eq!(response.status(), status, "{function}");
+        assert!(header(&response, "set-cookie").is_some_and(|c| c.starts_with("__Host-lamux-canary=")), "{function}");
+        assert_eq!(header(&response, "x-lamux-alias"), Some("next"), "{function}");
+    }
+}
+
+/// Issue 29: a CORS preflight has no cookie, and drew a bucket of its own.
+#[tokio::test]
+async fn a_preflight_goes_to_the_base_alias_and_sets_no_cookie() {
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let canary = router_at(&endpoint, &["--canary", "live=next:100"]);
+    let preflight = Request::options("/")
+        .header("host", "live-echo.localdomain")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .body(Body::empty())
+        .expect("request");
+    let response = send(&canary, preflight).await;
+    assert_eq!((header(&response, "x-qualifier"), header(&response, "set-cookie")), (Some("live"), None));
+}
+
+/// Issue 29: `to=%2F%09%2Fevil.example%2F` redirected to `/\t/evil.example/`, which a
+/// browser reads as `//evil.example/`; and any site could switch its viewers onto a preview.
+#[tokio::test]
+async fn the_link_never_leaves_the_host_nor_serves_another_site() {
+    let args: Vec<&str> =
+        OVERRIDE.iter().copied().chain(["--alias-cookie-path", "/_lamux/alias", "--allow-alias", "live,pr*"]).collect();
+    let (fake, router) = setup(&args).await;
+    for to in [
+        "%2F%09%2Fevil.example%2F",
+        "%2F%09%5Cevil.example",
+        "%2F%5Cevil.example",
+        "%2F.%2F%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+    ] {
+        let bad = send(&router, get("live-echo.localdomain", &format!("/_lamux/alias?alias=pr42&to={to}"))).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "{to}");
+        assert_eq!(header(&bad, "set-cookie"), None, "{to}");
+    }
+    let cross = with(get("live-echo.localdomain", "/_lamux/alias?alias=pr42&to=%2F"), "sec-fetch-site", "cross-site");
+    let refused = send(&router, cross).await;
+    assert_eq!((refused.status(), header(&refused, "set-cookie")), (StatusCode::FORBIDDEN, None));
+    for site in ["same-origin", "same-site", "none"] {
+        let asked = with(get("live-echo.localdomain", "/_lamux/alias?alias=pr42&to=%2Fa%5Cb"), "sec-fetch-site", site);
+        let set = send(&router, asked).await;
+        assert_eq!((set.status(), header(&set, "location")), (StatusCode::SEE_OTHER, Some("/a/b")), "{site}");
+    }
+    assert!(fake.calls().is_empty());
 }
 
 /// Which alias answered each of `n` cookie-less requests, and the cookie each was given.
@@ -142,8 +264,8 @@ async fn a_canary_splits_clients_and_keeps_each_on_its_side() {
     eprintln!("10% -> 20%: {moved} more clients moved to next, none back");
     assert!(moved > 100, "raising the share moved {moved} clients");
     // An unreadable cookie gets a new bucket; 0 ends the canary.
-    let bad = send(&ten, with(get("live-echo.localdomain", "/"), "cookie", "lamux-canary=banana")).await;
-    assert!(header(&bad, "set-cookie").is_some_and(|c| c.starts_with("lamux-canary=")));
+    let bad = send(&ten, with(get("live-echo.localdomain", "/"), "cookie", "__Host-lamux-canary=banana")).await;
+    assert!(header(&bad, "set-cookie").is_some_and(|c| c.starts_with("__Host-lamux-canary=")));
     let ended = send(&at("0"), get("live-echo.localdomain", "/")).await;
     assert_eq!((header(&ended, "x-qualifier"), header(&ended, "set-cookie")), (Some("live"), None));
 }

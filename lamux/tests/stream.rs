@@ -136,6 +136,24 @@ async fn a_function_that_does_not_stream_answers_normally() {
     assert_eq!(fake.calls()[0].qualifier, "v1");
 }
 
+/// Issue 29: a buffered answer whose stream ended without InvokeComplete was taken whole,
+/// and `7` (valid JSON) became a 200. Over Invoke the same answer is whole, and a 200.
+#[tokio::test]
+async fn a_buffered_answer_cut_before_invoke_complete_is_502() {
+    let (_fake, router) = stream_router(&[]).await;
+    let response = router.oneshot(get("live-cut.localdomain", "/")).await.expect("response");
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let body = response.into_body().collect().await.expect("body").to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("without InvokeComplete"), "{body:?}");
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let buffered = router_for(&endpoint).oneshot(get("live-cut.localdomain", "/")).await.expect("response");
+    assert_eq!(buffered.status(), StatusCode::OK);
+}
+
+fn router_for(endpoint: &str) -> axum::Router {
+    router(&[], lambda_client(endpoint, 1))
+}
+
 #[tokio::test]
 async fn the_idle_timeout_cuts_a_silent_stream() {
     let (_fake, router) = stream_router(&["--stream-idle-timeout", "300ms"]).await;

@@ -12,10 +12,14 @@
 //! - `crash` / `handled`: a function error (Unhandled / Handled).
 //! - `throttled`: 429 TooManyRequestsException, Retry-After 7.
 //! - `busy`: throttled on its 1st, 3rd, ... call, and `echo` on the others.
+//! - `snapstart`: 408 SnapStartTimeoutException on its 1st, 3rd, ... call, and `echo` on the
+//!   others.
 //! - `toolarge`: 413 RequestTooLargeException.
 //! - `broken`: 500 ServiceException.
 //! - `reset`: 200 that promises 1,000 bytes, sends 10, and cuts the connection.
 //! - `huge`: a valid Function URL response of 7 MB, over Lambda's 6 MB limit.
+//! - `cut`: answers `7` (valid JSON); over InvokeWithResponseStream, its stream ends
+//!   without InvokeComplete.
 //! - `untyped`: 404 without `x-amzn-ErrorType`, as cargo-lambda's emulator answers.
 //! - `stream` (InvokeWithResponseStream only): a streaming HTTP function that plays the script
 //!   in the request body; see fake_stream.rs.
@@ -163,9 +167,11 @@ pub(crate) fn admit(
     Ok((function, qualifier))
 }
 
-const KNOWN: [&str; 14] = [
+const KNOWN: [&str; 16] = [
+    "cut",
     "echo",
     "busy",
+    "snapstart",
     "mirror",
     "raw",
     "slow",
@@ -191,6 +197,11 @@ pub(crate) async fn invoke(
         Ok((function, _)) if function == "busy" && fake.calls_to("busy") % 2 == 1 => {
             respond("throttled", "", &payload).await
         }
+        Ok((function, _)) if function == "snapstart" && fake.calls_to("snapstart") % 2 == 1 => aws_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "SnapStartTimeoutException",
+            "Lambda couldn't restore the snapshot within the timeout limit.",
+        ),
         Ok((function, qualifier)) => respond(&function, &qualifier, &payload).await,
         Err(response) => *response,
     }
@@ -204,7 +215,7 @@ pub(crate) async fn respond(function: &str, qualifier: &str, payload: &Bytes) ->
     };
     let event: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
     match function {
-        "echo" | "busy" => ok(echo(&event, qualifier)),
+        "echo" | "busy" | "snapstart" => ok(echo(&event, qualifier)),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
             ok(echo(&event, qualifier))
@@ -262,6 +273,7 @@ pub(crate) async fn respond(function: &str, qualifier: &str, payload: &Bytes) ->
             (StatusCode::OK, [("content-length", "1000")], body).into_response()
         }
         "huge" => ok(json!({"statusCode": 200, "body": "x".repeat(7 * 1024 * 1024)}).to_string().into_bytes()),
+        "cut" => ok(b"7".to_vec()),
         "untyped" => (StatusCode::NOT_FOUND, r#"{"title":"Missing function"}"#).into_response(),
         _ => aws_error(
             StatusCode::INTERNAL_SERVER_ERROR,

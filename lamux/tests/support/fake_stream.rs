@@ -152,6 +152,7 @@ async fn buffered_over_stream(function: &str, qualifier: &str, payload: &Bytes) 
         return answer.into_response();
     }
     let function_error = answer.headers().contains_key("X-Amz-Function-Error");
+    let cut = function == "cut";
     let body = answer.into_body().collect().await.expect("buffered body").to_bytes();
     streamed("application/json", move |tx| {
         tokio::spawn(async move {
@@ -159,7 +160,7 @@ async fn buffered_over_stream(function: &str, qualifier: &str, payload: &Bytes) 
                 let _ = tx.send(complete(Some(("Unhandled", &String::from_utf8_lossy(&body))))).await;
                 return;
             }
-            if tx.send(chunk(body)).await.is_ok() {
+            if tx.send(chunk(body)).await.is_ok() && !cut {
                 let _ = tx.send(complete(None)).await;
             }
         })

@@ -1,19 +1,34 @@
-//! An endpoint that reads each request whole, then closes the connection without a word:
-//! the Invoke reached Lambda, the function may have run, and the answer was lost.
+//! An endpoint that reads each request whole, then loses the answer: the Invoke reached
+//! Lambda, the function may have run, and the client never gets a whole answer.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::io::AsyncReadExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
+
+/// How the answer is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// The connection closes without a word.
+    Silence,
+    /// `200` with `content-length: 1000`, 14 bytes of body, then the connection closes.
+    BrokenAnswer,
+}
 
 pub struct HangUp {
     requests: Arc<AtomicUsize>,
 }
 
 impl HangUp {
-    /// Start on 127.0.0.1 at a free port; returns the endpoint and its URL.
+    /// Start on 127.0.0.1 at a free port, closing without an answer; returns the endpoint
+    /// and its URL.
     pub async fn start() -> (Self, String) {
+        Self::losing(Loss::Silence).await
+    }
+
+    /// Start on 127.0.0.1 at a free port, losing each answer as `loss` says.
+    pub async fn losing(loss: Loss) -> (Self, String) {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let requests = Arc::new(AtomicUsize::new(0));
@@ -24,8 +39,15 @@ impl HangUp {
                 tokio::spawn(async move {
                     if read_request(&mut stream).await {
                         seen.fetch_add(1, Ordering::SeqCst);
+                        if loss == Loss::BrokenAnswer {
+                            let head =
+                                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+                            let _ = stream.write_all(head.as_bytes()).await;
+                            let _ = stream.write_all(br#"{"statusCode":"#).await;
+                            let _ = stream.flush().await;
+                        }
                     }
-                    // Dropped: closed with no answer.
+                    // Dropped: closed before the answer is whole.
                 });
             }
         });
