@@ -410,6 +410,17 @@ mod tests {
         );
     }
 
+    /// Issue 29: the override cookie's default name carries `__Host-`, so no other host can
+    /// set it; a name of the user's own is kept as given.
+    #[test]
+    fn the_override_cookie_defaults_to_a_host_only_name() {
+        assert_eq!(parse(&[]).expect("parses").alias_cookie, None, "off unless given");
+        let bare = parse(&["--alias-cookie", "--alias-header", "x-preview"]).expect("parses");
+        assert_eq!(bare.alias_cookie.as_deref(), Some("__Host-lamux-alias"));
+        let named = parse(&["--alias-cookie", "preview"]).expect("parses");
+        assert_eq!(named.alias_cookie.as_deref(), Some("preview"));
+    }
+
     #[test]
     fn the_header_read_timeout_guards_servers_not_extensions() {
         let timeout = |args: &[&str], mode| parse(args).expect("parses").limits(mode).header_read_timeout;

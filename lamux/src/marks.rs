@@ -110,7 +110,9 @@ mod tests {
 
     use super::*;
 
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+
+    fn headers(pairs: Pairs<'_>) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
             map.append(HeaderName::from_bytes(name.as_bytes()).expect("name"), value.parse().expect("value"));
@@ -155,7 +157,7 @@ mod tests {
     fn vary_is_merged_with_the_functions() {
         let vary = vec![COOKIE, HeaderName::from_static("x-preview")];
         let marks = Marks { vary, ..Marks::default() };
-        let cases: [(&[(&str, &str)], &[&str]); 5] = [
+        let cases: [(Pairs<'_>, &[&str]); 5] = [
             (&[], &["cookie, x-preview"]),
             (&[("vary", "Accept-Encoding")], &["Accept-Encoding, cookie, x-preview"]),
             (&[("vary", "Cookie"), ("vary", "Origin, X-Preview")], &["Cookie", "Origin, X-Preview"]),

@@ -55,6 +55,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing::info!(target: TARGET, mode = %mode, function_name = %cli.function_name, domain_suffix = %cli.domain_suffix, "lamux starting");
     // Settings that contradict each other stop lamux before it asks AWS for anything.
     cli.chooser().map_err(anyhow::Error::msg)?;
+    if let Some(name) = cli.alias_cookie.as_deref().filter(|name| !has_host_prefix(name)) {
+        tracing::warn!(
+            target: TARGET,
+            cookie = name,
+            "--alias-cookie has no __Host- prefix: any host under the parent domain can set it for this one \
+             (README \"Alias override\"); the default, __Host-lamux-alias, cannot be"
+        );
+    }
     let telemetry = match Settings::from_cli(&cli, mode)? {
         Some(settings) => Some(Telemetry::start(&settings)?),
         None => None,
@@ -74,6 +82,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     served?;
     tracing::info!(target: TARGET, "lamux stopped");
     Ok(())
+}
+
+/// Browsers match the prefix without case (RFC 6265bis §4.1.3).
+fn has_host_prefix(name: &str) -> bool {
+    name.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("__Host-"))
 }
 
 async fn bind(cli: &Cli, mode: Mode) -> anyhow::Result<tokio::net::TcpListener> {

@@ -311,7 +311,7 @@ async fn function_url_mode_exports_spans_before_answering() {
 async fn function_url_mode_overrides_and_canaries() {
     let (fake, fake_endpoint) = support::fake_lambda::FakeLambda::start().await;
     let env = format!(
-        "_HANDLER=bootstrap,LAMUX_DOMAIN_SUFFIX=localhost,LAMUX_ALIAS_COOKIE=lamux-alias,LAMUX_CANARY=live=next:100,\
+        "_HANDLER=bootstrap,LAMUX_DOMAIN_SUFFIX=localhost,LAMUX_ALIAS_COOKIE=__Host-lamux-alias,LAMUX_CANARY=live=next:100,\
          AWS_ENDPOINT_URL={fake_endpoint},AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=lamux-e2e,\
          AWS_SECRET_ACCESS_KEY=lamux-e2e,AWS_MAX_ATTEMPTS=1"
     );
@@ -321,7 +321,7 @@ async fn function_url_mode_overrides_and_canaries() {
     let overridden = client()
         .get(&url)
         .header("x-forwarded-host", "live-echo.localhost")
-        .header("cookie", "a=1; lamux-alias=pr42")
+        .header("cookie", "a=1; __Host-lamux-alias=pr42")
         .timeout(FIRST_CALL)
         .send()
         .await
@@ -338,6 +338,6 @@ async fn function_url_mode_overrides_and_canaries() {
         .expect("request");
     assert_eq!(canary.headers()["x-lamux-alias"], "next");
     let cookies: Vec<&str> = canary.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
-    assert!(cookies.iter().any(|c| c.starts_with("lamux-canary=") && c.contains("HttpOnly")), "{cookies:?}");
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-lamux-canary=") && c.contains("HttpOnly")), "{cookies:?}");
     assert_eq!(fake.calls().last().map(|c| c.qualifier.clone()).as_deref(), Some("next"));
 }
