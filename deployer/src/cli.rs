@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand};
 use lamux_cdk::constructs::lambda::Architecture as Arch;
 
 use crate::options::StackArgs;
@@ -139,8 +139,9 @@ pub enum PreviewCommand {
         /// Point the alias at this existing version instead of publishing.
         #[arg(long)]
         version: Option<u64>,
-        /// How long the preview lives before `prune --expired` removes it.
-        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        /// How long the preview lives before `prune --expired` removes it (`12h`, `7d`, at
+        /// most 10 years).
+        #[arg(long, default_value = "7d", value_parser = crate::preview::name::parse_ttl)]
         ttl: Duration,
         /// The commit the preview runs, recorded in the alias.
         #[arg(long)]
@@ -163,17 +164,32 @@ pub enum PreviewCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Delete alias NAME, then the versions nothing references any more.
+    /// Delete alias NAME, then the versions nothing may still use (README "What down and
+    /// prune keep").
     Down {
         #[command(flatten)]
         name: PreviewName,
         #[command(flatten)]
         target: PreviewTarget,
         #[command(flatten)]
-        keep: KeepVersions,
+        keep: Keeping,
         /// Delete the alias even though no preview made it (never a protected one).
         #[arg(long)]
         include_unmarked: bool,
+        /// Print what would be deleted and what is kept, and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every version of the function, what keeps it (which rule), and what `down` and
+    /// `prune` would delete. Read-only.
+    Versions {
+        #[command(flatten)]
+        target: PreviewTarget,
+        #[command(flatten)]
+        keep: Keeping,
         /// Print one JSON object, for scripts.
         #[arg(long)]
         json: bool,
@@ -197,17 +213,51 @@ pub enum PreviewCommand {
         #[command(flatten)]
         confirm: Confirm,
     },
-    /// Remove expired or old previews, then their orphaned versions. Never a protected alias.
+    /// Point a production alias (`--to`, default live) at the version preview NAME runs, and
+    /// record the version it had as its rollback target. Not for the preview role.
+    Promote {
+        #[command(flatten)]
+        name: PreviewName,
+        #[command(flatten)]
+        target: PreviewTarget,
+        /// The alias to point at NAME's version.
+        #[arg(long, default_value = "live")]
+        to: String,
+        /// End a running canary of that alias first (through the lamux stack, asked like any
+        /// change unless --yes); without it, a running canary refuses the promotion.
+        #[arg(long)]
+        end_canary: bool,
+        #[command(flatten)]
+        confirm: Confirm,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Point an alias (`--alias`, default live) back at the version it had before its last
+    /// promote or rollback; again for the one before. Not for the preview role.
+    Rollback {
+        #[command(flatten)]
+        target: PreviewTarget,
+        /// The alias to move back.
+        #[arg(long, default_value = "live")]
+        alias: String,
+        /// Print one JSON object, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove expired or old previews, then the versions nothing may still use. Never a
+    /// protected alias, nor one a running canary names. Give --expired, --older-than, or both.
+    #[command(group(ArgGroup::new("stale").args(["expired", "older_than"]).required(true).multiple(true)))]
     Prune {
         #[command(flatten)]
         target: PreviewTarget,
         #[command(flatten)]
-        keep: KeepVersions,
+        keep: Keeping,
         /// Previews past the expiry their `up` recorded (--ttl).
-        #[arg(long, required_unless_present = "older_than")]
+        #[arg(long)]
         expired: bool,
-        /// Previews created longer ago than this (e.g. 14d).
-        #[arg(long, value_parser = humantime::parse_duration)]
+        /// Previews created longer ago than this (`14d`, `36h`, `90min`).
+        #[arg(long, value_parser = crate::preview::name::parse_age)]
         older_than: Option<Duration>,
         /// Aliases that no preview made too (their age is their version's); never protected ones.
         #[arg(long)]
@@ -247,16 +297,42 @@ pub struct PreviewTarget {
     /// With --no-stack: the hosts' domain suffix, for the URL.
     #[arg(long)]
     pub domain_suffix: Option<String>,
-    /// Aliases previews never create, move or delete (globs, comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "live")]
+    /// Aliases previews never create, move or delete (globs, comma-separated), besides
+    /// `live` (see --protect-default).
+    #[arg(long, value_delimiter = ',')]
     pub protect: Vec<String>,
+    /// Whether `live` is protected besides --protect; `false` only when no alias of that
+    /// name serves production.
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
+    pub protect_default: bool,
+    /// What --name-from-branch puts before a branch's name, so that one glob (`br*`) admits
+    /// every derived name.
+    #[arg(long, default_value = "br")]
+    pub branch_prefix: String,
 }
 
+impl PreviewTarget {
+    /// The protected aliases: `live` unless --protect-default=false, and --protect.
+    pub fn protect(&self) -> crate::preview::Protect {
+        let default = self.protect_default.then(|| "live".to_owned());
+        let patterns: Vec<String> = default.into_iter().chain(self.protect.iter().cloned()).collect();
+        crate::preview::Protect::new(&patterns)
+    }
+}
+
+/// What `down` and `prune` keep besides what references a version.
 #[derive(Debug, Clone, Copy, Args)]
-pub struct KeepVersions {
-    /// Unreferenced versions to keep, newest first (rollback targets).
+pub struct Keeping {
+    /// Unreferenced versions to keep, newest first.
     #[arg(long, default_value_t = 3)]
     pub keep_versions: usize,
+    /// The versions each protected alias pointed at before, kept as its rollback targets.
+    #[arg(long, default_value_t = 3)]
+    pub keep_live: usize,
+    /// Versions published more recently than this are kept: an `up` in flight has published
+    /// one and not yet pointed its alias at it.
+    #[arg(long, default_value = "15min", value_parser = crate::preview::name::parse_age)]
+    pub min_age: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -21,7 +21,8 @@ use crate::cli::{Cli, DEFAULT_FILE};
 const ANSWERS: &[&str] = &["yes", "rotate-origin-secret", "finish-rotation", "include-unmarked", "percent", "end"];
 
 /// The keys of the `[preview]` table, which apply to `lamux-deploy preview` commands only.
-const PREVIEW_KEYS: &[&str] = &["function", "ttl", "protect", "keep-versions"];
+const PREVIEW_KEYS: &[&str] =
+    &["function", "ttl", "protect", "protect-default", "keep-versions", "keep-live", "min-age", "branch-prefix"];
 
 /// Parse the command line with the settings file merged in. A clap error (bad flag, --help)
 /// comes back as a `clap::Error` inside the anyhow error, for the caller to print as clap does.
@@ -204,8 +205,12 @@ allow-alias = ["live", "pr*"]
 # [preview]
 # function = "my-func"
 # ttl = "7d"                        # `preview prune --expired` removes a preview this long after its last up
-# protect = ["live"]                # aliases previews never create, move or delete
+# protect = ["prod*"]               # aliases previews never create, move or delete, besides live
+# protect-default = true            # false: live is not protected (only when no alias live serves production)
 # keep-versions = 3                 # unreferenced versions `down` and `prune` keep, newest first
+# keep-live = 3                     # rollback targets kept per protected alias
+# min-age = "15min"                 # versions younger than this are kept (an up in flight)
+# branch-prefix = "br"              # --name-from-branch names start with it
 
 # Environments override the keys above: `lamux-deploy up --env staging`.
 # [env.staging]
@@ -270,6 +275,7 @@ mod tests {
         assert_eq!(target.function.as_deref(), Some("web"));
         assert_eq!(target.stack_name, "web-lamux");
         assert_eq!(target.protect, ["live", "prod*"]);
+        assert_eq!(target.protect().covers("live"), Some("live"));
         assert_eq!(keep.keep_versions, 1);
         let parsed = super::parse(["lamux-deploy", "--config", &config, "--env", "ci", "preview", "down", "pr1"])
             .expect("parsed");

@@ -14,8 +14,8 @@ use lamux_cdk::deploy::Plan;
 use serde::Serialize;
 
 use crate::binary;
-use crate::cli::{Confirm, PreviewCommand, PreviewName, PreviewTarget};
-use crate::preview::{self, Code, Pacing, Protect, Reach, Retired, Stale};
+use crate::cli::{Confirm, Keeping, PreviewCommand, PreviewName, PreviewTarget};
+use crate::preview::{self, Code, Pacing, Reach, Retired, Safety, Stale};
 use crate::urls::Scope;
 
 pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
@@ -23,8 +23,8 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
     match command {
         PreviewCommand::Up { name, target, code, version, ttl, commit, branch, include_unmarked, json } => {
             let scope = scope(&clients, &target).await?;
-            let function = function(&target, scope.as_ref())?;
-            let name = alias_name(&name, &function)?;
+            let function = function(&clients, &target, scope.as_ref()).await?;
+            let name = alias_name(&name, &function, &target.branch_prefix)?;
             let code = match (code, version) {
                 (_, Some(version)) => Code::Version(version.to_string()),
                 (Some(path), None) => Code::Zip(load_code(&path)?),
@@ -37,7 +37,7 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
                 ttl,
                 commit,
                 branch,
-                protect: Protect::new(&target.protect),
+                protect: target.protect(),
                 include_unmarked,
                 pacing: Pacing::default(),
             };
@@ -74,11 +74,12 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
         }
         PreviewCommand::List { target, json } => {
             let scope = scope(&clients, &target).await?;
-            let functions = match function(&target, scope.as_ref()) {
+            let functions = match function(&clients, &target, scope.as_ref()).await {
                 Ok(function) => vec![function],
-                Err(_) => crate::remote::list_functions(&clients).await?,
+                Err(_) if target.function.is_none() => crate::remote::list_functions(&clients).await?,
+                Err(err) => return Err(err),
             };
-            let protect = Protect::new(&target.protect);
+            let protect = target.protect();
             let mut previews = Vec::new();
             for function in &functions {
                 previews
@@ -96,34 +97,69 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        PreviewCommand::Down { name, target, keep, include_unmarked, json } => {
-            let scope = scope(&clients, &target).await?;
-            let function = function(&target, scope.as_ref())?;
-            let name = alias_name(&name, &function)?;
-            let protect = Protect::new(&target.protect);
+        PreviewCommand::Down { name, target, keep, include_unmarked, dry_run, json } => {
+            let (scope, canaries) = stack_context(&clients, &target).await?;
+            let function = function(&clients, &target, scope.as_ref()).await?;
+            let name = alias_name(&name, &function, &target.branch_prefix)?;
+            let safety = safety(&target, keep, canaries);
             let retired =
-                preview::down(&clients.lambda, &function, &name, &protect, keep.keep_versions, include_unmarked)
+                preview::down(&clients.lambda, &function, &name, &safety, include_unmarked, dry_run, SystemTime::now())
                     .await?;
-            if json { print_json(&retired) } else { print_retired(&retired, false, keep.keep_versions) }
+            if json { print_json(&retired) } else { print_retired(&retired, dry_run) }
+        }
+        PreviewCommand::Versions { target, keep, json } => {
+            let (scope, canaries) = stack_context(&clients, &target).await?;
+            let function = function(&clients, &target, scope.as_ref()).await?;
+            let safety = safety(&target, keep, canaries);
+            preview::lambda::require_function(&clients.lambda, &function).await?;
+            let fates = preview::retire(&clients.lambda, &function, &[], &safety, true, SystemTime::now()).await?;
+            if json { print_json(&fates) } else { print_versions(&fates) }
         }
         PreviewCommand::Canary { name, target, percent, end, base, confirm } => {
             canary(&clients, &target, &name, percent.filter(|_| !end), &base, confirm).await
         }
-        PreviewCommand::Prune { target, keep, expired, older_than, include_unmarked, dry_run, json } => {
+        PreviewCommand::Promote { name, target, to, end_canary, confirm, json } => {
+            let (scope, canaries) = stack_context(&clients, &target).await?;
+            let function = function(&clients, &target, scope.as_ref()).await?;
+            let name = alias_name(&name, &function, &target.branch_prefix)?;
+            if let Some(running) = canaries.iter().find(|c| c.alias == to && c.percent > 0) {
+                let setting = format!("{}={}:{}", running.alias, running.target, running.percent);
+                if !end_canary {
+                    bail!(
+                        "a canary of {to} is running ({setting}): pass --end-canary to end it first, or end it with \
+                         `lamux-deploy preview canary {} --end --base {to}`",
+                        running.target
+                    );
+                }
+                let ending = PreviewName { name: Some(running.target.clone()), name_from_branch: None };
+                canary(&clients, &target, &ending, None, &to, confirm).await?;
+            }
+            let moved = preview::release::promote(&clients.lambda, &function, &name, &to).await?;
+            if json {
+                print_json(&moved)
+            } else {
+                println!("{} (from {name})", moved.line("promoted"));
+                Ok(())
+            }
+        }
+        PreviewCommand::Rollback { target, alias, json } => {
             let scope = scope(&clients, &target).await?;
-            let function = function(&target, scope.as_ref())?;
+            let function = function(&clients, &target, scope.as_ref()).await?;
+            let moved = preview::release::rollback(&clients.lambda, &function, &alias).await?;
+            if json {
+                print_json(&moved)
+            } else {
+                println!("{}", moved.line("rolled back"));
+                Ok(())
+            }
+        }
+        PreviewCommand::Prune { target, keep, expired, older_than, include_unmarked, dry_run, json } => {
+            let (scope, canaries) = stack_context(&clients, &target).await?;
+            let function = function(&clients, &target, scope.as_ref()).await?;
             let stale = Stale { expired, older_than, include_unmarked };
-            let protect = Protect::new(&target.protect);
-            let (chosen, retired) = preview::prune(
-                &clients.lambda,
-                &function,
-                &stale,
-                &protect,
-                keep.keep_versions,
-                dry_run,
-                SystemTime::now(),
-            )
-            .await?;
+            let safety = safety(&target, keep, canaries);
+            let (chosen, retired) =
+                preview::prune(&clients.lambda, &function, &stale, &safety, dry_run, SystemTime::now()).await?;
             if json {
                 #[derive(Serialize)]
                 #[serde(rename_all = "camelCase")]
@@ -141,8 +177,19 @@ pub async fn run(aws: &AwsArgs, command: PreviewCommand) -> anyhow::Result<()> {
             if chosen.is_empty() {
                 println!("no stale previews of {function}");
             }
-            print_retired(&retired, dry_run, keep.keep_versions)
+            print_retired(&retired, dry_run)
         }
+    }
+}
+
+/// What `down`, `prune` and `versions` keep: the flags, and the running canaries.
+fn safety(target: &PreviewTarget, keep: Keeping, canaries: Vec<lamux::choose::Canary>) -> Safety {
+    Safety {
+        protect: target.protect(),
+        canaries,
+        keep_versions: keep.keep_versions,
+        keep_live: keep.keep_live,
+        min_age: keep.min_age,
     }
 }
 
@@ -163,8 +210,8 @@ async fn canary(
     let stack_name = &target.stack_name;
     let (described, template) = deployed(clients, stack_name).await?;
     let scope = Scope::from_template(&template).with_context(|| format!("stack {stack_name}"))?;
-    let function = function(target, Some(&scope))?;
-    let name = alias_name(name, &function)?;
+    let function = function(clients, target, Some(&scope)).await?;
+    let name = alias_name(name, &function, &target.branch_prefix)?;
     preview::name::check(&name, &function)?;
     for alias in [base, name.as_str()] {
         scope.admit(&function, alias).map_err(|reason| anyhow::anyhow!("{function}:{alias}: {reason}"))?;
@@ -233,22 +280,73 @@ fn reach<'a>(target: &'a PreviewTarget, scope: Option<&'a Scope>) -> Reach<'a> {
     }
 }
 
-/// `--function`, or the stack's fixed function.
-fn function(target: &PreviewTarget, scope: Option<&Scope>) -> anyhow::Result<String> {
-    match (&target.function, scope.and_then(Scope::fixed_function)) {
-        (Some(function), _) => Ok(function.clone()),
-        (None, Some(fixed)) => Ok(fixed.to_owned()),
+/// The deployed stack's scope and its running canaries (the `LamuxCanary` parameter and the
+/// lamux function's own `LAMUX_CANARY`); nothing with `--no-stack`.
+async fn stack_context(
+    clients: &Clients,
+    target: &PreviewTarget,
+) -> anyhow::Result<(Option<Scope>, Vec<lamux::choose::Canary>)> {
+    if target.no_stack {
+        eprintln!("--no-stack: no canary is known, so none is kept from deletion: protect its aliases with --protect");
+        return Ok((None, Vec::new()));
+    }
+    let (described, template) = deployed(clients, &target.stack_name).await?;
+    let scope = Scope::from_template(&template).with_context(|| format!("stack {}", target.stack_name))?;
+    let mut settings: Vec<String> = preview::canary::deployed(&described).into_iter().collect();
+    let resource = clients
+        .cloudformation
+        .describe_stack_resource()
+        .stack_name(&target.stack_name)
+        .logical_resource_id(crate::stack::FUNCTION)
+        .send()
+        .await;
+    let lamux_function =
+        resource.ok().and_then(|r| r.stack_resource_detail()?.physical_resource_id().map(str::to_owned));
+    if let Some(lamux_function) = lamux_function {
+        let found = preview::lambda::configuration(&clients.lambda, &lamux_function, None).await?;
+        let variables = found.environment().and_then(|e| e.variables());
+        settings.extend(variables.and_then(|v| v.get("LAMUX_CANARY")).cloned());
+    }
+    let canaries = settings
+        .iter()
+        .flat_map(|setting| setting.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(lamux::choose::Canary::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| anyhow::anyhow!("stack {}: its canary setting: {err}", target.stack_name))?;
+    Ok((Some(scope), canaries))
+}
+
+/// `--function` (a name or an ARN, always used by name), or the stack's fixed function.
+async fn function(clients: &Clients, target: &PreviewTarget, scope: Option<&Scope>) -> anyhow::Result<String> {
+    let given = match (&target.function, scope.and_then(Scope::fixed_function)) {
+        (Some(function), _) => function.clone(),
+        (None, Some(fixed)) => fixed.to_owned(),
         (None, None) => {
             bail!("which function? pass --function, or set `function` in the [preview] table of lamux-deploy.toml")
         }
+    };
+    let (name, region, account) = preview::name::function_name(&given)?;
+    if region.is_some() || account.is_some() {
+        // The name finds the function of these credentials' account and region: the ARN's.
+        let found = preview::lambda::configuration(&clients.lambda, &name, None).await?;
+        let arn = found.function_arn().unwrap_or_default();
+        let (found_region, found_account) =
+            preview::name::function_name(arn).ok().map(|(_, region, account)| (region, account)).unwrap_or_default();
+        let differs = |want: &Option<String>, have: &Option<String>| want.is_some() && want != have;
+        if differs(&region, &found_region) || differs(&account, &found_account) {
+            bail!("--function {given}: these credentials reach {arn}, another function; use that account and region");
+        }
     }
+    Ok(name)
 }
 
-fn alias_name(name: &PreviewName, function: &str) -> anyhow::Result<String> {
+fn alias_name(name: &PreviewName, function: &str, prefix: &str) -> anyhow::Result<String> {
     match (&name.name, &name.name_from_branch) {
         (Some(name), _) => Ok(name.clone()),
         (None, Some(branch)) => {
-            let derived = preview::name::from_branch(branch, function)?;
+            let derived = preview::name::from_branch(branch, function, prefix)?;
             eprintln!("preview name for branch {branch}: {derived}");
             Ok(derived)
         }
@@ -300,7 +398,7 @@ fn list_line(found: &preview::Preview, now: SystemTime) -> String {
     line
 }
 
-fn print_retired(retired: &Retired, dry_run: bool, keep: usize) -> anyhow::Result<()> {
+fn print_retired(retired: &Retired, dry_run: bool) -> anyhow::Result<()> {
     let function = &retired.function;
     let verb = if dry_run { "would delete" } else { "deleted" };
     for alias in &retired.aliases {
@@ -309,9 +407,12 @@ fn print_retired(retired: &Retired, dry_run: bool, keep: usize) -> anyhow::Resul
     for alias in &retired.aliases_gone {
         println!("alias {function}:{alias} was already gone");
     }
+    for (alias, why) in &retired.aliases_kept {
+        println!("kept alias {function}:{alias}: {why}");
+    }
     let list = |versions: &[String]| versions.join(", ");
     if !retired.versions.is_empty() {
-        println!("{verb} version(s) {} of {function}: nothing references them", list(&retired.versions));
+        println!("{verb} version(s) {} of {function}: nothing may still use them", list(&retired.versions));
     }
     if !retired.versions_gone.is_empty() {
         println!("version(s) {} of {function} were already gone", list(&retired.versions_gone));
@@ -322,13 +423,38 @@ fn print_retired(retired: &Retired, dry_run: bool, keep: usize) -> anyhow::Resul
             list(&retired.versions_in_use)
         );
     }
-    if !retired.versions_kept.is_empty() {
-        println!(
-            "kept unreferenced version(s) {} of {function} (--keep-versions {keep})",
-            list(&retired.versions_kept)
-        );
+    for fate in &retired.versions_kept {
+        println!("kept version {} of {function}: {}", fate.version, reasons(&fate.kept_by));
     }
     Ok(())
+}
+
+/// `preview versions`: one line per version, oldest first.
+fn print_versions(retired: &Retired) -> anyhow::Result<()> {
+    let function = &retired.function;
+    let mut lines: Vec<(u64, String)> = retired
+        .versions
+        .iter()
+        .map(|version| (version.parse().unwrap_or(0), format!("{function}:{version}  would be deleted by down/prune")))
+        .chain(retired.versions_kept.iter().map(|fate| {
+            (
+                fate.version.parse().unwrap_or(0),
+                format!("{function}:{}  kept: {}", fate.version, reasons(&fate.kept_by)),
+            )
+        }))
+        .collect();
+    lines.sort();
+    for (_, line) in &lines {
+        println!("{line}");
+    }
+    if lines.is_empty() {
+        println!("{function} has no published versions");
+    }
+    Ok(())
+}
+
+fn reasons(kept_by: &[preview::orphans::Keep]) -> String {
+    kept_by.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 fn print_json(value: &impl Serialize) -> anyhow::Result<()> {

@@ -156,7 +156,7 @@ async fn a_preview_from_up_to_prune() {
     assert!(text.contains("preview-web:pr1 -> 3  created ") && text.contains("branch feature/a"), "{text}");
 
     // down: the alias, and the versions nothing references (2 and 3; live holds 1, pr2 holds 4).
-    let down = json(&run(&["down", "pr1", "--function", web, "--keep-versions", "0", "--json"]));
+    let down = json(&run(&["down", "pr1", "--function", web, "--keep-versions", "0", "--min-age", "0s", "--json"]));
     assert_eq!(down["aliases"], serde_json::json!(["pr1"]));
     assert_eq!(down["versions"], serde_json::json!(["2", "3"]));
     assert_eq!(down["versionsInUse"], serde_json::json!([]), "never asked to delete a referenced version");
@@ -191,15 +191,19 @@ async fn a_preview_from_up_to_prune() {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let plan = stdout(&run(&["prune", "--function", web, "--expired", "--keep-versions", "0", "--dry-run"]));
     assert!(plan.contains("would remove preview-web:pr3: expired at"), "{plan}");
-    assert!(!plan.contains("pr2") && !plan.contains("staging") && !plan.contains("live"), "{plan}");
+    let removals: Vec<&str> = plan.lines().filter(|l| l.starts_with("would ")).collect();
+    assert!(removals.iter().all(|l| !l.contains("pr2") && !l.contains("staging") && !l.contains("live")), "{plan}");
+    assert!(plan.contains("kept version 4 of preview-web: provisioned concurrency"), "{plan}");
+    assert!(plan.contains("kept version 5 of preview-web: alias live's weighted routing"), "{plan}");
     assert_eq!(aliases(web).await.len(), 4, "a dry run deletes nothing");
-    let pruned = json(&run(&["prune", "--function", web, "--expired", "--keep-versions", "0", "--json"]));
+    let pruned =
+        json(&run(&["prune", "--function", web, "--expired", "--keep-versions", "0", "--min-age", "0s", "--json"]));
     assert_eq!(pruned["stale"][0]["alias"], "pr3");
     assert_eq!(pruned["retired"]["versions"], serde_json::json!([]), "1, 4, 5 and 6 are all referenced");
     assert_eq!(aliases(web).await, pairs(&[("live", "1"), ("pr2", "6"), ("staging", "1")]));
     assert_eq!(versions(web).await, ["1", "4", "5", "6"]);
     // --older-than 0s removes every marked preview, never live, never staging unasked.
-    stdout(&run(&["prune", "--function", web, "--older-than", "0s", "--keep-versions", "0"]));
+    stdout(&run(&["prune", "--function", web, "--older-than", "0s", "--keep-versions", "0", "--min-age", "0s"]));
     // down names one alias, but an alias another tool made still needs --include-unmarked.
     let unmarked = failure(&run(&["down", "staging", "--function", web]));
     assert!(unmarked.contains("has no preview marker"), "{unmarked}");
@@ -339,7 +343,7 @@ async fn previews_at_once_each_get_their_own_code() {
     ]);
     let said = String::from_utf8_lossy(&named.stderr).into_owned();
     let name = said.lines().find_map(|l| l.strip_prefix("preview name for branch feature/Login: ")).expect("printed");
-    assert!(name.starts_with("featurelogin") && aliases(race).await.contains_key(name), "{said}");
+    assert!(name.starts_with("brfeaturelogin") && aliases(race).await.contains_key(name), "{said}");
     stdout(&deploy(&["preview", "down", "--name-from-branch", "feature/Login", "--function", race, "--no-stack"]));
     assert!(!aliases(race).await.contains_key(name));
     stdout(&deploy(&["down", "--stack-name", "lamux-preview-race", "--yes"]));

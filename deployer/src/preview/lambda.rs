@@ -15,7 +15,7 @@ use tokio::time::Instant;
 /// A function's or a version's configuration, as GetFunctionConfiguration returns it.
 pub type Configuration = aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
 
-use super::orphans::References;
+use super::orphans::{Keep, References};
 
 /// How long to wait for Lambda, and how often to ask.
 #[derive(Debug, Clone, Copy)]
@@ -180,6 +180,7 @@ pub async fn alias(lambda: &Client, function: &str, name: &str) -> anyhow::Resul
                 .set_function_version(found.function_version().map(str::to_owned))
                 .set_description(found.description().map(str::to_owned))
                 .set_routing_config(found.routing_config().cloned())
+                .set_revision_id(found.revision_id().map(str::to_owned))
                 .build(),
         )),
         Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Ok(None),
@@ -243,32 +244,79 @@ pub async fn versions(lambda: &Client, function: &str) -> anyhow::Result<Vec<Fun
     Ok(found)
 }
 
-/// The versions the given aliases, the provisioned concurrency configs and the event source
-/// mappings of `function` hold.
-pub async fn references(lambda: &Client, function: &str, aliases: &[AliasConfiguration]) -> anyhow::Result<References> {
+/// What holds the versions of `function` (a name): the given aliases (and their weighted
+/// routing), provisioned concurrency configs, event source mappings, each version's own
+/// resource policy, and event-invoke configs.
+pub async fn references(
+    lambda: &Client,
+    function: &str,
+    aliases: &[AliasConfiguration],
+    versions: &[String],
+) -> anyhow::Result<References> {
     let mut references = References::default();
     for alias in aliases {
-        references.add(alias.function_version().unwrap_or_default());
+        let name = alias.name().unwrap_or_default().to_owned();
+        references.add(alias.function_version().unwrap_or_default(), Keep::Alias { alias: name.clone() });
         let weights = alias.routing_config().and_then(|r| r.additional_version_weights());
         for version in weights.into_iter().flat_map(|w| w.keys()) {
-            references.add(version);
+            references.add(version, Keep::Weighted { alias: name.clone() });
         }
     }
     let mut pages = lambda.list_provisioned_concurrency_configs().function_name(function).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.with_context(|| format!("cannot list the provisioned concurrency of {function}"))?;
         for config in page.provisioned_concurrency_configs() {
-            references.add_arn(function, config.function_arn().unwrap_or_default());
+            references.add_arn(function, config.function_arn().unwrap_or_default(), Keep::ProvisionedConcurrency);
         }
     }
     // Unfiltered: a filter by name matches the unqualified ARN only.
     let mut pages = lambda.list_event_source_mappings().into_paginator().send();
     while let Some(page) = pages.next().await {
         for mapping in page.context("cannot list the event source mappings")?.event_source_mappings() {
-            references.add_arn(function, mapping.function_arn().unwrap_or_default());
+            let uuid = mapping.uuid().unwrap_or_default().to_owned();
+            references.add_arn(function, mapping.function_arn().unwrap_or_default(), Keep::EventSourceMapping { uuid });
+        }
+    }
+    let mut pages = lambda.list_function_event_invoke_configs().function_name(function).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.with_context(|| format!("cannot list the event-invoke configs of {function}"))?;
+        for config in page.function_event_invoke_configs() {
+            references.add_arn(function, config.function_arn().unwrap_or_default(), Keep::EventInvokeConfig);
+        }
+    }
+    for version in versions {
+        let sids = policy_statements(lambda, function, version).await?;
+        if !sids.is_empty() {
+            references.add(version, Keep::ResourcePolicy { sids });
         }
     }
     Ok(references)
+}
+
+/// The statement ids of version `version`'s own resource policy (AddPermission with
+/// `Qualifier`): empty when it has none.
+async fn policy_statements(lambda: &Client, function: &str, version: &str) -> anyhow::Result<Vec<String>> {
+    let policy = match lambda.get_policy().function_name(function).qualifier(version).send().await {
+        Ok(found) => found.policy().unwrap_or_default().to_owned(),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
+            return Ok(Vec::new());
+        }
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read the resource policy of {function}:{version}"));
+        }
+    };
+    let policy: serde_json::Value = serde_json::from_str(&policy)
+        .with_context(|| format!("the resource policy of {function}:{version} is not JSON"))?;
+    let statements = match &policy["Statement"] {
+        serde_json::Value::Array(list) => list.clone(),
+        serde_json::Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    };
+    Ok(statements
+        .iter()
+        .enumerate()
+        .map(|(i, statement)| statement["Sid"].as_str().map_or_else(|| format!("statement {}", i + 1), str::to_owned))
+        .collect())
 }
 
 /// What a delete found.

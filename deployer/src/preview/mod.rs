@@ -5,16 +5,21 @@
 //! ```text
 //! up:    name (lamux's rule) + reach (the deployed stack's scope) -> code -> publish (backoff,
 //!        deadlines, CodeSha256 checked) -> alias with a marker -> URL
-//! down:  delete the alias -> versions nothing references -> delete all but the newest N
-//! prune: aliases past expiry or age, never protected, never unmarked unless asked -> down
+//! down:  refuse a protected alias or a canary's -> delete the alias -> every version's
+//!        fate by the rules of [`orphans`] -> delete what nothing may still use
+//! prune: aliases past expiry or age, never protected, never a canary's, never unmarked
+//!        unless asked -> each read again just before its delete -> as down
 //! ```
 
 pub mod canary;
+pub mod history;
 pub mod lambda;
 pub mod marker;
 pub mod name;
 pub mod orphans;
+pub mod release;
 
+use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, bail};
@@ -179,6 +184,9 @@ pub struct Preview {
     pub url: Option<String>,
     /// Why lamux would not route it; `None` when it would (or nothing is known).
     pub unroutable: Option<String>,
+    /// Lambda's revision of the alias when it was listed: `prune` deletes it only unchanged.
+    #[serde(skip)]
+    pub revision_id: Option<String>,
 }
 
 impl Preview {
@@ -220,6 +228,37 @@ fn describe(function: &str, alias: &AliasConfiguration, protect: &Protect, reach
         protected: protect.covers(name).is_some(),
         url,
         unroutable,
+        revision_id: alias.revision_id().map(str::to_owned),
+    }
+}
+
+/// What `down` and `prune` keep whatever they are asked (README "What down and prune keep").
+#[derive(Debug, Clone)]
+pub struct Safety {
+    /// Aliases never created, moved or deleted by a preview; their rollback targets are kept.
+    pub protect: Protect,
+    /// Aliases that a running canary names, as base or target: never deleted.
+    pub canaries: Vec<lamux::choose::Canary>,
+    /// Unreferenced versions kept, newest first.
+    pub keep_versions: usize,
+    /// Rollback targets kept per protected alias.
+    pub keep_live: usize,
+    /// Versions published more recently than this are kept (an `up` in flight).
+    pub min_age: Duration,
+}
+
+impl Safety {
+    /// Why alias `name` may not be deleted, if it may not.
+    pub fn refuses(&self, name: &str) -> Option<String> {
+        if let Some(pattern) = self.protect.covers(name) {
+            return Some(format!("alias {name} is protected (protect = [{pattern:?}]): previews never touch it"));
+        }
+        let canary = self.canaries.iter().find(|c| c.target == name || c.alias == name)?;
+        Some(format!(
+            "alias {name} is in the running canary {}={}:{}: end it first with `lamux-deploy preview canary {} --end \
+             --base {}`",
+            canary.alias, canary.target, canary.percent, canary.target, canary.alias
+        ))
     }
 }
 
@@ -232,28 +271,33 @@ pub struct Retired {
     pub aliases: Vec<String>,
     /// Aliases that were already gone.
     pub aliases_gone: Vec<String>,
-    /// Versions deleted (or to delete): nothing referenced them.
+    /// Aliases left alone after all, and why (an `up` refreshed them since they were listed).
+    pub aliases_kept: Vec<(String, String)>,
+    /// Versions deleted (or to delete): nothing may still use them.
     pub versions: Vec<String>,
     /// Versions another run deleted first.
     pub versions_gone: Vec<String>,
-    /// Unreferenced versions kept: the newest `keep_versions`.
-    pub versions_kept: Vec<String>,
+    /// Versions kept, each with every rule that keeps it.
+    pub versions_kept: Vec<orphans::Fate>,
     /// Versions that came to be referenced between listing and deleting.
     pub versions_in_use: Vec<String>,
 }
 
-/// `down`: delete alias `name`, then the versions nothing references, but the newest `keep`.
-/// Safe to repeat: what is already gone is reported, not an error. A protected alias is
+/// `down`: delete alias `name`, then the versions nothing may still use. Safe to repeat: what
+/// is already gone is reported, not an error. A protected alias, and one a canary names, is
 /// refused, and so is one without the preview marker unless `include_unmarked`.
 pub async fn down(
     lambda: &Client,
     function: &str,
     name: &str,
-    protect: &Protect,
-    keep: usize,
+    safety: &Safety,
     include_unmarked: bool,
+    dry_run: bool,
+    now: SystemTime,
 ) -> anyhow::Result<Retired> {
-    protect.check(name)?;
+    if let Some(reason) = safety.refuses(name) {
+        bail!("{function}:{name}: {reason}");
+    }
     lambda::require_function(lambda, function).await?;
     let existing = lambda::alias(lambda, function, name).await?;
     if existing.as_ref().is_some_and(|a| a.description().and_then(Marker::parse).is_none()) && !include_unmarked {
@@ -262,51 +306,99 @@ pub async fn down(
              delete it"
         );
     }
-    retire(lambda, function, &[name.to_owned()], keep, false).await
+    let gone = existing.is_none();
+    let leaving: Vec<AliasConfiguration> = existing.into_iter().collect();
+    let mut retired = retire(lambda, function, &leaving, safety, dry_run, now).await?;
+    if gone {
+        retired.aliases_gone.push(name.to_owned());
+    }
+    Ok(retired)
 }
 
-/// Delete `aliases` of `function` and then its orphaned versions; with `dry_run`, say what
-/// would go.
+/// Delete `leaving` (aliases of `function` as they were listed) and then the versions nothing
+/// may still use; with `dry_run`, say what would go. An alias whose revision changed since it
+/// was listed (an `up` refreshed it) is kept.
 pub async fn retire(
     lambda: &Client,
     function: &str,
-    aliases: &[String],
-    keep: usize,
+    leaving: &[AliasConfiguration],
+    safety: &Safety,
     dry_run: bool,
+    now: SystemTime,
 ) -> anyhow::Result<Retired> {
     let mut retired = Retired { function: function.to_owned(), ..Retired::default() };
-    for alias in aliases {
+    let mut removing = BTreeSet::new();
+    for alias in leaving {
+        let name = alias.name().unwrap_or_default();
         if dry_run {
-            retired.aliases.push(alias.clone());
+            retired.aliases.push(name.to_owned());
+            removing.insert(alias.function_version().unwrap_or_default().to_owned());
             continue;
         }
-        match lambda::delete_alias(lambda, function, alias).await? {
-            Deleted::AlreadyGone => retired.aliases_gone.push(alias.clone()),
-            _ => retired.aliases.push(alias.clone()),
+        // Read again right before the delete: DeleteAlias takes no RevisionId (AWS-NOTES).
+        match lambda::alias(lambda, function, name).await? {
+            None => retired.aliases_gone.push(name.to_owned()),
+            Some(now_found) if now_found.revision_id() != alias.revision_id() => {
+                retired.aliases_kept.push((name.to_owned(), "changed since it was listed (an up refreshed it)".into()));
+            }
+            Some(now_found) => match lambda::delete_alias(lambda, function, name).await? {
+                Deleted::AlreadyGone => retired.aliases_gone.push(name.to_owned()),
+                _ => {
+                    retired.aliases.push(name.to_owned());
+                    removing.insert(now_found.function_version().unwrap_or_default().to_owned());
+                }
+            },
         }
     }
+    let gone: Vec<&str> = retired.aliases.iter().chain(&retired.aliases_gone).map(String::as_str).collect();
     let remaining: Vec<AliasConfiguration> = lambda::aliases(lambda, function)
         .await?
         .into_iter()
-        .filter(|a| !aliases.iter().any(|gone| a.name() == Some(gone.as_str())))
+        .filter(|a| !gone.contains(&a.name().unwrap_or_default()))
         .collect();
-    let references = lambda::references(lambda, function, &remaining).await?;
-    let published: Vec<String> =
-        lambda::versions(lambda, function).await?.iter().filter_map(|v| v.version().map(str::to_owned)).collect();
-    let (delete, kept) = orphans::select(&published, &references, keep);
-    retired.versions_kept = kept;
-    for version in delete {
-        if dry_run {
-            retired.versions.push(version);
+    let listed = lambda::versions(lambda, function).await?;
+    let numbers: Vec<String> = listed.iter().filter_map(|v| v.version().map(str::to_owned)).collect();
+    let mut references = lambda::references(lambda, function, &remaining, &numbers).await?;
+    for alias in remaining.iter().filter(|a| safety.protect.covers(a.name().unwrap_or_default()).is_some()) {
+        history::rollback_targets(
+            &mut references,
+            alias.name().unwrap_or_default(),
+            alias.function_version().unwrap_or_default(),
+            alias.description(),
+            &numbers,
+            safety.keep_live,
+        );
+    }
+    let published: Vec<orphans::Published> = listed
+        .iter()
+        .filter_map(|v| {
+            let version = v.version()?.to_owned();
+            let age = v.last_modified().and_then(lambda_time).and_then(|at| now.duration_since(at).ok());
+            Some(orphans::Published { version, age })
+        })
+        .collect();
+    let rules = orphans::Rules { keep_versions: safety.keep_versions, min_age: safety.min_age, removing };
+    for fate in orphans::select(&published, &references, &rules) {
+        if !fate.deleted() {
+            retired.versions_kept.push(fate);
             continue;
         }
-        match lambda::delete_version(lambda, function, &version).await? {
-            Deleted::Deleted => retired.versions.push(version),
-            Deleted::AlreadyGone => retired.versions_gone.push(version),
-            Deleted::InUse => retired.versions_in_use.push(version),
+        if dry_run {
+            retired.versions.push(fate.version);
+            continue;
+        }
+        match lambda::delete_version(lambda, function, &fate.version).await? {
+            Deleted::Deleted => retired.versions.push(fate.version),
+            Deleted::AlreadyGone => retired.versions_gone.push(fate.version),
+            Deleted::InUse => retired.versions_in_use.push(fate.version),
         }
     }
     Ok(retired)
+}
+
+/// Lambda's timestamps: `2026-12-03T10:20:50.123+0000`.
+fn lambda_time(text: &str) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(&text.replace("+0000", "Z")).ok()
 }
 
 /// Which previews `prune` removes.
@@ -341,20 +433,24 @@ fn round(age: Duration) -> Duration {
     Duration::from_secs(age.as_secs() / 60 * 60)
 }
 
-/// `prune`: the stale previews of `function` and their orphaned versions, removed (or, with
-/// `dry_run`, listed). Returns each stale alias with its reason, and what was retired.
+/// `prune`: the stale previews of `function` and the versions nothing may still use,
+/// removed (or, with `dry_run`, listed). Returns each stale alias with its reason, and what
+/// was retired. An alias a running canary names is never stale.
 pub async fn prune(
     lambda: &Client,
     function: &str,
     stale: &Stale,
-    protect: &Protect,
-    keep: usize,
+    safety: &Safety,
     dry_run: bool,
     now: SystemTime,
 ) -> anyhow::Result<(Vec<(String, String)>, Retired)> {
-    let previews = list(lambda, function, protect, Reach::Unchecked(None)).await?;
+    lambda::require_function(lambda, function).await?;
+    let listed = lambda::aliases(lambda, function).await?;
     let mut chosen = Vec::new();
-    for preview in &previews {
+    let mut leaving = Vec::new();
+    let mut spared = Vec::new();
+    for alias in &listed {
+        let preview = describe(function, alias, &safety.protect, Reach::Unchecked(None));
         let age = match &preview.marker {
             Some(marker) => now.duration_since(marker.created).ok(),
             None if stale.include_unmarked && stale.older_than.is_some() => {
@@ -362,12 +458,17 @@ pub async fn prune(
             }
             None => None,
         };
-        if let Some(reason) = stale.reason(preview, age, now) {
-            chosen.push((preview.alias.clone(), reason));
+        let Some(reason) = stale.reason(&preview, age, now) else { continue };
+        if let Some(refused) = safety.refuses(&preview.alias) {
+            spared.push((preview.alias.clone(), refused));
+            continue;
         }
+        chosen.push((preview.alias.clone(), reason));
+        leaving.push(alias.clone());
     }
-    let aliases: Vec<String> = chosen.iter().map(|(alias, _)| alias.clone()).collect();
-    let retired = retire(lambda, function, &aliases, keep, dry_run).await?;
+    chosen.sort();
+    let mut retired = retire(lambda, function, &leaving, safety, dry_run, now).await?;
+    retired.aliases_kept.extend(spared);
     Ok((chosen, retired))
 }
 
@@ -401,6 +502,7 @@ mod tests {
             protected,
             url: None,
             unroutable: None,
+            revision_id: None,
         }
     }
 

@@ -1,5 +1,8 @@
 //! Preview names: lamux's alias rule, Lambda's, one DNS label for `ALIAS-FUNCTION`, the
-//! protected aliases, and a deterministic name for a branch. Pure.
+//! protected aliases, a deterministic name for a branch, a function given as a name or an
+//! ARN, and the durations a preview command takes. Pure.
+
+use std::time::Duration;
 
 use anyhow::{bail, ensure};
 use sha2::{Digest as _, Sha256};
@@ -42,18 +45,23 @@ pub fn check(alias: &str, function: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A valid, deterministic preview name for `branch`: its letters and digits in lower case;
-/// when anything was dropped, lowered or cut, 6 hex digits of the branch's SHA-256 follow,
-/// so that two branches never share a name. Fits `function`'s DNS label.
-pub fn from_branch(branch: &str, function: &str) -> anyhow::Result<String> {
+/// A valid, deterministic preview name for `branch`: `prefix`, then the branch's letters and
+/// digits in lower case; when anything was dropped, lowered or cut, 6 hex digits of the
+/// branch's SHA-256 follow, so that two branches never share a name. Fits `function`'s DNS
+/// label. With a prefix, one glob (`br*`) admits every derived name.
+pub fn from_branch(branch: &str, function: &str, prefix: &str) -> anyhow::Result<String> {
     ensure!(!branch.trim().is_empty(), "--name-from-branch: the branch name is empty");
-    let room = LABEL.saturating_sub(function.len() + 1);
+    ensure!(
+        prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "--branch-prefix {prefix:?}: lower-case letters and digits only, as aliases"
+    );
+    let room = LABEL.saturating_sub(function.len() + 1 + prefix.len());
     ensure!(room > HASH_DIGITS + 1, "function name {function:?} leaves no room for a preview name in a DNS label");
     let slug: String = branch.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
     let mut name = slug;
     let longest = LONGEST_SLUG.min(room);
     // A name of digits alone is a version number to Lambda: it gets a letter.
-    if name.is_empty() || name.bytes().all(|b| b.is_ascii_digit()) {
+    if prefix.bytes().all(|b| b.is_ascii_digit()) && (name.is_empty() || name.bytes().all(|b| b.is_ascii_digit())) {
         name.insert(0, 'b');
     }
     if name != branch || name.len() > longest {
@@ -62,8 +70,59 @@ pub fn from_branch(branch: &str, function: &str) -> anyhow::Result<String> {
         name.truncate(longest - HASH_DIGITS);
         name.push_str(&hash[..HASH_DIGITS]);
     }
+    let name = format!("{prefix}{name}");
     check(&name, function)?;
     Ok(name)
+}
+
+/// The function's name, from a name, a partial ARN (`ACCOUNT:function:NAME`) or a full ARN:
+/// every comparison and every call uses the name (AWS-NOTES: moto lists nothing for an ARN).
+/// The ARN's region and account, when it has them, come back to be checked against the
+/// function the name finds.
+pub fn function_name(given: &str) -> anyhow::Result<(String, Option<String>, Option<String>)> {
+    let parts: Vec<&str> = given.split(':').collect();
+    let (name, region, account, qualifier) = match parts.as_slice() {
+        ["arn", _, "lambda", region, account, "function", name] => (*name, Some(*region), Some(*account), None),
+        ["arn", _, "lambda", _, _, "function", _, qualifier] => ("", None, None, Some(*qualifier)),
+        [account, "function", name] => (*name, None, Some(*account), None),
+        [account, "function", _, qualifier] if account.bytes().all(|b| b.is_ascii_digit()) => {
+            ("", None, None, Some(*qualifier))
+        }
+        [name] => (*name, None, None, None),
+        _ => bail!("--function {given:?} is neither a function name nor a function ARN"),
+    };
+    if let Some(qualifier) = qualifier {
+        bail!("--function {given:?} names {qualifier:?} of a function: give the function alone");
+    }
+    ensure!(
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "--function {given:?}: {name:?} is not a function name"
+    );
+    Ok((name.to_owned(), region.map(str::to_owned), account.map(str::to_owned)))
+}
+
+/// A duration in humantime's units (`15min`, `36h`, `14d`, `2weeks`), except a bare `m`:
+/// humantime reads it as minutes where a reader may expect months.
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    let bare_m = text.split(|c: char| c.is_ascii_digit() || c.is_whitespace()).any(|unit| unit == "m");
+    if bare_m {
+        return Err(format!(
+            "{text:?}: `m` is ambiguous (minutes or months?): write `30min` for minutes, `30d` for days"
+        ));
+    }
+    humantime::parse_duration(text).map_err(|err| format!("{text:?}: {err} (e.g. 90min, 36h, 14d)"))
+}
+
+/// The longest `--ttl`: an expiry stays a date that every tool can print.
+const LONGEST_TTL: Duration = Duration::from_secs(10 * 366 * 86_400);
+
+/// A preview's lifetime: [`parse_age`]'s units, longer than nothing, at most 10 years.
+pub fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = parse_age(text)?;
+    if ttl.is_zero() || ttl > LONGEST_TTL {
+        return Err(format!("{text:?}: a preview lives from a second to 10 years"));
+    }
+    Ok(ttl)
 }
 
 /// Aliases a preview never creates, moves or deletes (`live` unless configured), as globs.
@@ -121,21 +180,68 @@ mod tests {
 
     #[test]
     fn branch_names_are_deterministic_and_never_collide() {
-        assert_eq!(from_branch("main", "web").expect("name"), "main");
-        assert_eq!(from_branch("pr42", "web").expect("name"), "pr42");
-        let login = from_branch("feature/login", "web").expect("name");
+        assert_eq!(from_branch("main", "web", "").expect("name"), "main");
+        assert_eq!(from_branch("pr42", "web", "").expect("name"), "pr42");
+        let login = from_branch("feature/login", "web", "").expect("name");
         assert!(login.starts_with("featurelogin") && login.len() == "featurelogin".len() + 6, "{login}");
-        assert_eq!(login, from_branch("feature/login", "web").expect("same"), "deterministic");
-        assert_ne!(login, from_branch("feature-login", "web").expect("name"), "a hash keeps them apart");
-        assert_ne!(from_branch("Main", "web").expect("name"), "main", "lowered: hashed");
-        let digits = from_branch("1234", "web").expect("name");
+        assert_eq!(login, from_branch("feature/login", "web", "").expect("same"), "deterministic");
+        assert_ne!(login, from_branch("feature-login", "web", "").expect("name"), "a hash keeps them apart");
+        assert_ne!(from_branch("Main", "web", "").expect("name"), "main", "lowered: hashed");
+        let digits = from_branch("1234", "web", "").expect("name");
         assert!(digits.starts_with("b1234"), "{digits}");
-        let long = from_branch(&"x".repeat(200), "web").expect("name");
+        let long = from_branch(&"x".repeat(200), "web", "").expect("name");
         assert_eq!(long.len(), LONGEST_SLUG);
-        let tight = from_branch("feature/a-very-long-branch-name", &"f".repeat(50)).expect("name");
-        assert!(tight.len() + 51 <= 63, "{tight}");
-        assert!(from_branch("///", "web").expect("name").starts_with('b'));
-        assert!(from_branch("", "web").is_err());
+        let tight = from_branch("feature/a-very-long-branch-name", &"f".repeat(50), "br").expect("name");
+        assert!(tight.len() + 51 <= 63 && tight.starts_with("br"), "{tight}");
+        assert!(from_branch("///", "web", "").expect("name").starts_with('b'));
+        assert!(from_branch("", "web", "br").is_err());
+        assert!(from_branch("main", "web", "Br").is_err(), "the prefix is an alias's start");
+    }
+
+    /// Issue 28: derived names had no common prefix, so `allow-alias = ["live", "pr*"]`
+    /// refused `featurelogin48fad0`. With the default prefix one glob admits them all.
+    #[test]
+    fn derived_names_share_the_prefix() {
+        for branch in ["feature/login", "main", "1234", "fix-42"] {
+            let name = from_branch(branch, "web", "br").expect("name");
+            assert!(WildMatch::new("br*").matches(&name), "{branch}: {name}");
+            assert!(check(&name, "web").is_ok());
+        }
+        assert_eq!(from_branch("1234", "web", "br").expect("name"), "br1234");
+    }
+
+    #[test]
+    fn a_function_is_a_name_or_an_arn_and_always_compared_by_name() {
+        let named = |given: &str| function_name(given).map(|(name, region, account)| (name, region, account));
+        assert_eq!(named("web").expect("name"), ("web".into(), None, None));
+        assert_eq!(
+            named("arn:aws:lambda:eu-west-1:123456789012:function:web").expect("arn"),
+            ("web".into(), Some("eu-west-1".into()), Some("123456789012".into()))
+        );
+        assert_eq!(
+            named("123456789012:function:web").expect("partial"),
+            ("web".into(), None, Some("123456789012".into()))
+        );
+        for bad in ["arn:aws:lambda:eu-west-1:1:function:web:live", "1:function:web:7", "a:b", "", "we b"] {
+            assert!(function_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Issue 28, defect 7: `m` meant minutes where a reader expects months; `9000y` panicked
+    /// after publishing.
+    #[test]
+    fn durations_refuse_the_ambiguous_and_the_impossible() {
+        assert_eq!(parse_age("15min"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_age("14d"), Ok(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parse_age("1h 30min"), Ok(Duration::from_secs(5_400)));
+        for ambiguous in ["1m", "30m", "1h 5m"] {
+            let err = parse_age(ambiguous).expect_err(ambiguous);
+            assert!(err.contains("`30min`") && err.contains("`30d`"), "{err}");
+        }
+        assert!(parse_age("2months").is_ok(), "spelled out, it is clear");
+        assert!(parse_ttl("9000y").expect_err("too long").contains("10 years"));
+        assert!(parse_ttl("0s").is_err());
+        assert_eq!(parse_ttl("7d"), Ok(Duration::from_secs(7 * 86_400)));
     }
 
     #[test]

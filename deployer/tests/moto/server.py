@@ -27,6 +27,11 @@ previews"):
 - DeleteFunction of a version an alias references gets ResourceConflictException (moto
   deletes it);
 - Put/List/DeleteProvisionedConcurrencyConfig(s), which moto does not implement, kept in memory;
+- a resource policy per qualifier (AddPermission, GetPolicy and RemovePermission with
+  `Qualifier`): moto keeps one policy per function, so every version seemed to have the
+  statement that one version was given;
+- event-invoke configs per qualifier (Put/List/DeleteFunctionEventInvokeConfig(s)): moto
+  drops the qualifier and lists one unqualified config;
 - version numbers that are never reused (moto numbers a new version one past the count, so a
   version published after a delete takes a deleted one's number);
 - a fault for functions named *-interleaved*: their first UpdateFunctionCode with Publish
@@ -618,6 +623,84 @@ def delete_provisioned_concurrency_config(self):
     return 204, {"status": 204}, ""
 
 
+_policies = {}  # (account, region, function, qualifier) -> [statement]
+
+
+def _qualifier(response):
+    return response.querystring.get("Qualifier", [None])[0]
+
+
+def _policy_key(response, function_name):
+    return _key(response, function_name) + (_qualifier(response) or "$LATEST",)
+
+
+def add_permission(self):
+    name = unquote(self.path.split("/")[-2])
+    function = self.backend.get_function(name, _qualifier(self))  # ResourceNotFoundException
+    body = self.json_body
+    resource = function.function_arn
+    statement = {
+        "Sid": body["StatementId"],
+        "Effect": "Allow",
+        "Principal": {"Service": body["Principal"]} if "." in body["Principal"] else {"AWS": body["Principal"]},
+        "Action": body["Action"],
+        "Resource": resource,
+    }
+    if body.get("SourceArn"):
+        statement["Condition"] = {"ArnLike": {"AWS:SourceArn": body["SourceArn"]}}
+    _policies.setdefault(_policy_key(self, name), []).append(statement)
+    return 201, {"status": 201}, json.dumps({"Statement": json.dumps(statement)})
+
+
+def get_policy(self):
+    name = unquote(self.path.split("/")[-2])
+    self.backend.get_function(name, _qualifier(self))
+    statements = _policies.get(_policy_key(self, name))
+    if not statements:
+        raise NotFound("The resource you requested does not exist.")
+    policy = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+    return 200, {}, json.dumps({"Policy": json.dumps(policy), "RevisionId": str(uuid.uuid4())})
+
+
+def remove_permission(self):
+    name = unquote(self.path.split("/")[-3])
+    sid = self.path.split("/")[-1].split("?")[0]
+    statements = _policies.get(_policy_key(self, name), [])
+    kept = [s for s in statements if s["Sid"] != sid]
+    if len(kept) == len(statements):
+        raise NotFound(f"Statement {sid} is not found in resource policy.")
+    _policies[_policy_key(self, name)] = kept
+    return 204, {"status": 204}, ""
+
+
+_event_invoke = {}  # (account, region, function) -> {qualifier: config}
+
+
+def put_function_event_invoke_config(self):
+    name = unquote(self.path.rsplit("/", 2)[1])
+    qualifier = _qualifier(self) or "$LATEST"
+    function = self.backend.get_function(name, qualifier)
+    base = function.function_arn.split(":function:")[0] + ":function:" + function.function_name
+    config = dict(self.json_body, FunctionArn=f"{base}:{qualifier}")
+    config["LastModified"] = time.time()
+    _event_invoke.setdefault(_key(self, name), {})[qualifier] = config
+    return 200, {}, json.dumps(config)
+
+
+def list_function_event_invoke_configs(self):
+    name = unquote(self.path.rsplit("/", 3)[1])
+    self.backend.get_function(name)
+    configs = list(_event_invoke.get(_key(self, name), {}).values())
+    return 200, {"content-type": "application/json"}, json.dumps({"FunctionEventInvokeConfigs": configs})
+
+
+def delete_function_event_invoke_config(self):
+    name = unquote(self.path.rsplit("/", 2)[1])
+    if _event_invoke.get(_key(self, name), {}).pop(_qualifier(self) or "$LATEST", None) is None:
+        raise NotFound(f"The function {name} doesn't have an EventInvokeConfig")
+    return 204, {"status": 204}, ""
+
+
 for _name, _method in list(globals().items()):
     if _name in (
         "update_function_code",
@@ -629,6 +712,12 @@ for _name, _method in list(globals().items()):
         "list_provisioned_concurrency_configs",
         "get_provisioned_concurrency_config",
         "delete_provisioned_concurrency_config",
+        "add_permission",
+        "get_policy",
+        "remove_permission",
+        "put_function_event_invoke_config",
+        "list_function_event_invoke_configs",
+        "delete_function_event_invoke_config",
     ):
         setattr(LambdaResponse, _name, _method)
 
