@@ -338,7 +338,7 @@ pub async fn retire(
         // Read again right before the delete: DeleteAlias takes no RevisionId (AWS-NOTES).
         match lambda::alias(lambda, function, name).await? {
             None => retired.aliases_gone.push(name.to_owned()),
-            Some(now_found) if now_found.revision_id() != alias.revision_id() => {
+            Some(now_found) if changed(&now_found, alias) => {
                 retired.aliases_kept.push((name.to_owned(), "changed since it was listed (an up refreshed it)".into()));
             }
             Some(now_found) => match lambda::delete_alias(lambda, function, name).await? {
@@ -394,6 +394,14 @@ pub async fn retire(
         }
     }
     Ok(retired)
+}
+
+/// Whether an alias moved or was refreshed since it was listed: its revision, its version or
+/// its marker differ.
+fn changed(now: &AliasConfiguration, listed: &AliasConfiguration) -> bool {
+    now.revision_id() != listed.revision_id()
+        || now.function_version() != listed.function_version()
+        || now.description() != listed.description()
 }
 
 /// Lambda's timestamps: `2026-12-03T10:20:50.123+0000`.

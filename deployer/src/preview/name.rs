@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_function_is_a_name_or_an_arn_and_always_compared_by_name() {
-        let named = |given: &str| function_name(given).map(|(name, region, account)| (name, region, account));
+        let named = function_name;
         assert_eq!(named("web").expect("name"), ("web".into(), None, None));
         assert_eq!(
             named("arn:aws:lambda:eu-west-1:123456789012:function:web").expect("arn"),

@@ -32,6 +32,8 @@ previews"):
   statement that one version was given;
 - event-invoke configs per qualifier (Put/List/DeleteFunctionEventInvokeConfig(s)): moto
   drops the qualifier and lists one unqualified config;
+- pages of at most 50 (`MaxItems`' default) with `NextMarker` for ListAliases and
+  ListVersionsByFunction: moto answers everything at once, so pagination went untested;
 - version numbers that are never reused (moto numbers a new version one past the count, so a
   version published after a delete takes a deleted one's number);
 - a fault for functions named *-interleaved*: their first UpdateFunctionCode with Publish
@@ -701,6 +703,33 @@ def delete_function_event_invoke_config(self):
     return 204, {"status": 204}, ""
 
 
+PAGE = 50
+
+
+def _paged(self, items_key, listed):
+    status, headers, text = listed if isinstance(listed, tuple) else (200, {}, listed)
+    body = json.loads(text)
+    items = body.get(items_key, [])
+    start = int(self.querystring.get("Marker", ["0"])[0] or 0)
+    limit = int(self.querystring.get("MaxItems", [str(PAGE)])[0] or PAGE)
+    body[items_key] = items[start : start + limit]
+    if start + limit < len(items):
+        body["NextMarker"] = str(start + limit)
+    return status, headers, json.dumps(body)
+
+
+_list_aliases = LambdaResponse.list_aliases
+_list_versions_by_function = LambdaResponse.list_versions_by_function
+
+
+def list_aliases(self):
+    return _paged(self, "Aliases", _list_aliases(self))
+
+
+def list_versions_by_function(self):
+    return _paged(self, "Versions", _list_versions_by_function(self))
+
+
 for _name, _method in list(globals().items()):
     if _name in (
         "update_function_code",
@@ -718,6 +747,8 @@ for _name, _method in list(globals().items()):
         "put_function_event_invoke_config",
         "list_function_event_invoke_configs",
         "delete_function_event_invoke_config",
+        "list_aliases",
+        "list_versions_by_function",
     ):
         setattr(LambdaResponse, _name, _method)
 
