@@ -10,6 +10,7 @@ use clap::Args;
 use lamux::config::InvokeMode;
 use lamux_cdk::LamuxProps;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
+use lamux_cdk::lamux_construct::ci::GithubCi;
 use lamux_cdk::lamux_construct::{AliasOverride, OriginAuth, origin_read_timeout, whole_seconds};
 use lamux_cdk::template::Expr;
 use lamux_cdk::tree::AssetSource;
@@ -114,6 +115,37 @@ pub struct StackArgs {
     #[arg(long, value_delimiter = ',')]
     pub canary: Option<Vec<String>>,
 
+    /// A GitHub repository (`OWNER/REPO`) whose workflows get a preview role and a release
+    /// role through OIDC (README "CI that cannot touch production").
+    #[arg(long)]
+    pub github_repo: Option<String>,
+
+    /// An IAM OIDC provider for GitHub that the account has already (one per account):
+    /// used instead of making one.
+    #[arg(long, requires = "github_repo")]
+    pub github_oidc_provider_arn: Option<String>,
+
+    /// The functions previews run on, for the CI roles [default: the fixed --function-name,
+    /// or the --allow-function entries without globs].
+    #[arg(long, value_delimiter = ',', requires = "github_repo")]
+    pub preview_function: Vec<String>,
+
+    /// Aliases the preview role may never create, move or delete (globs).
+    #[arg(long, value_delimiter = ',', default_value = "live", requires = "github_repo")]
+    pub github_protect: Vec<String>,
+
+    /// The only aliases the preview role may create, move or delete (globs).
+    #[arg(long, value_delimiter = ',', default_value = "pr*,br*", requires = "github_repo")]
+    pub preview_aliases: Vec<String>,
+
+    /// The branch whose workflow runs the nightly prune.
+    #[arg(long, default_value = "main", requires = "github_repo")]
+    pub github_branch: String,
+
+    /// The GitHub environment of the release job (promote, rollback).
+    #[arg(long, default_value = "production", requires = "github_repo")]
+    pub release_environment: String,
+
     /// The lamux binary to deploy [default: built with cargo-lambda].
     #[arg(long)]
     pub binary: Option<PathBuf>,
@@ -146,6 +178,31 @@ pub fn check_stack_name(name: &str) -> anyhow::Result<()> {
 }
 
 impl StackArgs {
+    /// The CI roles' settings, when a repository is given.
+    fn github(&self) -> anyhow::Result<Option<GithubCi>> {
+        let Some(repo) = &self.github_repo else { return Ok(None) };
+        let mut functions = self.preview_function.clone();
+        if functions.is_empty() {
+            functions = if self.function_name == "*" {
+                self.allow_function.iter().filter(|f| !f.contains(['*', '?'])).cloned().collect()
+            } else {
+                vec![self.function_name.rsplit(':').next().unwrap_or(&self.function_name).to_owned()]
+            };
+        }
+        let ci = GithubCi {
+            repo: repo.clone(),
+            oidc_provider_arn: self.github_oidc_provider_arn.clone(),
+            preview_functions: functions,
+            protect: self.github_protect.clone(),
+            preview_aliases: self.preview_aliases.clone(),
+            branch: self.github_branch.clone(),
+            preview_environment_prefix: "pr-".to_owned(),
+            release_environment: self.release_environment.clone(),
+        };
+        ci.check().map_err(anyhow::Error::msg).context("--github-repo")?;
+        Ok(Some(ci))
+    }
+
     /// Check the flags against each other and against AWS's limits. `binary_arch` is the
     /// architecture of the binary being deployed, when there is one.
     pub fn validate(&self, binary_arch: Option<Arch>) -> anyhow::Result<StackOptions> {
@@ -208,6 +265,7 @@ impl StackArgs {
                 cookie_path: self.alias_cookie_path.clone(),
             },
             canary: self.canary.as_ref().map(|entries| entries.iter().filter(|e| !e.is_empty()).cloned().collect()),
+            github: self.github()?,
         };
         // The environment the function will get must be one lamux starts with: the check
         // the construct makes, without synthesizing the stack.

@@ -64,6 +64,15 @@ pub fn synthesize(options: &StackOptions, code: AssetSource) -> anyhow::Result<S
         let props = OutputProps::builder().description(description).value(value).build();
         Output::new(&stack, id, props)?;
     }
+    if let Some(roles) = lamux.ci_roles() {
+        for (id, description, role) in [
+            ("PreviewRoleArn", "The role the preview workflow assumes (role-to-assume)", &roles.preview),
+            ("ReleaseRoleArn", "The role the release job (promote, rollback) assumes", &roles.release),
+        ] {
+            let props = OutputProps::builder().description(description).value(Expr::from(role.arn())).build();
+            Output::new(&stack, id, props)?;
+        }
+    }
     debug_assert_eq!(lamux.path(), LAMUX);
     Ok(stack.synth()?)
 }

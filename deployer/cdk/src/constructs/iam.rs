@@ -80,9 +80,22 @@ pub struct Statement {
     pub effect: Effect,
     pub action: Vec<String>,
     pub resource: Vec<Expr>,
+    /// `Condition`: operator, key, values (`{"StringEquals": {"aws:SourceAccount": "1"}}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Value>,
 }
 
 impl Statement {
+    /// Allow `actions` on `resources`.
+    ///
+    /// ```
+    /// use lamux_cdk::constructs::iam::Statement;
+    /// use lamux_cdk::template::Expr;
+    ///
+    /// let read = Statement::allow(["s3:GetObject"], [Expr::str("arn:aws:s3:::bucket/*")]).with_sid("Read");
+    /// assert_eq!(serde_json::to_value(&read)?["Effect"], "Allow");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn allow<A: Into<String>>(
         actions: impl IntoIterator<Item = A>,
         resources: impl IntoIterator<Item = Expr>,
@@ -92,7 +105,24 @@ impl Statement {
             effect: Effect::Allow,
             action: actions.into_iter().map(Into::into).collect(),
             resource: resources.into_iter().collect(),
+            condition: None,
         }
+    }
+
+    /// Deny `actions` on `resources`: an explicit `Deny` wins over every `Allow`, also one
+    /// another policy adds later.
+    pub fn deny<A: Into<String>>(
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = Expr>,
+    ) -> Self {
+        Self { effect: Effect::Deny, ..Self::allow(actions, resources) }
+    }
+
+    /// The statement applies only under `condition` (IAM's `Condition` block).
+    #[must_use]
+    pub fn with_condition(mut self, condition: Value) -> Self {
+        self.condition = Some(condition);
+        self
     }
 
     #[must_use]
@@ -284,7 +314,11 @@ impl PolicyDocument {
     fn add(&mut self, statement: Statement) {
         let statements = &mut self.statement;
         let same = statements.iter().position(|s| {
-            s.sid.is_some() && s.sid == statement.sid && s.effect == statement.effect && s.action == statement.action
+            s.sid.is_some()
+                && s.sid == statement.sid
+                && s.effect == statement.effect
+                && s.action == statement.action
+                && s.condition == statement.condition
         });
         match same {
             Some(index) => {

@@ -2,6 +2,7 @@
 //! X-Forwarded-Host CloudFront Function, the distribution, and optionally the `*.SUFFIX`
 //! records, as one construct. `lamux-deploy`'s own stack is this construct and five outputs.
 
+pub mod ci;
 mod props;
 mod settings;
 
@@ -72,6 +73,7 @@ pub struct Lamux {
     qualifiers: Vec<String>,
     /// The suffix of `ALIAS-FUNCTION.SUFFIX` hosts, when the host names the function.
     routes_under: Option<String>,
+    ci: Option<ci::CiRoles>,
 }
 
 impl Construct for Lamux {
@@ -247,6 +249,7 @@ impl Lamux {
             }
         }
         let allowed = props.allow_functions.iter().map(|f| Expr::str(bare_function_name(f))).collect();
+        let ci = props.github.as_ref().map(|github| ci::roles(&scope, github, &function)).transpose()?;
         Ok(Self {
             scope,
             function,
@@ -258,6 +261,7 @@ impl Lamux {
             qualifiers,
             // With a fixed function the host names only the alias.
             routes_under: (props.function_name == "*").then(|| settings.domain_suffix.clone()),
+            ci,
         })
     }
 
@@ -282,6 +286,11 @@ impl Lamux {
         allowed.push(function.name().into());
         self.function.add_environment("LAMUX_ALLOW_FUNCTION", Expr::join(",", allowed.clone()))?;
         Ok(())
+    }
+
+    /// The GitHub workflows' preview and release roles, when `github` was given.
+    pub fn ci_roles(&self) -> Option<&ci::CiRoles> {
+        self.ci.as_ref()
     }
 
     /// lamux's own function.

@@ -66,6 +66,9 @@ pub struct LamuxProps {
     /// Sticky canaries, `ALIAS=TARGET:PERCENT`, in the `Canary` parameter. `None` keeps what
     /// is deployed (`lamux-deploy preview canary` sets it); `Some` sets it, empty ends it.
     pub canary: Option<Vec<String>>,
+    /// Roles for a GitHub repository's preview and release workflows (README "CI that
+    /// cannot touch production").
+    pub github: Option<super::ci::GithubCi>,
 }
 
 /// lamux's `--alias-cookie`, `--alias-header`, `--alias-override-allow` and
