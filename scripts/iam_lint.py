@@ -28,6 +28,9 @@ ALLOWED = [
     ("MALFORMED", ".AssumeRolePolicyDocument", "neither Resource nor NotResource",
      "a role's trust policy names a principal and has no Resource (IAM docs, 'Role trust "
      "policies'); parliament audits it as an identity policy"),
+    ("UNKNOWN_FEDERATION_SOURCE", "Role.AssumeRolePolicyDocument", ":oidc-provider/token.actions.githubusercontent.com",
+     "GitHub Actions federates through an IAM OIDC provider, named by its ARN (AWS-NOTES 'GitHub "
+     "OIDC'); parliament knows only the web identity providers with a well-known name"),
     ("UNKNOWN_CONDITION_FOR_ACTION", "InvokeViaUrlPermission.", "lambda:InvokedViaFunctionUrl",
      "the condition key Lambda added in October 2025 for public Function URLs (AWS docs, "
      "'Control access to Lambda function URLs'); parliament's IAM database predates it"),
@@ -89,6 +92,9 @@ def example(logical_id, attribute, resources):
         return arns.get(kind, f"arn:{PARTITION}:iam::{ACCOUNT}:policy/{name}")
     if attribute == "Ref" and kind == "AWS::Lambda::Function":
         return name
+    if attribute == "Ref" and kind == "AWS::IAM::OIDCProvider":
+        # A provider's Ref is its ARN, named for its URL's host.
+        return f"arn:{PARTITION}:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
     return f"example-{name}"
 
 

@@ -27,7 +27,20 @@ fn render(args: &[&str]) -> Template {
 
 #[test]
 fn snapshots_of_every_variant() {
-    let variants: [(&str, &[&str]); 8] = [
+    let variants: [(&str, &[&str]); 9] = [
+        (
+            "github_ci",
+            &[
+                "--domain-suffix",
+                "example.com",
+                "--function-name",
+                "web",
+                "--github-repo",
+                "acme/web",
+                "--allow-alias",
+                "live,pr*",
+            ],
+        ),
         (
             "origin_auth_none",
             &["--domain-suffix", "example.com", "--allow-function", "my-func", "--origin-auth", "none"],

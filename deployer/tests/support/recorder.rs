@@ -68,4 +68,25 @@ impl Recorder {
         }
         heads
     }
+
+    /// Every request sent so far: its head (request line and headers, lowercase) and body.
+    pub fn requests(&self) -> Vec<(String, Vec<u8>)> {
+        let sent = self.sent.lock().expect("lock");
+        let mut requests = Vec::new();
+        for stream in sent.iter() {
+            let mut rest: &[u8] = stream;
+            while let Some(end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length:"))
+                    .and_then(|value| value.trim().parse().ok())
+                    .unwrap_or(0);
+                let body_end = (end + 4 + length).min(rest.len());
+                requests.push((head, rest[end + 4..body_end].to_vec()));
+                rest = &rest[body_end..];
+            }
+        }
+        requests
+    }
 }

@@ -64,11 +64,6 @@ impl GithubCi {
         if self.preview_aliases.is_empty() || self.preview_aliases.iter().any(|a| a == "*" || a.is_empty()) {
             return Err("preview aliases must be narrower than every alias (e.g. pr*, br*)".to_owned());
         }
-        for alias in &self.preview_aliases {
-            if self.protect.iter().any(|p| wildmatch::WildMatch::new(p).matches(alias.trim_end_matches('*'))) {
-                return Err(format!("preview alias pattern {alias:?} overlaps a protected alias"));
-            }
-        }
         if self.preview_functions.is_empty() {
             return Err("the preview role needs the functions previews run on (preview-function)".to_owned());
         }
@@ -156,7 +151,9 @@ pub fn roles(scope: &Scope, ci: &GithubCi, lamux: &Function) -> Result<CiRoles, 
     };
     let function_arn = |name: &str, qualifier: Option<&str>| {
         let qualifier = qualifier.map(|q| format!(":{q}")).unwrap_or_default();
-        Expr::sub(format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}{qualifier}"))
+        Expr::sub(format!(
+            "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}{qualifier}"
+        ))
     };
     let functions: Vec<Expr> = ci
         .preview_functions
@@ -174,7 +171,8 @@ pub fn roles(scope: &Scope, ci: &GithubCi, lamux: &Function) -> Result<CiRoles, 
         .iter()
         .flat_map(|name| ci.protect.iter().map(move |alias| function_arn(name, Some(alias))))
         .collect();
-    let stack = Expr::sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*");
+    let stack =
+        Expr::sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*");
     let lamux_function = Expr::from(lamux.arn());
 
     let preview = Role::new(
@@ -205,12 +203,8 @@ pub fn roles(scope: &Scope, ci: &GithubCi, lamux: &Function) -> Result<CiRoles, 
         "ReleaseRole",
         RoleProps::builder().assume_role_policy_document(trust(vec![ci.release_subject()])).build(),
     )?;
-    let release_reads = [
-        "lambda:GetFunctionConfiguration",
-        "lambda:GetAlias",
-        "lambda:ListAliases",
-        "lambda:ListVersionsByFunction",
-    ];
+    let release_reads =
+        ["lambda:GetFunctionConfiguration", "lambda:GetAlias", "lambda:ListAliases", "lambda:ListVersionsByFunction"];
     let statements = [
         Statement::allow(release_reads, functions).with_sid("ReadReleases"),
         Statement::allow(["lambda:CreateAlias", "lambda:UpdateAlias"], protected).with_sid("MoveProtectedAliases"),
@@ -235,4 +229,36 @@ pub fn roles(scope: &Scope, ci: &GithubCi, lamux: &Function) -> Result<CiRoles, 
         release.add_to_named_policy("releases", statement)?;
     }
     Ok(CiRoles { preview, release })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ci() -> GithubCi {
+        GithubCi::builder().repo("acme/web").preview_functions(vec!["web".to_owned()]).build()
+    }
+
+    #[test]
+    fn settings_broader_than_the_workflow_are_refused() {
+        assert_eq!(ci().check(), Ok(()));
+        let bad = [
+            GithubCi { repo: "acme".into(), ..ci() },
+            GithubCi { repo: "acme/*".into(), ..ci() },
+            GithubCi { preview_functions: Vec::new(), ..ci() },
+            GithubCi { preview_functions: vec!["web*".into()], ..ci() },
+            GithubCi { preview_aliases: vec!["*".into()], ..ci() },
+            GithubCi { branch: "*".into(), ..ci() },
+            GithubCi { release_environment: "pr-1:x".into(), ..ci() },
+        ];
+        for settings in bad {
+            assert!(settings.check().is_err(), "{settings:?}");
+        }
+    }
+
+    #[test]
+    fn the_subjects_are_the_workflows() {
+        assert_eq!(ci().preview_subjects(), ["repo:acme/web:environment:pr-*", "repo:acme/web:ref:refs/heads/main"]);
+        assert_eq!(ci().release_subject(), "repo:acme/web:environment:production");
+    }
 }
