@@ -339,3 +339,33 @@ async fn physical_id(stack_name: &str, logical_id: &str) -> String {
         found.expect("resource").stack_resource_detail().and_then(|d| d.physical_resource_id().map(str::to_owned));
     found.expect("a physical id")
 }
+
+/// The second layout (README "Isolation"): previews on a function of their own, with its own
+/// role and environment. The preview role reaches that function alone; lamux may invoke both.
+#[test]
+fn a_separate_preview_function_keeps_previews_off_production() {
+    let template = synth(&[
+        "--allow-function",
+        "web,web-preview",
+        "--allow-alias",
+        "live,pr*",
+        "--github-repo",
+        "acme/web",
+        "--preview-function",
+        "web-preview",
+    ]);
+    let preview = statements(&template, "LamuxPreviewRole");
+    let (web, staging) = (function("web"), function("web-preview"));
+    for action in ["lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:GetFunctionConfiguration"] {
+        assert_eq!(decide(&preview, action, &web), Decision::ImplicitlyDenied, "{action} on production");
+        assert_eq!(decide(&preview, action, &staging), Decision::Allowed, "{action} on the preview function");
+    }
+    assert_eq!(decide(&preview, "lambda:UpdateAlias", &format!("{web}:pr1")), Decision::ImplicitlyDenied);
+    assert_eq!(decide(&preview, "lambda:UpdateAlias", &format!("{staging}:pr1")), Decision::Allowed);
+    let lamux_role = statements(&template, "LamuxRole");
+    for target in [format!("{web}:live"), format!("{staging}:pr1")] {
+        assert_eq!(decide(&lamux_role, "lambda:InvokeFunction", &target), Decision::Allowed, "lamux invokes {target}");
+    }
+    let variables = &template["Resources"]["LamuxFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(variables["LAMUX_ALLOW_FUNCTION"], "web,web-preview");
+}
