@@ -17,6 +17,7 @@ pub mod config_file;
 pub mod local;
 pub mod options;
 pub mod package;
+pub mod preflight;
 pub mod preview;
 pub mod preview_command;
 pub mod remote;

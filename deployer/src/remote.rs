@@ -54,6 +54,7 @@ pub async fn diff(aws: &AwsArgs, args: &StackArgs) -> anyhow::Result<()> {
 pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confirm: Confirm) -> anyhow::Result<()> {
     let (options, synthesized) = synthesize(args)?;
     let clients = aws.clients().await?;
+    crate::preflight::check(&clients.config, &options).await?;
     let deployment = deployment(&options, &synthesized, Some(deploy_args));
     let outputs = toolkit::deploy(&clients, &deployment, deploy_args.require_approval, confirm).await?;
     if let Some(on) = deploy_args.termination_protection {
