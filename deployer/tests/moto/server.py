@@ -5,6 +5,8 @@ through change sets) gets, before its server starts:
 - AWS::Lambda::Url backed by moto's own Lambda backend, so `get_function_url_config` sees it;
 - AWS::Lambda::Version and AWS::Lambda::Alias through the same backend (moto's own Version
   has no physical id, no `Version` attribute and no delete; it has no Alias at all);
+- AWS::IAM::OIDCProvider through moto's IAM backend (its CloudFormation has none, and a
+  stack holding one could not describe its resources);
 - small stand-ins for the CloudFront function, distribution and origin access control,
   which only mint ids and answer the attributes the lamux template reads;
 - Outputs computed when a change set is executed, as CloudFormation does, and the stack's
@@ -218,6 +220,58 @@ class LambdaAlias(CloudFormationModel):
             lambda_backends[account_id][region_name].delete_alias(self.alias.name, self.function_name)
         except Exception:  # the function may already be gone
             pass
+
+
+class OidcProvider(CloudFormationModel):
+    """AWS::IAM::OIDCProvider through moto's IAM backend; its Ref is its ARN."""
+
+    __module__ = MODULE
+
+    def __init__(self, account_id, arn):
+        self.account_id = account_id
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::OIDCProvider"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        from moto.iam.models import iam_backends
+
+        properties = cloudformation_json["Properties"]
+        provider = iam_backends[account_id]["global"].create_open_id_connect_provider(
+            properties["Url"], properties.get("ThumbprintList", []), properties.get("ClientIdList", []), []
+        )
+        return cls(account_id, provider.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
+
+    def delete(self, account_id, region_name):
+        from moto.iam.models import iam_backends
+
+        iam_backends[account_id]["global"].delete_open_id_connect_provider(self.arn)
 
 
 class StandIn:
