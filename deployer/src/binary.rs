@@ -50,7 +50,11 @@ fn build(arch: Arch) -> anyhow::Result<PathBuf> {
     }
     let status = command.status().context("cannot run cargo lambda (pip install cargo-lambda)")?;
     if !status.success() {
-        bail!("cargo lambda build failed ({status}); run it from the lamux source tree, or pass --binary");
+        bail!(
+            "cargo lambda build failed ({status}): it builds lamux only inside a clone of lamux's source. Elsewhere, \
+             build it there (`cargo lambda build --release --bin lamux` writes target/lambda/lamux/bootstrap) and pass \
+             --binary PATH (README \"Preview environments\", step 2)"
+        );
     }
     Ok(PathBuf::from(DEFAULT_BUILD))
 }

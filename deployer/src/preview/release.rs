@@ -52,21 +52,7 @@ pub async fn promote(lambda: &Client, function: &str, name: &str, to: &str) -> a
     let earlier = current.as_ref().and_then(|a| a.description()).and_then(History::parse);
     let history = History::promoted(earlier.as_ref(), from.as_deref(), &version);
     match &current {
-        Some(alias) => {
-            lambda
-                .update_alias()
-                .function_name(function)
-                .name(to)
-                .function_version(&version)
-                .description(history.render())
-                .routing_config(AliasRoutingConfiguration::builder().build())
-                .set_revision_id(alias.revision_id().map(str::to_owned))
-                .send()
-                .await
-                .with_context(|| {
-                    format!("cannot point {function}:{to} at version {version} (did it move meanwhile?)")
-                })?;
-        }
+        Some(alias) => move_alias(lambda, function, to, &version, &history, alias.revision_id()).await?,
         None => {
             lambda
                 .create_alias()
@@ -110,17 +96,7 @@ pub async fn rollback(lambda: &Client, function: &str, alias: &str) -> anyhow::R
     lambda::configuration(lambda, function, Some(&target))
         .await
         .with_context(|| format!("{function}:{alias}'s rollback target, version {target}, is gone"))?;
-    lambda
-        .update_alias()
-        .function_name(function)
-        .name(alias)
-        .function_version(&target)
-        .description(after.render())
-        .routing_config(AliasRoutingConfiguration::builder().build())
-        .set_revision_id(current.revision_id().map(str::to_owned))
-        .send()
-        .await
-        .with_context(|| format!("cannot point {function}:{alias} at version {target} (did it move meanwhile?)"))?;
+    move_alias(lambda, function, alias, &target, &after, current.revision_id()).await?;
     Ok(Moved {
         function: function.to_owned(),
         alias: alias.to_owned(),
@@ -128,4 +104,28 @@ pub async fn rollback(lambda: &Client, function: &str, alias: &str) -> anyhow::R
         to: target,
         rollback_targets: after.before,
     })
+}
+
+/// Point `alias` at `version` with `history` as its description, only if its revision is
+/// still `revision`; a weighted routing is cleared.
+async fn move_alias(
+    lambda: &Client,
+    function: &str,
+    alias: &str,
+    version: &str,
+    history: &History,
+    revision: Option<&str>,
+) -> anyhow::Result<()> {
+    lambda
+        .update_alias()
+        .function_name(function)
+        .name(alias)
+        .function_version(version)
+        .description(history.render())
+        .routing_config(AliasRoutingConfiguration::builder().build())
+        .set_revision_id(revision.map(str::to_owned))
+        .send()
+        .await
+        .with_context(|| format!("cannot point {function}:{alias} at version {version} (did it move meanwhile?)"))?;
+    Ok(())
 }
