@@ -3,7 +3,10 @@
 //! comes in from the caller.
 //!
 //! The host always chooses the function. An override only replaces the alias, and obeys
-//! `--alias-override-allow` here and the allow-lists after, as a host's alias does.
+//! `--alias-override-allow` and the allow-lists, as a host's alias does. A refused header is
+//! an error; a refused cookie is ignored and cleared (a cookie can be stale or planted, and
+//! must never lock a viewer out). lamux's cookies carry the `__Host-` prefix, and a
+//! function's `Set-Cookie` for any of their names is removed ([`Chooser::is_own_cookie`]).
 
 use cookie::{Cookie, SameSite};
 use http::header::{ACCESS_CONTROL_REQUEST_METHOD, COOKIE, HeaderName};
