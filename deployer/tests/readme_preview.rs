@@ -75,4 +75,6 @@ async fn the_readme_walk_through_prints_what_it_shows() {
             );
         }
     }
+    // Other suites list every lamux function moto holds: leave none behind.
+    stdout(&deploy_with(&["down", "--stack-name", stack, "--yes"], None, &[]));
 }
