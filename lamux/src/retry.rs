@@ -278,6 +278,64 @@ mod tests {
         }
     }
 
+    /// The SDK path's classifier itself (issue 33: only the integration tests caught it being
+    /// switched off): what it says for each kind of failed attempt, under each method.
+    #[test]
+    fn the_sdk_classifier_holds_the_same_rule() {
+        use aws_sdk_lambda::error::ErrorMetadata;
+        use aws_sdk_lambda::operation::invoke::InvokeError;
+        use aws_smithy_runtime_api::client::interceptors::context::{Error as Erased, Input};
+        use aws_smithy_runtime_api::client::orchestrator::OrchestratorError;
+        use aws_smithy_runtime_api::http::{Response, StatusCode};
+        use aws_smithy_types::body::SdkBody;
+
+        let context = |status: u16, error: OrchestratorError<Erased>| {
+            let mut ctx = InterceptorContext::new(Input::erase(()));
+            ctx.set_response(Response::new(StatusCode::try_from(status).expect("a status"), SdkBody::empty()));
+            ctx.set_output_or_error(Err(error));
+            ctx
+        };
+        let typed = |code: &str| {
+            let error = InvokeError::generic(ErrorMetadata::builder().code(code).build());
+            OrchestratorError::operation(Erased::erase(error))
+        };
+        let broke_off = || OrchestratorError::response("the body ended after 14 of 1000 bytes".into());
+        let post = ForbidReplay { replay: Replay::OnlyUnsent };
+        let get = ForbidReplay { replay: Replay::Allowed };
+        let none = RetryAction::NoActionIndicated;
+        let cases = [
+            ("a 200 that broke off", context(200, broke_off()), RetryAction::RetryForbidden, none.clone()),
+            (
+                "a 500 ServiceException",
+                context(500, typed("ServiceException")),
+                RetryAction::RetryForbidden,
+                none.clone(),
+            ),
+            (
+                "SnapStart's 408",
+                context(408, typed("SnapStartTimeoutException")),
+                RetryAction::transient_error(),
+                RetryAction::transient_error(),
+            ),
+            (
+                "a throttle on a 400",
+                context(400, typed("ThrottlingException")),
+                RetryAction::transient_error(),
+                RetryAction::transient_error(),
+            ),
+            ("a 404", context(404, typed("ResourceNotFoundException")), none.clone(), none.clone()),
+        ];
+        for (case, ctx, for_post, for_get) in cases {
+            assert_eq!(post.classify_retry(&ctx), for_post, "{case}, POST");
+            assert_eq!(get.classify_retry(&ctx), for_get, "{case}, GET");
+        }
+        // The SDK's own verdict on a throttle (its kind, its backoff) stands.
+        let throttled = context(429, typed("TooManyRequestsException"));
+        assert_eq!(post.classify_retry_v2(&throttled, &RetryAction::throttling_error()), none);
+        let answered = InterceptorContext::new(Input::erase(()));
+        assert_eq!(post.classify_retry(&answered), none, "no attempt failed");
+    }
+
     #[test]
     fn the_verdict_and_the_method_decide_together() {
         assert!(Verdict::NotRun.retry(Replay::OnlyUnsent));

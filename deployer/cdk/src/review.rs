@@ -353,6 +353,11 @@ mod tests {
         let policy =
             |kind: &str, key: &str, principal: &str| json!({"Type": kind, "Properties": {key: document(principal)}});
         let url = |auth: &str| json!({"Type": "AWS::Lambda::Url", "Properties": {"AuthType": auth}});
+        let single = |action: &str| {
+            let statement =
+                json!({"Effect": "Allow", "Principal": {"AWS": "arn:me"}, "Action": action, "Resource": "arn:o"});
+            json!({"Type": "AWS::S3::BucketPolicy", "Properties": {"PolicyDocument": {"Statement": statement}}})
+        };
         let rows: Vec<(&str, Value, Value, &str)> = vec![
             (
                 "a managed policy attached",
@@ -418,6 +423,13 @@ mod tests {
                 base.clone(),
                 with("TopicPolicy", policy("AWS::SNS::TopicPolicy", "PolicyDocument", "arn:o")),
                 "TopicPolicy allows * on *",
+            ),
+            (
+                // Issue 33: a policy whose Statement is one object, not a list, went unread.
+                "a single-object Statement widened",
+                with("One", single("s3:GetObject")),
+                with("One", single("s3:*")),
+                "One allows s3:* on arn:o",
             ),
             (
                 "a key policy's new principal",
