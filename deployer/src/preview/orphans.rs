@@ -256,6 +256,19 @@ mod tests {
         assert_eq!(deleted(&select(&exactly, &References::default(), &rules(0))), ["4"], "min-age is exclusive");
     }
 
+    /// The newest are the highest numbers, whatever order Lambda lists them in (a mutant
+    /// that numbered every version alike kept the last listed instead).
+    #[test]
+    fn newest_means_the_highest_number_not_the_last_listed() {
+        let listed: Vec<Published> = ["10", "2", "9", "1"]
+            .iter()
+            .map(|v| Published { version: (*v).to_owned(), age: Some(60 * MINUTE) })
+            .collect();
+        let fates = select(&listed, &References::default(), &rules(1));
+        assert_eq!(kept(&fates, "10"), [Keep::Newest]);
+        assert_eq!(deleted(&fates), ["1", "2", "9"], "oldest first");
+    }
+
     #[test]
     fn keep_versions_counts_only_what_nothing_else_keeps() {
         let mut references = References::default();
