@@ -428,6 +428,22 @@ mod tests {
         }
     }
 
+    /// Survivors of cargo-mutants: the percent's edge, a canary at 0, and the names the
+    /// access line and the metrics carry.
+    #[test]
+    fn a_canary_at_its_edges() {
+        let at = |value: &str| Chooser { canaries: vec![Canary::parse(value).expect("canary")], ..Chooser::default() };
+        let held = |bucket: u8| headers(&[("cookie", &format!("__Host-lamux-canary={bucket}"))]);
+        let ten = at("live=next:10");
+        assert_eq!(pick(&ten, target("live"), &held(9), || 0).expect("choice").target, target("next"));
+        assert_eq!(pick(&ten, target("live"), &held(10), || 0).expect("choice").target, target("live"), "10% is 0..9");
+        let off = pick(&at("live=next:0"), target("live"), &headers(&[]), || panic!("no bucket at 0%"));
+        assert_eq!(off.map(|c| (c.source, c.canary)), Ok((Source::Host, None)), "0 ends the canary");
+        let names = [Source::Host, Source::Cookie, Source::Header, Source::Canary].map(Source::as_str);
+        assert_eq!(names, ["host", "cookie", "header", "canary"]);
+        assert_eq!([Arm::Base, Arm::Target].map(Arm::as_str), ["base", "target"]);
+    }
+
     #[test]
     fn canaries_obey_the_allow_lists_at_start() {
         let chooser = Chooser { canaries: vec![Canary::parse("live=next:10").expect("canary")], ..Chooser::default() };
