@@ -20,7 +20,7 @@ pub use settings::{ORIGIN_READ_DEFAULT_LIMIT, lamux_invoke_mode, origin_read_tim
 use settings::{Settings, bare_function_name, environment};
 
 /// The viewer-request function's source, taken from `cloudfront/` at build time.
-pub const VIEWER_REQUEST_JS: &str = include_str!("../../../../cloudfront/viewer-request.js");
+pub const VIEWER_REQUEST_JS: &str = include_str!("viewer-request.js");
 
 /// The header lamux checks; CloudFront sends it on every origin request.
 pub const ORIGIN_SECRET_HEADER: &str = lamux::origin::SECRET_HEADER;

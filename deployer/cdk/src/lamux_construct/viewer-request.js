@@ -1,0 +1,1 @@
+../../../../cloudfront/viewer-request.js
