@@ -40,11 +40,11 @@ pub fn certificate_fits(status: &str, names: &[String], suffix: &str) -> Result<
     Ok(())
 }
 
-/// Read the stack's hosted zone and certificate, when it names them as literals, and check
-/// them. `config` is the deploying credentials' configuration.
+/// Read the stack's hosted zone and certificate, when it names them as literals (a parameter
+/// or an import is CloudFormation's to check), and check them. `config` is the deploying credentials' configuration.
 pub async fn check(config: &aws_config::SdkConfig, options: &StackOptions) -> anyhow::Result<()> {
     let suffix = &options.lamux.domain_suffix;
-    if let Some(zone) = options.lamux.hosted_zone_id.as_ref().and_then(literal) {
+    if let Some(zone) = options.lamux.hosted_zone_id.as_ref().and_then(Expr::as_literal) {
         let route53 = aws_sdk_route53::Client::new(config);
         let found = match route53.get_hosted_zone().id(zone).send().await {
             Ok(found) => found,
@@ -58,7 +58,7 @@ pub async fn check(config: &aws_config::SdkConfig, options: &StackOptions) -> an
         let name = found.hosted_zone().map(|z| z.name().to_owned()).unwrap_or_default();
         zone_covers(&name, suffix).map_err(anyhow::Error::msg).with_context(|| format!("--hosted-zone-id {zone}"))?;
     }
-    if let Some(arn) = options.lamux.certificate_arn.as_ref().and_then(literal) {
+    if let Some(arn) = options.lamux.certificate_arn.as_ref().and_then(Expr::as_literal) {
         let acm_config = config.to_builder().region(aws_config::Region::new(CERTIFICATE_REGION)).build();
         let acm = aws_sdk_acm::Client::new(&acm_config);
         let found = match acm.describe_certificate().certificate_arn(arn).send().await {
@@ -77,14 +77,6 @@ pub async fn check(config: &aws_config::SdkConfig, options: &StackOptions) -> an
             .with_context(|| format!("--certificate-arn {arn}"))?;
     }
     Ok(())
-}
-
-/// A value given as text (a parameter or an import is checked by CloudFormation).
-fn literal(value: &Expr) -> Option<&str> {
-    match value {
-        Expr::Str(text) => Some(text),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
