@@ -222,58 +222,6 @@ class LambdaAlias(CloudFormationModel):
             pass
 
 
-class OidcProvider(CloudFormationModel):
-    """AWS::IAM::OIDCProvider through moto's IAM backend; its Ref is its ARN."""
-
-    __module__ = MODULE
-
-    def __init__(self, account_id, arn):
-        self.account_id = account_id
-        self.arn = arn
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::IAM::OIDCProvider"
-
-    @staticmethod
-    def cloudformation_name_type():
-        return ""
-
-    @property
-    def physical_resource_id(self):
-        return self.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name):
-        return self.arn
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        from moto.iam.models import iam_backends
-
-        properties = cloudformation_json["Properties"]
-        provider = iam_backends[account_id]["global"].create_open_id_connect_provider(
-            properties["Url"], properties.get("ThumbprintList", []), properties.get("ClientIdList", []), []
-        )
-        return cls(account_id, provider.arn)
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        pass
-
-    def delete(self, account_id, region_name):
-        from moto.iam.models import iam_backends
-
-        iam_backends[account_id]["global"].delete_open_id_connect_provider(self.arn)
-
-
 class StandIn:
     """A resource moto cannot model: an id, and the attributes the lamux template reads.
     Mixed into direct subclasses of CloudFormationModel: moto lists only those."""
@@ -318,6 +266,32 @@ class StandIn:
 
     def delete(self, account_id, region_name):
         pass
+
+
+class OidcProvider(StandIn, CloudFormationModel):
+    """AWS::IAM::OIDCProvider through moto's IAM backend; its Ref is its ARN."""
+
+    __module__ = MODULE
+    TYPE = "AWS::IAM::OIDCProvider"
+    ATTRIBUTES = ("Arn",)
+
+    def attribute(self, name):
+        return self.id
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        from moto.iam.models import iam_backends
+
+        properties = cloudformation_json["Properties"]
+        provider = iam_backends[account_id]["global"].create_open_id_connect_provider(
+            properties["Url"], properties.get("ThumbprintList", []), properties.get("ClientIdList", []), []
+        )
+        return cls(account_id, provider.arn)
+
+    def delete(self, account_id, region_name):
+        from moto.iam.models import iam_backends
+
+        iam_backends[account_id]["global"].delete_open_id_connect_provider(self.id)
 
 
 class CloudFrontFunction(StandIn, CloudFormationModel):
