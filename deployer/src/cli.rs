@@ -97,7 +97,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Preview environments on aliases: publish, list, retire (README "Preview environments").
+    /// Preview environments on aliases: publish, list, retire, promote, roll back (README
+    /// "Preview environments").
     Preview {
         #[command(subcommand)]
         command: PreviewCommand,
