@@ -156,7 +156,9 @@ impl Resource for RoleProps {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyProps {
-    pub policy_name: String,
+    /// The inline policy's name on each role: one per role, so two stacks that grant on the
+    /// same imported role each need their own (`STACK-LOGICALID`).
+    pub policy_name: Expr,
     pub policy_document: PolicyDocument,
     pub roles: Vec<Expr>,
 }
@@ -269,11 +271,15 @@ impl Role {
                             format!("Policy{policy_name}")
                         };
                         let props = PolicyProps {
-                            policy_name: policy_name.to_owned(),
+                            policy_name: Expr::str(policy_name),
                             policy_document: PolicyDocument::new(),
                             roles: vec![name.clone()],
                         };
                         let policy = CfnResource::new(scope, &id, props)?;
+                        // A name of this stack's alone: a second stack's grant on the same
+                        // role would otherwise replace this one, and its delete remove it.
+                        let unique = Expr::sub(format!("${{AWS::StackName}}-{}", policy.logical_id()));
+                        policy.update(|props| props.policy_name = unique);
                         policies.insert(policy_name.to_owned(), policy.clone());
                         policy
                     }

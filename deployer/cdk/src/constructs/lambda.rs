@@ -308,6 +308,8 @@ impl Function {
     /// // An imported role gets its statements through an AWS::IAM::Policy attached by name.
     /// let policy = template.properties("CiPolicy").expect("a policy for the imported role");
     /// assert_eq!(policy["Roles"], json!(["ci"]));
+    /// // Named for this stack: another stack's grant on the same role gets a name of its own.
+    /// assert_eq!(policy["PolicyName"], json!({"Fn::Sub": "${AWS::StackName}-CiPolicy"}));
     /// assert_eq!(policy["PolicyDocument"]["Statement"][0]["Resource"][0], "arn:aws:lambda:eu-west-1:123456789012:function:billing");
     /// # Ok::<(), lamux_cdk::tree::Error>(())
     /// ```
