@@ -326,7 +326,6 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use http::HeaderValue;
 
     use super::*;
 
@@ -334,16 +333,7 @@ mod tests {
         Target { function: "app".into(), alias: alias.into() }
     }
 
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(
-                HeaderName::from_bytes(name.as_bytes()).expect("name"),
-                HeaderValue::from_str(value).expect("v"),
-            );
-        }
-        map
-    }
+    use crate::test_headers::headers;
 
     /// A GET's choice, under allow-lists that admit everything.
     fn pick(

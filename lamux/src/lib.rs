@@ -31,6 +31,9 @@ pub mod mode;
 pub mod origin;
 pub mod route;
 
+#[cfg(test)]
+mod test_headers;
+
 #[cfg(feature = "runtime")]
 pub mod direct_invoke;
 #[cfg(feature = "runtime")]

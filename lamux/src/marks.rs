@@ -43,33 +43,28 @@ pub fn apply(headers: &mut HeaderMap, marks: &Marks, own: impl Fn(&str) -> bool)
 /// Remove every `Set-Cookie` whose name is one of lamux's. The name is read as a browser
 /// reads it (RFC 6265 §5.2): the text before the first `=` of the first `;`-separated part.
 fn remove_own_cookies(headers: &mut HeaderMap, own: impl Fn(&str) -> bool) -> Vec<String> {
-    let name_of = |value: &HeaderValue| {
-        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        let pair = text.split(';').next().unwrap_or_default();
-        pair.split_once('=').map(|(name, _)| name.trim().to_owned())
-    };
-    let planted = headers.get_all(SET_COOKIE).iter().filter_map(name_of).any(|name| own(&name));
-    if !planted {
-        return Vec::new();
-    }
-    let mut removed = Vec::new();
-    let kept: Vec<HeaderValue> = headers
+    let is_own = |value: &HeaderValue| cookie_name(value).is_some_and(|name| own(name.trim()));
+    let removed: Vec<String> = headers
         .get_all(SET_COOKIE)
         .iter()
-        .filter(|value| match name_of(value) {
-            Some(name) if own(&name) => {
-                removed.push(name);
-                false
-            }
-            _ => true,
-        })
-        .cloned()
+        .filter_map(|value| cookie_name(value).filter(|name| own(name.trim())).map(|name| name.trim().to_owned()))
         .collect();
+    if removed.is_empty() {
+        return removed;
+    }
+    let kept: Vec<HeaderValue> = headers.get_all(SET_COOKIE).iter().filter(|value| !is_own(value)).cloned().collect();
     headers.remove(SET_COOKIE);
     for value in kept {
         headers.append(SET_COOKIE, value);
     }
     removed
+}
+
+/// A `Set-Cookie` value's name, borrowed where its bytes are UTF-8.
+fn cookie_name(value: &HeaderValue) -> Option<std::borrow::Cow<'_, str>> {
+    let pair = value.as_bytes().split(|b| *b == b';').next()?;
+    let at = pair.iter().position(|b| *b == b'=')?;
+    Some(String::from_utf8_lossy(&pair[..at]))
 }
 
 /// Add `names` to the response's `Vary`, once each (names match without case), keeping the
@@ -110,15 +105,7 @@ mod tests {
 
     use super::*;
 
-    type Pairs<'a> = &'a [(&'a str, &'a str)];
-
-    fn headers(pairs: Pairs<'_>) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(HeaderName::from_bytes(name.as_bytes()).expect("name"), value.parse().expect("value"));
-        }
-        map
-    }
+    use crate::test_headers::{Pairs, headers};
 
     fn all(map: &HeaderMap, name: &str) -> Vec<String> {
         map.get_all(name).iter().map(|v| v.to_str().expect("ASCII").to_owned()).collect()

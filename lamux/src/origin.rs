@@ -169,15 +169,7 @@ pub fn viewer_ip(passage: Passage, headers: &HeaderMap, peer: Option<IpAddr>) ->
 mod tests {
     use super::*;
 
-    type Pairs<'a> = &'a [(&'a str, &'a str)];
-
-    fn headers(pairs: Pairs<'_>) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(http::HeaderName::from_bytes(name.as_bytes()).expect("name"), value.parse().expect("value"));
-        }
-        map
-    }
+    use crate::test_headers::{Pairs, headers};
 
     #[test]
     fn the_secret_is_checked_and_removed() {
