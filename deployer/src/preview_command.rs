@@ -307,14 +307,12 @@ async fn stack_context(
         let variables = found.environment().and_then(|e| e.variables());
         settings.extend(variables.and_then(|v| v.get("LAMUX_CANARY")).cloned());
     }
-    let canaries = settings
-        .iter()
-        .flat_map(|setting| setting.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(lamux::choose::Canary::parse)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|err| anyhow::anyhow!("stack {}: its canary setting: {err}", target.stack_name))?;
+    let mut canaries = Vec::new();
+    for setting in &settings {
+        let parsed = preview::canary::parse(setting)
+            .map_err(|err| anyhow::anyhow!("stack {}: its canary setting: {err}", target.stack_name))?;
+        canaries.extend(parsed);
+    }
     Ok((Some(scope), canaries))
 }
 

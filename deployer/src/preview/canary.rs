@@ -12,12 +12,7 @@ use crate::stack::CANARY_PARAMETER;
 /// The canary setting with `base`'s canary sent to `target` at `percent`, or, with `None`,
 /// ended. Other aliases' canaries stay.
 pub fn edit(current: &str, base: &str, change: Option<(&str, u8)>) -> Result<String, String> {
-    let mut canaries: Vec<Canary> = current
-        .split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(Canary::parse)
-        .collect::<Result<_, _>>()?;
+    let mut canaries = parse(current)?;
     canaries.retain(|canary| canary.alias != base);
     if let Some((target, percent)) = change {
         let entry = format!("{base}={target}:{percent}");
@@ -25,6 +20,12 @@ pub fn edit(current: &str, base: &str, change: Option<(&str, u8)>) -> Result<Str
     }
     canaries.sort_by(|a, b| a.alias.cmp(&b.alias));
     Ok(canaries.iter().map(|c| format!("{}={}:{}", c.alias, c.target, c.percent)).collect::<Vec<_>>().join(","))
+}
+
+/// The canaries of a setting (`LAMUX_CANARY`, the `LamuxCanary` parameter): comma-separated
+/// `ALIAS=TARGET:PERCENT`, empty entries skipped.
+pub fn parse(setting: &str) -> Result<Vec<Canary>, String> {
+    setting.split(',').map(str::trim).filter(|entry| !entry.is_empty()).map(Canary::parse).collect()
 }
 
 /// The stack's canary setting as deployed; empty when none (or the stack predates it).

@@ -404,7 +404,7 @@ fn changed(now: &AliasConfiguration, listed: &AliasConfiguration) -> bool {
         || now.description() != listed.description()
 }
 
-/// Lambda's timestamps: `2026-12-03T10:20:50.123+0000`.
+/// Lambda's timestamps: `2026-12-03T10:20:50.123+0000`; humantime reads RFC 3339 with `Z`.
 fn lambda_time(text: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(&text.replace("+0000", "Z")).ok()
 }
@@ -489,10 +489,7 @@ async fn version_age(
 ) -> anyhow::Result<Option<Duration>> {
     let found = lambda::configuration(lambda, function, Some(version)).await?;
     let Some(modified) = found.last_modified() else { return Ok(None) };
-    // Lambda writes `2026-12-03T10:20:50.123+0000`; humantime reads RFC 3339 with `Z`.
-    let text = modified.replace("+0000", "Z");
-    let at = humantime::parse_rfc3339_weak(&text)
-        .with_context(|| format!("version {version}: LastModified {modified:?}"))?;
+    let at = lambda_time(modified).with_context(|| format!("version {version}: LastModified {modified:?}"))?;
     Ok(now.duration_since(at).ok())
 }
 
