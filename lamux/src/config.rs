@@ -421,6 +421,7 @@ mod tests {
         assert_eq!(named.alias_cookie.as_deref(), Some("preview"));
     }
 
+    #[cfg(feature = "runtime")]
     #[test]
     fn the_header_read_timeout_guards_servers_not_extensions() {
         let timeout = |args: &[&str], mode| parse(args).expect("parses").limits(mode).header_read_timeout;

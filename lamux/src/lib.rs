@@ -16,8 +16,9 @@
 //!
 //! Without the `runtime` feature (on by default) the crate is lamux's contract alone: the
 //! flags and environment ([`config`]), routing ([`route`]), the allow-list ([`access`]), alias
-//! overrides and the canary ([`choose`]) and the origin secret ([`origin`]). `lamux-cdk`
-//! checks a deployment's settings with these, without building the proxy.
+//! overrides and the canary ([`choose`]), the response's marks ([`marks`]) and the origin
+//! secret ([`origin`]). `lamux-cdk` checks a deployment's settings with these, without
+//! building the proxy; the mutation tests (`scripts/mutants`) build them alone, in a second.
 //!
 //! `proxy` is where the stages meet. The three ways to serve are thin adapters around its
 //! router: `server` (local or container), `function_url` (a function behind a Function
@@ -27,6 +28,7 @@ pub mod access;
 pub mod backoff;
 pub mod choose;
 pub mod config;
+pub mod marks;
 pub mod mode;
 pub mod origin;
 pub mod route;
@@ -52,8 +54,6 @@ pub mod invoke;
 pub mod link;
 #[cfg(feature = "runtime")]
 pub mod logging;
-#[cfg(feature = "runtime")]
-pub mod marks;
 #[cfg(feature = "runtime")]
 pub mod proxy;
 #[cfg(feature = "runtime")]
