@@ -336,6 +336,21 @@ mod tests {
         assert_eq!(post.classify_retry(&answered), none, "no attempt failed");
     }
 
+    /// The SDK sorts its classifiers by priority and the last one's action stands: ours must
+    /// come after every one of the SDK's, or a transient-error classifier would retry a POST
+    /// that may have run.
+    #[test]
+    fn the_sdk_classifier_has_the_last_word() {
+        let ours = ForbidReplay { replay: Replay::OnlyUnsent }.priority();
+        for sdk in [
+            RetryClassifierPriority::http_status_code_classifier(),
+            RetryClassifierPriority::modeled_as_retryable_classifier(),
+            RetryClassifierPriority::transient_error_classifier(),
+        ] {
+            assert!(ours > sdk, "{ours:?} must run after {sdk:?}");
+        }
+    }
+
     #[test]
     fn the_verdict_and_the_method_decide_together() {
         assert!(Verdict::NotRun.retry(Replay::OnlyUnsent));

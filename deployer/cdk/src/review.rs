@@ -483,6 +483,41 @@ mod tests {
         assert!(Risks::assess(Some(&with("Url", url("NONE"))), &with("Url", url("AWS_IAM")), &[]).is_empty());
     }
 
+    #[test]
+    fn any_risk_of_any_kind_is_a_risk() {
+        assert!(Risks::default().is_empty());
+        let one = |what: &str| vec![what.to_owned()];
+        for risks in [
+            Risks { broadening: one("Role allows s3:*"), ..Risks::default() },
+            Risks { replacements: one("Function replaced"), ..Risks::default() },
+            Risks { deletions: one("stack s is in ROLLBACK_COMPLETE"), ..Risks::default() },
+        ] {
+            assert!(!risks.is_empty(), "{risks:?}");
+        }
+    }
+
+    /// `--require-approval any-change` asks when something changes, not for an empty change.
+    #[test]
+    fn nothing_to_change_needs_no_approval() {
+        assert!(approval_reasons(RequireApproval::AnyChange, &Risks::default(), &[]).is_empty());
+    }
+
+    /// A long value is cut in the review, at 100 characters, marked with an ellipsis.
+    #[test]
+    fn long_values_are_cut_at_100_characters() {
+        let change = |after: &str| PropertyChange {
+            logical_id: "Function".into(),
+            path: "Properties.Description".into(),
+            before: None,
+            after: Some(Value::String(after.to_owned())),
+        };
+        // A JSON string shows with its quotes: 98 letters are 100 characters.
+        let fits = "a".repeat(98);
+        assert_eq!(change(&fits).to_string(), format!("    Function.Properties.Description: (unset) -> \"{fits}\""));
+        let cut = change(&"a".repeat(99)).to_string();
+        assert!(cut.ends_with(&format!("-> \"{}…", "a".repeat(99))), "the closing quote is cut: {cut}");
+    }
+
     /// Issue 20: deleting a stack that failed to be created is asked about under every
     /// policy but `never`, even when the change itself needs no approval.
     #[test]

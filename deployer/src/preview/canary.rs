@@ -51,7 +51,19 @@ pub async fn plan(
         bail!("stack {stack} has no {CANARY_PARAMETER} parameter: run `lamux-deploy up` with this version first");
     }
     let body = serde_json::to_string(template).context("the deployed template")?;
-    let parameters = described
+    let request = deploy::Request {
+        template: deploy::TemplateSource::Body(&body),
+        parameters: parameters(described, value),
+        tags: Vec::new(),
+        capabilities: deploy::capabilities(template),
+        creates_stack: false,
+    };
+    Ok(deploy::plan(cf, stack, request).await?)
+}
+
+/// The stack's parameters with the canary set to `value` and every other one as it is.
+fn parameters(described: &aws_sdk_cloudformation::types::Stack, value: &str) -> Vec<Parameter> {
+    described
         .parameters()
         .iter()
         .filter_map(|p| p.parameter_key())
@@ -63,20 +75,42 @@ pub async fn plan(
                 parameter.use_previous_value(true).build()
             }
         })
-        .collect();
-    let request = deploy::Request {
-        template: deploy::TemplateSource::Body(&body),
-        parameters,
-        tags: Vec::new(),
-        capabilities: deploy::capabilities(template),
-        creates_stack: false,
-    };
-    Ok(deploy::plan(cf, stack, request).await?)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::edit;
+    use aws_sdk_cloudformation::types::{Parameter, Stack};
+
+    use super::{CANARY_PARAMETER, deployed, edit, parameters};
+
+    fn stack(parameters: &[(&str, Option<&str>)]) -> Stack {
+        let parameter = |(key, value): &(&str, Option<&str>)| {
+            Parameter::builder().parameter_key(*key).set_parameter_value(value.map(str::to_owned)).build()
+        };
+        Stack::builder().stack_name("lamux").set_parameters(Some(parameters.iter().map(parameter).collect())).build()
+    }
+
+    #[test]
+    fn the_deployed_canary_is_read_from_its_parameter_alone() {
+        let running = stack(&[("LamuxDomainSuffix", Some("example.com")), (CANARY_PARAMETER, Some("live=pr42:10"))]);
+        assert_eq!(deployed(&running).as_deref(), Some("live=pr42:10"));
+        assert_eq!(deployed(&stack(&[(CANARY_PARAMETER, None)])).as_deref(), Some(""), "set, to nothing");
+        assert_eq!(deployed(&stack(&[("LamuxDomainSuffix", Some("example.com"))])), None, "a stack before canaries");
+    }
+
+    /// Moving a canary changes the canary and nothing else the stack was deployed with.
+    #[test]
+    fn a_canary_change_keeps_every_other_parameter() {
+        let running = stack(&[("LamuxDomainSuffix", Some("example.com")), (CANARY_PARAMETER, Some("live=pr42:10"))]);
+        let sent = parameters(&running, "live=pr42:50");
+        let shown: Vec<_> =
+            sent.iter().map(|p| (p.parameter_key(), p.parameter_value(), p.use_previous_value())).collect();
+        assert_eq!(
+            shown,
+            [(Some("LamuxDomainSuffix"), None, Some(true)), (Some(CANARY_PARAMETER), Some("live=pr42:50"), None)]
+        );
+    }
 
     #[test]
     fn a_canary_is_started_moved_and_ended_alone() {

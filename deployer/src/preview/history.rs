@@ -125,6 +125,12 @@ mod tests {
         assert_eq!(History::parse(&history.render()), Some(history));
         assert_eq!(History::parse("lamux-preview created=2026-12-03T10:20:50Z"), None);
         assert_eq!(History::parse("lamux-release before=1"), None, "no at");
+        assert_eq!(History::parse("lamux-release at=$LATEST before=1"), None, "an alias points at a version");
+        assert_eq!(
+            History::parse("lamux-release at=3 before=2,$LATEST,x,1"),
+            Some(History { at: "3".into(), before: vec!["2".into(), "1".into()] }),
+            "only versions are rollback targets"
+        );
         let long = History { at: "1".into(), before: (0..200).map(|v| (1_000_000_000 + v).to_string()).collect() };
         let text = long.render();
         assert!(text.len() <= DESCRIPTION_LIMIT, "{}", text.len());

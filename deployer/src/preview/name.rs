@@ -33,14 +33,10 @@ pub fn check(alias: &str, function: &str) -> anyhow::Result<()> {
         !alias.bytes().all(|b| b.is_ascii_digit()),
         "preview name {alias:?} is only digits: Lambda reads that as a version number; try pr{alias}"
     );
-    let label = alias.len() + 1 + function.len();
-    ensure!(
-        label <= LABEL,
-        "{alias}-{function} is {label} characters; a DNS label holds {LABEL}: choose a shorter name"
-    );
-    // The suffix does not matter to the label; lamux's router decides.
+    // The suffix does not matter to the label; lamux's router decides, and checks that
+    // `ALIAS-FUNCTION` fits one DNS label.
     if let Err(reason) = routable::route("preview.invalid", function, alias) {
-        bail!("{alias}-{function}: {reason}");
+        bail!("preview name {alias:?}: {reason}");
     }
     Ok(())
 }
@@ -173,8 +169,10 @@ mod tests {
             let err = check(bad, "web").expect_err(bad).to_string();
             assert!(err.contains(why), "{bad}: {err}");
         }
+        let longest = "p".repeat(59);
+        assert!(check(&longest, "web").is_ok(), "63 characters fit a DNS label");
         let long = "p".repeat(60);
-        assert!(check(&long, "web").expect_err("64").to_string().contains("DNS label holds 63"));
+        assert!(check(&long, "web").expect_err("64").to_string().contains("is 64 characters; a DNS label holds 63"));
         assert!(check("pr1", "web_app").is_err(), "lamux's router refuses the function");
     }
 
@@ -191,6 +189,8 @@ mod tests {
         assert!(digits.starts_with("b1234"), "{digits}");
         let long = from_branch(&"x".repeat(200), "web", "").expect("name");
         assert_eq!(long.len(), LONGEST_SLUG);
+        let longest = "x".repeat(LONGEST_SLUG);
+        assert_eq!(from_branch(&longest, "web", "").expect("name"), longest, "as long as a slug may be: kept as is");
         let tight = from_branch("feature/a-very-long-branch-name", &"f".repeat(50), "br").expect("name");
         assert!(tight.len() + 51 <= 63 && tight.starts_with("br"), "{tight}");
         assert!(from_branch("///", "web", "").expect("name").starts_with('b'));
@@ -222,8 +222,18 @@ mod tests {
             named("123456789012:function:web").expect("partial"),
             ("web".into(), None, Some("123456789012".into()))
         );
-        for bad in ["arn:aws:lambda:eu-west-1:1:function:web:live", "1:function:web:7", "a:b", "", "we b"] {
-            assert!(function_name(bad).is_err(), "{bad}");
+        for (qualified, qualifier) in
+            [("arn:aws:lambda:eu-west-1:1:function:web:live", "live"), ("123456789012:function:web:7", "7")]
+        {
+            let err = function_name(qualified).expect_err(qualified).to_string();
+            assert!(err.contains(&format!("names {qualifier:?} of a function: give the function alone")), "{err}");
+        }
+        for bad in ["web:function:web:7", "a:b"] {
+            let err = function_name(bad).expect_err(bad).to_string();
+            assert!(err.contains("is neither a function name nor a function ARN"), "{bad}: {err}");
+        }
+        for bad in ["", "we b"] {
+            assert!(function_name(bad).expect_err(bad).to_string().contains("is not a function name"), "{bad}");
         }
     }
 
@@ -240,6 +250,8 @@ mod tests {
         }
         assert!(parse_age("2months").is_ok(), "spelled out, it is clear");
         assert!(parse_ttl("9000y").expect_err("too long").contains("10 years"));
+        assert_eq!(parse_ttl("3660d"), Ok(Duration::from_secs(3660 * 86_400)), "10 years of 366 days");
+        assert!(parse_ttl("3661d").is_err());
         assert!(parse_ttl("0s").is_err());
         assert_eq!(parse_ttl("7d"), Ok(Duration::from_secs(7 * 86_400)));
     }
