@@ -62,6 +62,25 @@ pub struct AppStack {
     pub synthesized: Synthesized,
     /// The stacks it imports from, which deploy before it and are destroyed after it.
     pub depends_on: Vec<String>,
+    /// The values it imports, one entry per export.
+    pub imports: Vec<StackImport>,
+}
+
+/// A value one stack of an [`App`] imports from another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackImport {
+    /// The stack that exports it.
+    pub owner: String,
+    /// The export's name (`shared:Deployer-Arn`).
+    pub export_name: String,
+    /// What it is in the owner's template: `Deployer.Arn`, or `Deployer.Ref` for a `Ref`.
+    pub value: String,
+}
+
+impl std::fmt::Display for StackImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.owner, self.value)
+    }
 }
 
 impl App {
@@ -100,6 +119,7 @@ impl App {
             // Every stack of an App has a name, and an import names only such stacks.
             let name = names[&stack.id()].clone();
             let mut depends_on = Vec::new();
+            let mut imported: Vec<StackImport> = Vec::new();
             for import in imports {
                 let owner = &names[&import.owner];
                 let owner_environment = environments[&import.owner];
@@ -119,9 +139,17 @@ impl App {
                 if !depends_on.contains(owner) {
                     depends_on.push(owner.clone());
                 }
+                if !imported.iter().any(|known| known.export_name == import.export_name) {
+                    imported.push(StackImport {
+                        owner: owner.clone(),
+                        export_name: import.export_name.clone(),
+                        value: format!("{}.{}", import.logical_id, import.attribute.as_deref().unwrap_or("Ref")),
+                    });
+                }
                 exports.entry(import.owner).or_default().push(import);
             }
-            rendered.push((stack.id(), AppStack { name, environment: environment.clone(), synthesized, depends_on }));
+            let environment = environment.clone();
+            rendered.push((stack.id(), AppStack { name, environment, synthesized, depends_on, imports: imported }));
         }
         let mut stacks = Vec::new();
         for (id, mut stack) in rendered {
@@ -172,9 +200,18 @@ fn deploy_order(mut pending: Vec<AppStack>) -> Result<Vec<AppStack>, Error> {
             Some(index) => ordered.push(pending.remove(index)),
             None => {
                 let names: Vec<&str> = pending.iter().map(|s| s.name.as_str()).collect();
+                // The values that hold the cycle: the imports between the stacks left.
+                let values: Vec<String> = pending
+                    .iter()
+                    .flat_map(|stack| {
+                        let within = stack.imports.iter().filter(|i| names.contains(&i.owner.as_str()));
+                        within.map(move |import| format!("{} imports {import}", stack.name))
+                    })
+                    .collect();
                 return Err(Error::App(format!(
-                    "the stacks {} import from each other in a cycle: no order deploys them",
-                    names.join(", ")
+                    "the stacks {} import from each other in a cycle ({}): no order deploys them",
+                    names.join(", "),
+                    values.join(", ")
                 )));
             }
         }
@@ -194,6 +231,23 @@ mod tests {
         let role = Role::new(&owner, "Role", RoleProps::for_lambda())?;
         Output::new(&user, "RoleArn", OutputProps::builder().value(role.arn()).build())?;
         Ok(())
+    }
+
+    /// Issue 30: the error named the stacks alone, not the values that tie them.
+    #[test]
+    fn a_cycle_names_the_values_that_make_it() {
+        let mut app = App::new();
+        let shared = app.stack("shared", "shared", Environment::default()).expect("stack");
+        let api = app.stack("api", "api", Environment::default()).expect("stack");
+        let bar = Role::new(&shared, "Bar", RoleProps::for_lambda()).expect("role");
+        let foo = Role::new(&api, "Foo", RoleProps::for_lambda()).expect("role");
+        Output::new(&shared, "FooArn", OutputProps::builder().value(foo.arn()).build()).expect("output");
+        Output::new(&api, "BarArn", OutputProps::builder().value(bar.arn()).build()).expect("output");
+        let err = app.synth().expect_err("a cycle").to_string();
+        assert!(
+            err.contains("the stacks shared, api import from each other in a cycle (shared imports api:Foo.Arn, api imports shared:Bar.Arn)"),
+            "{err}"
+        );
     }
 
     #[test]

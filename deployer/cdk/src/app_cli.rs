@@ -1,9 +1,13 @@
 //! [`App::run`]: any program that builds an [`App`] is a command line with `list`, `synth`,
 //! `diff`, `deploy`, `destroy` and `status`, the flags of `lamux-deploy` (`--region`,
-//! `--profile`, `--require-approval`, `--yes`, `--tags`) and its output. Stacks are chosen by
-//! name or glob; none chosen is every stack. `deploy` follows the cross-stack references,
-//! `destroy` runs in reverse.
+//! `--profile`, `--require-approval`, `--yes`, `--tags`) and its output. Stacks are chosen as
+//! the CDK toolkit chooses them ([`select`](crate::select)): `synth`, `diff` and `deploy`
+//! take the stacks a named one imports from too, `destroy` the stacks that import from it,
+//! and `--exclusively` (`-e`) the named ones alone. Before any change set, `deploy` checks
+//! that every import is exported or deployed earlier in the run; before any deletion,
+//! `destroy` checks that no stack it leaves imports from the ones it deletes.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +21,7 @@ use crate::aws::{AwsArgs, Clients};
 use crate::deploy;
 use crate::engine::Deployment;
 use crate::review::RequireApproval;
+use crate::select::{Reach, select, unmet_imports};
 use crate::toolkit::{self, Confirm, outputs_json, parse_tag, print_outputs};
 
 #[derive(Debug, Parser)]
@@ -28,22 +33,45 @@ struct Cli {
     command: Command,
 }
 
+/// The stacks a command is given.
+#[derive(Debug, clap::Args)]
+struct Chosen {
+    /// Stack names or globs [default: every stack].
+    stacks: Vec<String>,
+    /// Only the stacks named: not the stacks they import from (synth, diff, deploy), nor the
+    /// stacks that import from them (destroy).
+    #[arg(long, short = 'e')]
+    exclusively: bool,
+}
+
+impl Chosen {
+    fn select<'a>(&self, stacks: &'a [AppStack], reach: Reach) -> anyhow::Result<Vec<&'a AppStack>> {
+        let reach = if self.exclusively { Reach::Named } else { reach };
+        select(stacks, &self.stacks, reach).map_err(anyhow::Error::msg)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// The stacks, in deploy order, with the stacks each imports from.
     List,
     /// Print each chosen stack's template, or write NAME.template.json files under --out.
     Synth {
-        /// Stack names or globs [default: every stack].
-        stacks: Vec<String>,
+        #[command(flatten)]
+        chosen: Chosen,
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Show what deploying would change; change nothing.
-    Diff { stacks: Vec<String> },
-    /// Deploy the chosen stacks, each after the stacks it imports from.
+    Diff {
+        #[command(flatten)]
+        chosen: Chosen,
+    },
+    /// Deploy the chosen stacks and the stacks they import from, each after the stacks it
+    /// imports from.
     Deploy {
-        stacks: Vec<String>,
+        #[command(flatten)]
+        chosen: Chosen,
         /// When to ask before deploying: never, before changes that widen IAM permissions or
         /// a resource policy or replace a resource (broadening), or before any change.
         #[arg(long, value_enum, default_value = "broadening")]
@@ -55,9 +83,10 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_parser = parse_tag)]
         tags: Vec<(String, String)>,
     },
-    /// Delete the chosen stacks, the importing ones first.
+    /// Delete the chosen stacks and the stacks that import from them, the importing ones first.
     Destroy {
-        stacks: Vec<String>,
+        #[command(flatten)]
+        chosen: Chosen,
         #[command(flatten)]
         confirm: Confirm,
     },
@@ -125,8 +154,8 @@ async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Synth { stacks: patterns, out } => {
-            let chosen = choose(&stacks, &patterns)?;
+        Command::Synth { chosen, out } => {
+            let chosen = chosen.select(&stacks, Reach::Dependencies)?;
             match out {
                 Some(dir) => {
                     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -142,33 +171,35 @@ async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Diff { stacks: patterns } => {
-            for stack in choose(&stacks, &patterns)? {
+        Command::Diff { chosen } => {
+            for stack in chosen.select(&stacks, Reach::Dependencies)? {
                 let clients = clients(&cli.aws, stack).await?;
                 toolkit::diff(&clients, &deployment(stack)).await?;
             }
             Ok(())
         }
-        Command::Deploy { stacks: patterns, require_approval, confirm, tags } => {
-            for stack in choose(&stacks, &patterns)? {
-                let clients = clients(&cli.aws, stack).await?;
+        Command::Deploy { chosen, require_approval, confirm, tags } => {
+            let targets = with_clients(&cli.aws, chosen.select(&stacks, Reach::Dependencies)?).await?;
+            check_imports(&targets).await?;
+            for (stack, clients) in &targets {
                 let mut deployment = deployment(stack);
                 deployment.tags.clone_from(&tags);
-                let outputs = toolkit::deploy(&clients, &deployment, require_approval, confirm).await?;
+                let outputs = toolkit::deploy(clients, &deployment, require_approval, confirm).await?;
                 print_outputs(&outputs);
             }
             Ok(())
         }
-        Command::Destroy { stacks: patterns, confirm } => {
-            for stack in choose(&stacks, &patterns)?.into_iter().rev() {
-                let clients = clients(&cli.aws, stack).await?;
-                toolkit::destroy(&clients, &stack.name, confirm).await?;
+        Command::Destroy { chosen, confirm } => {
+            let targets = with_clients(&cli.aws, chosen.select(&stacks, Reach::Dependents)?).await?;
+            check_importers(&targets).await?;
+            for (stack, clients) in targets.iter().rev() {
+                toolkit::destroy(clients, &stack.name, confirm).await?;
             }
             Ok(())
         }
         Command::Status { stacks: patterns, json: as_json } => {
             let mut reports = Vec::new();
-            for stack in choose(&stacks, &patterns)? {
+            for stack in select(&stacks, &patterns, Reach::Named).map_err(anyhow::Error::msg)? {
                 let clients = clients(&cli.aws, stack).await?;
                 let described = deploy::describe(&clients.cloudformation, &stack.name).await?;
                 let status = described
@@ -191,20 +222,63 @@ async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The stacks whose names match a pattern (every stack when there is none), in deploy order.
-/// A pattern that matches nothing is an error, not a silent no-op.
-fn choose<'a>(stacks: &'a [AppStack], patterns: &[String]) -> anyhow::Result<Vec<&'a AppStack>> {
-    if patterns.is_empty() {
-        return Ok(stacks.iter().collect());
+/// Each stack with the clients for its account and region.
+async fn with_clients<'a>(aws: &AwsArgs, stacks: Vec<&'a AppStack>) -> anyhow::Result<Vec<(&'a AppStack, Clients)>> {
+    let mut targets = Vec::with_capacity(stacks.len());
+    for stack in stacks {
+        targets.push((stack, clients(aws, stack).await?));
     }
-    let globs: Vec<wildmatch::WildMatch> = patterns.iter().map(|p| wildmatch::WildMatch::new(p)).collect();
-    for (pattern, glob) in patterns.iter().zip(&globs) {
-        if !stacks.iter().any(|stack| glob.matches(&stack.name)) {
-            let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
-            bail!("no stack matches {pattern:?}; the app has {}", names.join(", "));
+    Ok(targets)
+}
+
+/// Before any change set: every import of the stacks to deploy is exported already, or by a
+/// stack this run deploys first. CloudFormation would refuse it only after creating the stack.
+async fn check_imports(targets: &[(&AppStack, Clients)]) -> anyhow::Result<()> {
+    let mut exported = BTreeMap::new();
+    for (stack, clients) in targets.iter().filter(|(stack, _)| !stack.imports.is_empty()) {
+        exported.insert(stack.name.clone(), deploy::exports(&clients.cloudformation).await?);
+    }
+    let chosen: Vec<&AppStack> = targets.iter().map(|(stack, _)| *stack).collect();
+    let unmet = unmet_imports(&chosen, &exported);
+    if unmet.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = unmet
+        .iter()
+        .map(|(stack, import)| {
+            format!(
+                "stack {} imports {import} (export {}): deploy {} first",
+                stack.name, import.export_name, import.owner
+            )
+        })
+        .collect();
+    bail!("nothing deployed: {}, or leave out --exclusively", lines.join("; "))
+}
+
+/// Before any deletion: no stack that stays imports from the stacks to destroy. CloudFormation
+/// refuses to delete an exporter while its export is imported, but only when it reaches it,
+/// after the stacks before it in this run are gone.
+async fn check_importers(targets: &[(&AppStack, Clients)]) -> anyhow::Result<()> {
+    let leaving: BTreeSet<&str> = targets.iter().map(|(stack, _)| stack.name.as_str()).collect();
+    let mut held = Vec::new();
+    for (stack, clients) in targets {
+        let cf = &clients.cloudformation;
+        let Some(described) = deploy::describe(cf, &stack.name).await? else { continue };
+        let exports: BTreeSet<&str> = described.outputs().iter().filter_map(|output| output.export_name()).collect();
+        for export in exports {
+            for importer in deploy::importers(cf, export).await? {
+                if !leaving.contains(importer.as_str()) {
+                    held.push(format!("stack {importer} imports {export} from stack {}", stack.name));
+                }
+            }
         }
     }
-    Ok(stacks.iter().filter(|stack| globs.iter().any(|glob| glob.matches(&stack.name))).collect())
+    ensure!(
+        held.is_empty(),
+        "nothing deleted: {}; destroy the importing stacks first, or leave out --exclusively",
+        held.join("; ")
+    );
+    Ok(())
 }
 
 fn deployment(stack: &AppStack) -> Deployment<'_> {
@@ -240,17 +314,7 @@ mod tests {
 
     fn stack(name: &str, environment: Environment) -> AppStack {
         let synthesized = Stack::new("empty").synth().expect("synth");
-        AppStack { name: name.to_owned(), environment, synthesized, depends_on: Vec::new() }
-    }
-
-    #[test]
-    fn patterns_choose_stacks_in_deploy_order_and_an_unmatched_one_is_an_error() {
-        let stacks = [stack("net", Environment::default()), stack("api", Environment::default())];
-        let names = |chosen: Vec<&AppStack>| chosen.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
-        assert_eq!(names(choose(&stacks, &[]).expect("all")), ["net", "api"]);
-        assert_eq!(names(choose(&stacks, &["a*".into(), "net".into()]).expect("both")), ["net", "api"]);
-        let err = choose(&stacks, &["web".into()]).expect_err("no such stack").to_string();
-        assert!(err.contains("no stack matches \"web\"; the app has net, api"), "{err}");
+        AppStack { name: name.to_owned(), environment, synthesized, depends_on: Vec::new(), imports: Vec::new() }
     }
 
     #[test]

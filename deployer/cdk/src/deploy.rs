@@ -1,7 +1,7 @@
 //! Change sets: plan, show, execute, follow the stack's events, read its outputs. Every poll
 //! has a deadline, and statuses are the SDK's typed enums.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -114,6 +114,39 @@ pub async fn describe(cf: &Client, stack: &str) -> Result<Option<Stack>> {
         }
         Err(err) => Err(anyhow::Error::new(err).context(format!("cannot describe stack {stack}")).into()),
     }
+}
+
+/// The names of the account's exports in the client's region (ListExports, every page).
+pub async fn exports(cf: &Client) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    let mut pages = cf.list_exports().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.context("cannot list the account's exports")?;
+        names.extend(page.exports().iter().filter_map(|export| export.name()).map(str::to_owned));
+    }
+    Ok(names)
+}
+
+/// The stacks that import `export` (ListImports, every page); none when it is not imported.
+pub async fn importers(cf: &Client, export: &str) -> Result<Vec<String>> {
+    let mut stacks = Vec::new();
+    let mut pages = cf.list_imports().export_name(export).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => stacks.extend(page.imports().iter().cloned()),
+            // CloudFormation answers an export that no stack imports with this ValidationError.
+            Err(err)
+                if err.code() == Some("ValidationError")
+                    && err.message().is_some_and(|m| m.contains("is not imported by any stack")) =>
+            {
+                break;
+            }
+            Err(err) => {
+                return Err(anyhow::Error::new(err).context(format!("cannot list the imports of {export}")).into());
+            }
+        }
+    }
+    Ok(stacks)
 }
 
 /// The stack's status, or `None` when there is no such stack.

@@ -69,6 +69,8 @@ pub mod constructs;
 pub mod lamux_construct;
 pub mod names;
 pub mod routable;
+#[cfg(feature = "deploy")]
+pub mod select;
 pub mod template;
 pub mod tree;
 

@@ -15,6 +15,7 @@ through change sets) gets, before its server starts:
 - a failed create (ROLLBACK_COMPLETE) for stacks named lamux-failed-create*;
 - a failed first delete (DELETE_FAILED) for stacks named lamux-delete-failed*;
 - UpdateTerminationProtection;
+- ListImports, read from the live stacks' templates;
 - a second CREATE change set for a stack in REVIEW_IN_PROGRESS goes to that stack;
 - a resource is updated when a condition it uses changes value;
 - bucket policies whose TLS-only statement is evaluated as for an HTTPS request.
@@ -49,6 +50,7 @@ import sys
 import uuid
 
 from moto.awslambda.models import lambda_backends
+from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation.parsing import OutputMap
@@ -439,6 +441,42 @@ def update_termination_protection(self):
 
 
 cfn_responses.CloudFormationResponse.update_termination_protection = update_termination_protection
+
+
+def _imports(template, export_name):
+    """Whether a template holds `Fn::ImportValue` of `export_name`, anywhere."""
+    if isinstance(template, dict):
+        if template.get("Fn::ImportValue") == export_name:
+            return True
+        return any(_imports(value, export_name) for value in template.values())
+    if isinstance(template, list):
+        return any(_imports(value, export_name) for value in template)
+    return False
+
+
+def _template(stack):
+    """The stack's current template: `template_dict` stays the first one for a stack made by
+    change sets, `template` follows each executed one (GetTemplate reads it)."""
+    try:
+        return json.loads(stack.template) if isinstance(stack.template, str) else stack.template
+    except ValueError:
+        return stack.template_dict
+
+
+def list_imports(self):
+    """ListImports, which moto's CloudFormation lacks: the live stacks whose template imports
+    the export, and AWS's ValidationError when none does."""
+    name = self._get_param("ExportName")
+    importers = sorted(
+        stack.name for stack in self.cloudformation_backend.stacks.values()
+        if stack.status not in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS") and _imports(_template(stack), name)
+    )
+    if not importers:
+        raise cfn_exceptions.ValidationError(message=f"Export '{name}' is not imported by any stack.")
+    return ActionResult({"Imports": importers})
+
+
+cfn_responses.CloudFormationResponse.list_imports = list_imports
 
 
 # moto evaluates bucket policies without their conditions, so the asset bucket's TLS-only
