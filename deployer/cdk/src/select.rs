@@ -42,13 +42,13 @@ pub fn select<'a>(stacks: &'a [AppStack], patterns: &[String], reach: Reach) -> 
         let before = chosen.len();
         for stack in stacks {
             match reach {
-                Reach::Named => {}
                 Reach::Dependencies if chosen.contains(stack.name.as_str()) => {
                     chosen.extend(stack.depends_on.iter().map(String::as_str));
                 }
                 Reach::Dependents if stack.depends_on.iter().any(|owner| chosen.contains(owner.as_str())) => {
                     chosen.insert(&stack.name);
                 }
+                // The named stacks alone, or a stack this step does not reach.
                 _ => {}
             }
         }
