@@ -27,7 +27,7 @@
 use std::collections::BTreeMap;
 
 use crate::template::{self, Expr, Import, StackId};
-use crate::tree::{Error, Stack, Synthesized};
+use crate::tree::{Construct as _, Error, Stack, Synthesized};
 
 /// Where a stack deploys. `None` is the deploying tool's (`--region`, the profile): two
 /// stacks share an account or region only when both name the same one or neither does.
@@ -114,8 +114,17 @@ impl App {
             self.stacks.iter().map(|(stack, environment)| (stack.id(), environment)).collect();
         let mut exports: BTreeMap<StackId, Vec<Import>> = BTreeMap::new();
         let mut rendered = Vec::new();
+        // Every stack's aspect errors are reported, not only the first stack's.
+        let mut aspect_errors = Vec::new();
         for (stack, environment) in &self.stacks {
-            let (synthesized, imports) = stack.synth_among(names.clone())?;
+            let (synthesized, imports) = match stack.synth_among(names.clone()) {
+                Ok(rendered) => rendered,
+                Err(err @ Error::Aspects { .. }) => {
+                    aspect_errors.push(err);
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
             // Every stack of an App has a name, and an import names only such stacks.
             let name = names[&stack.id()].clone();
             let mut depends_on = Vec::new();
@@ -150,6 +159,13 @@ impl App {
             }
             let environment = environment.clone();
             rendered.push((stack.id(), AppStack { name, environment, synthesized, depends_on, imports: imported }));
+        }
+        if aspect_errors.len() > 1 {
+            let lines: Vec<String> = aspect_errors.iter().map(ToString::to_string).collect();
+            return Err(Error::App(lines.join("\n")));
+        }
+        if let Some(err) = aspect_errors.pop() {
+            return Err(err);
         }
         let mut stacks = Vec::new();
         for (id, mut stack) in rendered {
@@ -186,6 +202,13 @@ fn add_export(template: &mut template::Template, import: &Import) -> Result<(), 
             template.outputs.insert(import.output_id.clone(), output);
             Ok(())
         }
+    }
+}
+
+/// `Tags::of(&app)` and `Aspects::of(&app)`: every stack of the app.
+impl crate::tree::Scopes for App {
+    fn scopes(&self) -> Vec<crate::tree::Scope> {
+        self.stacks.iter().map(|(stack, _)| stack.scope().clone()).collect()
     }
 }
 
@@ -231,6 +254,31 @@ mod tests {
         let role = Role::new(&owner, "Role", RoleProps::for_lambda())?;
         Output::new(&user, "RoleArn", OutputProps::builder().value(role.arn()).build())?;
         Ok(())
+    }
+
+    /// Issue 30: `Tags::of(&app)` did not compile: an App was not a scope.
+    #[test]
+    fn tags_and_aspects_of_the_app_reach_every_stack() {
+        use crate::tree::{Aspect, Aspects, Tags, Visit};
+        struct Deny;
+        impl Aspect for Deny {
+            fn visit(&self, visit: &mut Visit<'_>) {
+                visit.error("no roles here");
+            }
+        }
+        let mut app = App::new();
+        role_and_use(&mut app, ("shared", Environment::default()), ("api", Environment::default())).expect("stacks");
+        let api = app.stacks[1].0.clone();
+        Role::new(&api, "Own", RoleProps::for_lambda()).expect("role");
+        Tags::of(&app).add("team", "platform");
+        let stacks = app.synth().expect("synth");
+        for (stack, id) in [(&stacks[0], "Role"), (&stacks[1], "Own")] {
+            let tags = &stack.synthesized.template.properties(id).expect("role")["Tags"];
+            assert_eq!(tags, &serde_json::json!([{"Key": "team", "Value": "platform"}]), "{}", stack.name);
+        }
+        Aspects::of(&app).add(Deny);
+        let err = app.synth().expect_err("both stacks' roles").to_string();
+        assert_eq!(err, "stack shared: Role: no roles here\nstack api: Own: no roles here", "every stack's");
     }
 
     /// Issue 30: the error named the stacks alone, not the values that tie them.

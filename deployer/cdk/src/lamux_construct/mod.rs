@@ -613,7 +613,7 @@ mod tests {
         Aspects::of(&unlogged).add(RequireLogRetention);
         app(&unlogged, "Web");
         let error = unlogged.synth().expect_err("Web's logs would be kept forever");
-        assert!(matches!(&error, Error::Aspect { path, .. } if path == "Web"), "{error}");
+        assert!(matches!(&error, Error::Aspects { findings, .. } if findings[0].path == "Web"), "{error}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Aspects: code that visits every resource under a scope at synth, after tags and overrides,
-//! to add to it or to check it (CDK's `Aspects.of(scope).add(aspect)`).
+//! Aspects: code that visits every resource under a scope at synth, after tags and before
+//! property overrides, to add to it or to check it (CDK's `Aspects.of(scope).add(aspect)`).
 
 use serde_json::Value;
 

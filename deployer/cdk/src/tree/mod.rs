@@ -24,7 +24,7 @@ pub use aspects::{Aspect, Finding, Visit};
 pub use asset::{AssetEntry, AssetSource};
 pub use refs::*;
 pub use rotating::RotatingSecretEntry;
-pub use tags::taggable;
+pub use tags::{TagRule, taggable};
 
 use crate::error::DeployError;
 use crate::template::{self, Expr, Import, Policy, Resource, ResourceEntry, StackId, Template};
@@ -52,13 +52,22 @@ pub enum Error {
     AssetFile { path: String, file: std::path::PathBuf, why: String },
     #[error("stack {stack} uses {value} of stack {owner}: {why}")]
     CrossStack { stack: String, owner: String, value: String, why: String },
-    #[error("{path}: {message}")]
-    Aspect { path: String, message: String },
+    /// What the aspects found, every error of the stack, one line each.
+    #[error("stack {stack}: {}", aspect_errors(findings))]
+    Aspects { stack: String, findings: Vec<Finding> },
     #[error("{0}")]
     App(String),
     /// Settings that contradict each other or AWS's limits (the Lamux construct's).
     #[error("{0}")]
     Settings(String),
+}
+
+fn aspect_errors(findings: &[Finding]) -> String {
+    let lines: Vec<String> = findings.iter().map(|f| format!("{}: {}", f.path, f.message)).collect();
+    match lines.as_slice() {
+        [one] => one.clone(),
+        _ => format!("{} aspect errors:\n  {}", lines.len(), lines.join("\n  ")),
+    }
 }
 
 /// A construct that could not be built, met while deploying (a stack synthesized there).
@@ -98,7 +107,10 @@ impl Construct for Scope {
 }
 
 trait Synthesize {
+    /// The resource as its props render it, before any property override.
     fn entry(&self) -> Result<ResourceEntry, String>;
+    /// Apply the property overrides, in call order: the last word, after tags and aspects.
+    fn overridden(&self, properties: &mut serde_json::Value) -> Result<(), String>;
 }
 
 /// The template's namespaces of logical IDs.
@@ -131,7 +143,7 @@ struct Tree {
     outputs: BTreeMap<String, template::Output>,
     assets: Vec<AssetEntry>,
     /// (path prefix, key, value), from [`Tags::add`].
-    tags: Vec<(String, String, String)>,
+    tags: Vec<TagRule>,
     aspects: Vec<(String, Rc<dyn Aspect>)>,
 }
 
@@ -328,6 +340,8 @@ impl Stack {
             .iter()
             .map(|(name, output)| (name.clone(), template::Output { value: output.value.resolved(), ..output.clone() }))
             .collect();
+        // Props, then tags, then aspects, then property overrides: the escape hatch has the
+        // last word, as in CDK.
         for (logical_id, (path, node)) in &tree.resources {
             let mut entry = node.borrow().entry().map_err(|why| Error::Serialize { path: path.clone(), why })?;
             tags::apply(&tree.tags, path, &entry.kind, &mut entry.properties);
@@ -336,8 +350,16 @@ impl Stack {
         let paths = tree.resources.iter().map(|(id, (path, _))| (id.clone(), path.clone())).collect();
         let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
             aspects::run(&tree.aspects, &paths, &mut template).into_iter().partition(|finding| finding.error);
-        if let Some(Finding { path, message, .. }) = errors.into_iter().next() {
-            return Err(Error::Aspect { path, message });
+        if !errors.is_empty() {
+            let stack = tree.name.clone().unwrap_or_else(|| "(unnamed)".into());
+            return Err(Error::Aspects { stack, findings: errors });
+        }
+        for (logical_id, (path, node)) in &tree.resources {
+            if let Some(entry) = template.resources.get_mut(logical_id) {
+                node.borrow()
+                    .overridden(&mut entry.properties)
+                    .map_err(|why| Error::Serialize { path: path.clone(), why })?;
+            }
         }
         // A missing file fails here, not in a deploy after the other assets were uploaded.
         // Only its metadata is read: packaging is the deploy engine's.
@@ -377,11 +399,7 @@ struct Node<P> {
 
 impl<P: Resource> Synthesize for Node<P> {
     fn entry(&self) -> Result<ResourceEntry, String> {
-        let mut properties = serde_json::to_value(&self.props).map_err(|err| err.to_string())?;
-        for (path, value) in &self.overrides {
-            let value = value.as_ref().map(|render| render()).transpose()?;
-            overrides::apply(&mut properties, path, value)?;
-        }
+        let properties = serde_json::to_value(&self.props).map_err(|err| err.to_string())?;
         Ok(ResourceEntry {
             kind: self.props.resource_type().to_owned(),
             condition: self.condition.clone(),
@@ -390,6 +408,14 @@ impl<P: Resource> Synthesize for Node<P> {
             update_replace_policy: self.policy.map(Policy::on_replace),
             properties,
         })
+    }
+
+    fn overridden(&self, properties: &mut serde_json::Value) -> Result<(), String> {
+        for (path, value) in &self.overrides {
+            let value = value.as_ref().map(|render| render()).transpose()?;
+            overrides::apply(properties, path, value)?;
+        }
+        Ok(())
     }
 }
 
@@ -786,7 +812,21 @@ impl Asset {
     }
 }
 
-/// Tags for the resources under a scope (CDK's `Tags.of(scope).add(key, value)`).
+/// What [`Tags::of`] and [`Aspects::of`] take: a construct, for everything under it, or an
+/// [`App`](crate::app::App), for every stack of it.
+pub trait Scopes {
+    /// The scopes reached.
+    fn scopes(&self) -> Vec<Scope>;
+}
+
+impl<T: Construct> Scopes for T {
+    fn scopes(&self) -> Vec<Scope> {
+        vec![self.scope().clone()]
+    }
+}
+
+/// Tags for the resources under a scope (CDK's `Tags.of(scope).add(key, value)`), put on at
+/// synth, before aspects and property overrides.
 ///
 /// ```
 /// # use lamux_cdk::tree::{CfnResource, Stack, Tags};
@@ -794,43 +834,88 @@ impl Asset {
 /// # use serde_json::json;
 /// let stack = Stack::new("tags");
 /// let queue = CfnResource::new(&stack, "Queue", RawProperties::new("AWS::SQS::Queue", json!({})))?;
+/// let topic = CfnResource::new(&stack, "Topic", RawProperties::new("AWS::SNS::Topic", json!({})))?;
 /// Tags::of(&stack).add("team", "api");
+/// Tags::of(&stack).include_resource_types(["AWS::SQS::Queue"]).add("cost-centre", "42");
+/// Tags::of(&topic).remove("team");
 /// let template = stack.synth()?.template;
-/// assert_eq!(template.properties("Queue"), Some(&json!({"Tags": [{"Key": "team", "Value": "api"}]})));
+/// assert_eq!(
+///     template.properties("Queue"),
+///     Some(&json!({"Tags": [{"Key": "cost-centre", "Value": "42"}, {"Key": "team", "Value": "api"}]}))
+/// );
+/// assert_eq!(template.properties("Topic"), Some(&json!({})));
 /// # Ok::<(), lamux_cdk::tree::Error>(())
 /// ```
 pub struct Tags {
-    scope: Scope,
+    scopes: Vec<Scope>,
+    include: Vec<String>,
+    exclude: Vec<String>,
 }
 
 impl Tags {
-    pub fn of(scope: &impl Construct) -> Self {
-        Self { scope: scope.scope().clone() }
+    /// The tags of a construct's subtree, or of every stack of an App.
+    pub fn of(scope: &impl Scopes) -> Self {
+        Self { scopes: scope.scopes(), include: Vec::new(), exclude: Vec::new() }
+    }
+
+    /// Only resources of these types (`AWS::Lambda::Function`) take the tags added next.
+    pub fn include_resource_types<T: Into<String>>(mut self, types: impl IntoIterator<Item = T>) -> Self {
+        self.include.extend(types.into_iter().map(Into::into));
+        self
+    }
+
+    /// Resources of these types do not take the tags added next.
+    pub fn exclude_resource_types<T: Into<String>>(mut self, types: impl IntoIterator<Item = T>) -> Self {
+        self.exclude.extend(types.into_iter().map(Into::into));
+        self
     }
 
     /// Tag every taggable resource under the scope with `key` = `value`. A tag the resource's
-    /// own props set stays; of two `add`s of one key, the one on the longer path wins, then
+    /// own props set stays; of two tags of one key, the one on the longer path wins, then
     /// the later one.
     pub fn add(&self, key: impl Into<String>, value: impl Into<String>) -> &Self {
-        let entry = (self.scope.path.clone(), key.into(), value.into());
-        self.scope.tree.borrow_mut().tags.push(entry);
+        self.push(key.into(), Some(value.into()))
+    }
+
+    /// Take `key` off what [`Tags::add`] puts on the resources under the scope: an `add` on
+    /// a longer path wins over it, as a later one on the same path does. A tag the
+    /// resource's own props set stays.
+    pub fn remove(&self, key: impl Into<String>) -> &Self {
+        self.push(key.into(), None)
+    }
+
+    fn push(&self, key: String, value: Option<String>) -> &Self {
+        for scope in &self.scopes {
+            let rule = TagRule {
+                prefix: scope.path.clone(),
+                key: key.clone(),
+                value: value.clone(),
+                include: self.include.clone(),
+                exclude: self.exclude.clone(),
+            };
+            scope.tree.borrow_mut().tags.push(rule);
+        }
         self
     }
 }
 
-/// The aspects of a scope.
+/// The aspects of a construct's subtree, or of every stack of an App.
 pub struct Aspects {
-    scope: Scope,
+    scopes: Vec<Scope>,
 }
 
 impl Aspects {
-    pub fn of(scope: &impl Construct) -> Self {
-        Self { scope: scope.scope().clone() }
+    pub fn of(scope: &impl Scopes) -> Self {
+        Self { scopes: scope.scopes() }
     }
 
+    /// Run `aspect` on every resource under the scope at synth, after tags and before
+    /// property overrides.
     pub fn add(&self, aspect: impl Aspect + 'static) -> &Self {
-        let entry: (String, Rc<dyn Aspect>) = (self.scope.path.clone(), Rc::new(aspect));
-        self.scope.tree.borrow_mut().aspects.push(entry);
+        let aspect: Rc<dyn Aspect> = Rc::new(aspect);
+        for scope in &self.scopes {
+            scope.tree.borrow_mut().aspects.push((scope.path.clone(), Rc::clone(&aspect)));
+        }
         self
     }
 }

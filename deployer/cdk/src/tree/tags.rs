@@ -30,15 +30,39 @@ pub fn taggable(resource_type: &str) -> bool {
     LIST_TAGGED.contains(&resource_type) || MAP_TAGGED.contains(&resource_type)
 }
 
-/// Put `tags` (path prefix, key, value) on the properties of the resource at `path`.
-pub fn apply(tags: &[(String, String, String)], path: &str, resource_type: &str, properties: &mut Value) {
+/// One `Tags::of(scope).add` or `.remove`: a tag for the resources under `prefix` of the
+/// types it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRule {
+    pub prefix: String,
+    pub key: String,
+    /// `None` removes the key.
+    pub value: Option<String>,
+    /// Only these resource types, when not empty.
+    pub include: Vec<String>,
+    /// Never these resource types.
+    pub exclude: Vec<String>,
+}
+
+impl TagRule {
+    fn reaches(&self, path: &str, resource_type: &str) -> bool {
+        under(&self.prefix, path)
+            && (self.include.is_empty() || self.include.iter().any(|t| t == resource_type))
+            && !self.exclude.iter().any(|t| t == resource_type)
+    }
+}
+
+/// Put the tags of `rules` on the properties of the resource at `path`.
+pub fn apply(rules: &[TagRule], path: &str, resource_type: &str, properties: &mut Value) {
     let mut chosen: Vec<(&str, &str)> = Vec::new();
-    let mut ordered: Vec<&(String, String, String)> = tags.iter().filter(|(prefix, ..)| under(prefix, path)).collect();
-    // Shorter paths first, so the nearest scope's value is the one kept.
-    ordered.sort_by_key(|(prefix, ..)| prefix.len());
-    for (_, key, value) in ordered {
-        chosen.retain(|(k, _)| k != key);
-        chosen.push((key, value));
+    let mut ordered: Vec<&TagRule> = rules.iter().filter(|rule| rule.reaches(path, resource_type)).collect();
+    // Shorter paths first, so the nearest scope's word is the one kept; then call order.
+    ordered.sort_by_key(|rule| rule.prefix.len());
+    for rule in ordered {
+        chosen.retain(|(k, _)| *k != rule.key);
+        if let Some(value) = &rule.value {
+            chosen.push((&rule.key, value));
+        }
     }
     if chosen.is_empty() || !taggable(resource_type) {
         return;
@@ -73,8 +97,40 @@ pub fn under(prefix: &str, path: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn tag(prefix: &str, key: &str, value: &str) -> (String, String, String) {
-        (prefix.to_owned(), key.to_owned(), value.to_owned())
+    fn tag(prefix: &str, key: &str, value: &str) -> TagRule {
+        TagRule {
+            prefix: prefix.to_owned(),
+            key: key.to_owned(),
+            value: Some(value.to_owned()),
+            include: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+
+    fn tags_of(rules: &[TagRule], path: &str, resource_type: &str) -> Value {
+        let mut properties = json!({});
+        apply(rules, path, resource_type, &mut properties);
+        properties["Tags"].clone()
+    }
+
+    #[test]
+    fn types_are_included_or_excluded_and_a_nearer_remove_wins() {
+        let only_functions = TagRule { include: vec!["AWS::Lambda::Function".into()], ..tag("", "cost", "api") };
+        let not_roles = TagRule { exclude: vec!["AWS::IAM::Role".into()], ..tag("", "team", "api") };
+        let rules = [only_functions, not_roles];
+        assert_eq!(
+            tags_of(&rules, "Api", "AWS::Lambda::Function"),
+            json!([{"Key": "cost", "Value": "api"}, {"Key": "team", "Value": "api"}])
+        );
+        assert_eq!(tags_of(&rules, "Api/Role", "AWS::IAM::Role"), Value::Null);
+        assert_eq!(tags_of(&rules, "Logs", "AWS::Logs::LogGroup"), json!([{"Key": "team", "Value": "api"}]));
+
+        let removed = TagRule { value: None, ..tag("Api", "team", "") };
+        let rules = [tag("", "team", "all"), removed.clone()];
+        assert_eq!(tags_of(&rules, "Api/Function", "AWS::Lambda::Function"), Value::Null, "removed under Api");
+        assert_eq!(tags_of(&rules, "Web", "AWS::Lambda::Function"), json!([{"Key": "team", "Value": "all"}]));
+        let rules = [removed, tag("Api/Function", "team", "fn")];
+        assert_eq!(tags_of(&rules, "Api/Function", "AWS::Lambda::Function"), json!([{"Key": "team", "Value": "fn"}]));
     }
 
     #[test]

@@ -227,3 +227,54 @@ fn a_missing_asset_file_fails_synth() {
         assert!(err.starts_with("asset Code: ") && err.contains("is not a readable file"), "{source:?}: {err}");
     }
 }
+
+/// Sets `TopicName` on every topic, and reports each topic it visits as an error.
+struct Rename(&'static str);
+
+impl Aspect for Rename {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        visit.properties["TopicName"] = json!(self.0);
+        visit.error(format!("{} renamed", visit.logical_id));
+    }
+}
+
+/// Sets `TopicName` on every topic.
+struct Name(&'static str);
+
+impl Aspect for Name {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        visit.properties["TopicName"] = json!(self.0);
+    }
+}
+
+/// Issue 30: overrides came first and tags and aspects after; the escape hatch must have the
+/// last word, as in CDK.
+#[test]
+fn a_property_override_has_the_last_word_over_tags_and_aspects() {
+    let stack = Stack::new("test");
+    let alerts = CfnResource::new(&stack, "Alerts", topic("a")).expect("added");
+    Tags::of(&stack).add("team", "api");
+    Aspects::of(&stack).add(Name("from-an-aspect"));
+    alerts.add_property_override("Tags", json!([{"Key": "owner", "Value": "ops"}]));
+    alerts.add_property_override("TopicName", "from-an-override");
+    let json = json_of(&stack);
+    assert_eq!(json["Resources"]["Alerts"]["Properties"]["Tags"], json!([{"Key": "owner", "Value": "ops"}]));
+    assert_eq!(json["Resources"]["Alerts"]["Properties"]["TopicName"], "from-an-override");
+
+    let plain = Stack::new("test");
+    CfnResource::new(&plain, "Alerts", topic("a")).expect("added");
+    Aspects::of(&plain).add(Name("from-an-aspect"));
+    assert_eq!(json_of(&plain)["Resources"]["Alerts"]["Properties"]["TopicName"], "from-an-aspect");
+}
+
+/// Issue 30: only the first aspect error was reported.
+#[test]
+fn every_aspect_error_is_reported_with_its_stack_and_path() {
+    let stack = Stack::with_name("test".into(), Some("api".into()));
+    let app = stack.scope().child("App").expect("scope");
+    CfnResource::new(&app, "Alerts", topic("a")).expect("added");
+    CfnResource::new(&stack, "Audit", topic("b")).expect("added");
+    Aspects::of(&stack).add(Rename("x"));
+    let err = stack.synth().expect_err("two errors").to_string();
+    assert_eq!(err, "stack api: 2 aspect errors:\n  App/Alerts: AppAlerts renamed\n  Audit: Audit renamed");
+}
