@@ -27,7 +27,7 @@
 use std::collections::BTreeMap;
 
 use crate::template::{self, Expr, Import, StackId};
-use crate::tree::{Construct as _, Error, Stack, Synthesized};
+use crate::tree::{Construct as _, Error, Reading, Stack, Synthesized};
 
 /// Where a stack deploys. `None` is the deploying tool's (`--region`, the profile): two
 /// stacks share an account or region only when both name the same one or neither does.
@@ -108,6 +108,17 @@ impl App {
     /// Every stack's template, with the exports and imports between them, in deploy order:
     /// each stack after the stacks it imports from.
     pub fn synth(&self) -> Result<Vec<AppStack>, Error> {
+        self.synth_reading(Reading::Assets)
+    }
+
+    /// The stacks in deploy order with their imports, without reading any asset (what `list`
+    /// shows): a logical ID that takes the code's hash (`Function::current_version`) keeps
+    /// its placeholder, and a missing asset file is no error.
+    pub fn outline(&self) -> Result<Vec<AppStack>, Error> {
+        self.synth_reading(Reading::Outline)
+    }
+
+    fn synth_reading(&self, reading: Reading) -> Result<Vec<AppStack>, Error> {
         let names: BTreeMap<StackId, String> =
             self.stacks.iter().filter_map(|(stack, _)| Some((stack.id(), stack.name()?))).collect();
         let environments: BTreeMap<StackId, &Environment> =
@@ -117,7 +128,7 @@ impl App {
         // Every stack's aspect errors are reported, not only the first stack's.
         let mut aspect_errors = Vec::new();
         for (stack, environment) in &self.stacks {
-            let (synthesized, imports) = match stack.synth_among(names.clone()) {
+            let (synthesized, imports) = match stack.synth_among(names.clone(), reading) {
                 Ok(rendered) => rendered,
                 Err(err @ Error::Aspects { .. }) => {
                     aspect_errors.push(err);
@@ -170,7 +181,8 @@ impl App {
         let mut stacks = Vec::new();
         for (id, mut stack) in rendered {
             for import in exports.get(&id).into_iter().flatten() {
-                add_export(&mut stack.synthesized.template, import)?;
+                let renamed = stack.synthesized.renames.get(&import.logical_id);
+                add_export(&mut stack.synthesized.template, import, renamed.map_or(&import.logical_id, |id| id))?;
             }
             stacks.push(stack);
         }
@@ -178,11 +190,13 @@ impl App {
     }
 }
 
-/// The output that exports `import`'s value from its owner's template.
-fn add_export(template: &mut template::Template, import: &Import) -> Result<(), Error> {
+/// The output that exports `import`'s value from its owner's template, where the resource's
+/// logical ID is `logical_id` (the import's own, or the one it was given at synth). The
+/// export's name stays the import's: it does not change with the resource's hash.
+fn add_export(template: &mut template::Template, import: &Import, logical_id: &str) -> Result<(), Error> {
     let value = match &import.attribute {
-        Some(attribute) => Expr::get_att(&import.logical_id, attribute),
-        None => Expr::reference(&import.logical_id),
+        Some(attribute) => Expr::get_att(logical_id, attribute),
+        None => Expr::reference(logical_id),
     };
     let output = template::Output {
         description: format!("{} for other stacks of the app", import.logical_id),
@@ -254,6 +268,43 @@ mod tests {
         let role = Role::new(&owner, "Role", RoleProps::for_lambda())?;
         Output::new(&user, "RoleArn", OutputProps::builder().value(role.arn()).build())?;
         Ok(())
+    }
+
+    /// A version named at synth keeps one export name, and the export follows its new ID.
+    #[test]
+    fn an_export_of_a_current_version_follows_its_hash() {
+        use crate::archive::Archive;
+        use crate::constructs::lambda::{Code, Function, FunctionProps};
+        use crate::tree::{Asset, AssetSource};
+        let synth = |code: &[u8]| {
+            let mut app = App::new();
+            let owner = app.stack("fns", "functions", Environment::default()).expect("stack");
+            let user = app.stack("edge", "edge", Environment::default()).expect("stack");
+            let asset =
+                Asset::new(&owner, "Code", "api", AssetSource::Archive(Archive::new(code.to_vec()))).expect("asset");
+            let props = FunctionProps::builder().code(Code::from_asset(&asset)).build();
+            let api = Function::new(&owner, "Api", props).expect("function");
+            let version = api.current_version().expect("version");
+            Output::new(&user, "LiveVersion", OutputProps::builder().value(version.arn()).build()).expect("output");
+            app.synth().expect("synth")
+        };
+        let (first, second) = (synth(b"one"), synth(b"two"));
+        for stacks in [&first, &second] {
+            let fns = stacks[0].synthesized.template.to_json();
+            let (id, _) = stacks[0]
+                .synthesized
+                .template
+                .resources()
+                .find(|(_, kind)| *kind == "AWS::Lambda::Version")
+                .expect("a version");
+            assert!(id.starts_with("ApiVersion") && fns.contains(&format!("\"Ref\": \"{id}\"")), "{fns}");
+            assert!(!fns.contains("\"ApiCurrentVersion\""), "no placeholder is left: {fns}");
+            assert!(fns.contains("\"Name\": \"fns:ApiCurrentVersion\""), "{fns}");
+            let edge = stacks[1].synthesized.template.to_json();
+            assert!(edge.contains("\"Fn::ImportValue\": \"fns:ApiCurrentVersion\""), "{edge}");
+        }
+        let id = |stacks: &[AppStack]| stacks[0].synthesized.renames.values().next().cloned();
+        assert_ne!(id(&first), id(&second), "new code, new version; the same export");
     }
 
     /// Issue 30: `Tags::of(&app)` did not compile: an App was not a scope.

@@ -138,7 +138,8 @@ impl App {
 }
 
 async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
-    let stacks = app.synth()?;
+    // `list` reads no asset: it shows stacks that are not built yet too.
+    let stacks = if matches!(cli.command, Command::List) { app.outline()? } else { app.synth()? };
     for stack in &stacks {
         for warning in &stack.synthesized.warnings {
             eprintln!("warning: stack {}: {}: {}", stack.name, warning.path, warning.message);

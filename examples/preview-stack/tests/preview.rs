@@ -80,6 +80,27 @@ fn the_cli_lists_in_deploy_order_and_synthesizes_the_same_templates() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Issue 30: `--help` and `list` failed with "Echo: cannot hash the code" before the code
+/// was built; only the commands that need the templates read it.
+#[test]
+fn help_and_list_read_no_code() {
+    let dir = scratch("unbuilt");
+    let help = command(&dir).arg("--help").output().expect("runs");
+    assert!(help.status.success(), "{}", String::from_utf8_lossy(&help.stderr));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("deploy"));
+    let list = command(&dir).arg("list").output().expect("runs");
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout),
+        "preview-pr42-app\npreview-pr42-lamux (imports from preview-pr42-app)\n"
+    );
+    let synth = command(&dir).args(["synth", "--out"]).arg(dir.join("out")).output().expect("runs");
+    assert!(!synth.status.success());
+    let err = String::from_utf8_lossy(&synth.stderr);
+    assert!(err.contains("is not a readable file"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// cfn-lint's exit code is a bitmask: 2 means errors.
 #[test]
 #[ignore = "needs cfn-lint: scripts/test installs it"]

@@ -8,10 +8,9 @@ use std::rc::Rc;
 
 use bon::Builder;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 use super::iam::{Role, RoleProps, Statement};
-use crate::template::{Expr, Resource};
+use crate::template::{Expr, Policy, Resource};
 use crate::tree::{
     Asset, AssetSource, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress,
     LogGroupName, ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber,
@@ -245,6 +244,8 @@ pub struct Function {
     /// under once a `Lamux` serves it: shared by every clone.
     aliases: Rc<RefCell<Vec<String>>>,
     routed_under: Rc<RefCell<Option<String>>>,
+    /// What [`Function::current_version`] made, the same for every call.
+    current: Rc<RefCell<Option<Version>>>,
 }
 
 /// A function of the stack, or one the stack only refers to.
@@ -287,7 +288,7 @@ impl Function {
             }
         };
         let body = Body::Defined(CfnResource::at(scope, props)?);
-        Ok(Self { body, role, aliases: Rc::default(), routed_under: Rc::default() })
+        Ok(Self { body, role, aliases: Rc::default(), routed_under: Rc::default(), current: Rc::default() })
     }
 
     /// A function outside the stack, by its ARN (a literal, or any expression such as a
@@ -346,7 +347,13 @@ impl Function {
     }
 
     fn imported(imported: Imported) -> Self {
-        Self { body: Body::Imported(imported), role: None, aliases: Rc::default(), routed_under: Rc::default() }
+        Self {
+            body: Body::Imported(imported),
+            role: None,
+            aliases: Rc::default(),
+            routed_under: Rc::default(),
+            current: Rc::default(),
+        }
     }
 
     /// `Fn::GetAtt Arn`, or the imported ARN.
@@ -396,38 +403,59 @@ impl Function {
         Ok(())
     }
 
-    /// The version of the function as it is now: a child `Version{HASH}` whose `HASH` is
-    /// the SHA-256 of the code asset's zip and the function's configuration. An alias
-    /// pointed at it moves when either changes, and nothing is renamed by hand (CDK's
-    /// `currentVersion`). Call it once the configuration is complete: what changes later
-    /// is not in the hash.
+    /// The version of the function as it is synthesized: a child whose logical ID is
+    /// `{FUNCTION}Version{HASH}`, where `HASH` is the SHA-256 of the code's bytes and of the
+    /// function's final properties (after tags, aspects and property overrides; its tags
+    /// left out, which a version does not hold). An alias pointed at it moves when either
+    /// changes, and nothing is renamed by hand (CDK's `currentVersion`). The hash is taken at
+    /// synth, so a change made after this call counts too; every call gives the same version.
+    ///
+    /// The version is retained when a new one replaces it (`DeletionPolicy` and
+    /// `UpdateReplacePolicy` `Retain`; CDK's default is to delete it). An alias can only be
+    /// rolled back to a version that still exists, and a leftover version costs nothing:
+    /// `lamux-deploy preview prune` deletes the ones nothing uses. For CDK's behaviour,
+    /// `version.resource().set_policy(Policy::Delete)`. Cross-stack, the export's name is
+    /// the version's placeholder, `{FUNCTION}CurrentVersion`, which does not change.
     ///
     /// ```
     /// # use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
     /// # use lamux_cdk::archive::Archive;
     /// # use lamux_cdk::tree::{Asset, AssetSource, Stack};
-    /// let version_for = |code: &[u8]| -> Result<String, lamux_cdk::tree::Error> {
+    /// let version_for = |code: &[u8], tracing: bool| -> Result<String, lamux_cdk::tree::Error> {
     ///     let stack = Stack::new("versions");
     ///     let asset = Asset::new(&stack, "Code", "api", AssetSource::Archive(Archive::new(code.to_vec())))?;
     ///     let api = Function::new(&stack, "Api", FunctionProps::builder().code(Code::from_asset(&asset)).build())?;
     ///     let version = api.current_version()?;
     ///     api.add_alias("live", &version)?;
-    ///     Ok(version.resource().logical_id().to_owned())
+    ///     if tracing {
+    ///         api.resource().expect("defined here").add_property_override("TracingConfig.Mode", "Active");
+    ///     }
+    ///     let template = stack.synth()?.template;
+    ///     let (id, _) = template.resources().find(|(_, kind)| *kind == "AWS::Lambda::Version").expect("a version");
+    ///     Ok(id.to_owned())
     /// };
-    /// assert_eq!(version_for(b"one")?, version_for(b"one")?);
-    /// assert_ne!(version_for(b"one")?, version_for(b"two")?, "new code, new version");
+    /// assert!(version_for(b"one", false)?.starts_with("ApiVersion"));
+    /// assert_eq!(version_for(b"one", false)?, version_for(b"one", false)?);
+    /// assert_ne!(version_for(b"one", false)?, version_for(b"two", false)?, "new code, new version");
+    /// assert_ne!(version_for(b"one", false)?, version_for(b"one", true)?, "an override counts");
     /// # Ok::<(), lamux_cdk::tree::Error>(())
     /// ```
     pub fn current_version(&self) -> Result<Version, Error> {
-        let invalid = |why: String| Error::Invalid { path: self.path().to_owned(), why };
+        if let Some(version) = self.current.borrow().as_ref() {
+            return Ok(version.clone());
+        }
         let resource = self.defined("current_version")?;
-        let code = match resource.read(|props| props.code.source.clone()) {
-            Some(source) => source.archive().map_err(|err| invalid(format!("cannot hash the code: {err:#}")))?.sha256,
-            None => String::new(),
-        };
-        let configuration = resource.read(serde_json::to_string).map_err(|err| invalid(err.to_string()))?;
-        let digest = crate::archive::hex(&Sha256::digest(format!("{code}\n{configuration}").as_bytes()));
-        self.add_version(&format!("Version{}", &digest[..16]))
+        let version = self.add_version("CurrentVersion")?;
+        version.resource().set_policy(Policy::Retain);
+        let code = resource.reader(|props| props.code.source.clone());
+        let content: crate::tree::hashed::Content = Rc::new(move || match code() {
+            Some(source) => source.content_sha256().map_err(|err| format!("cannot hash the code: {err:#}")),
+            None => Ok(String::new()),
+        });
+        let of = resource.logical_id().to_owned();
+        version.resource().hash_logical_id(format!("{of}Version"), &of, content);
+        *self.current.borrow_mut() = Some(version.clone());
+        Ok(version)
     }
 
     /// Publish a version of the function's current code and configuration (the child `id`).

@@ -120,6 +120,28 @@ impl Expr {
         }
     }
 
+    /// Every reference to resource `from` (`Ref`, `Fn::GetAtt`, `${from}` in `Fn::Sub`) made
+    /// a reference to `to`.
+    pub(crate) fn rename_resource(&mut self, from: &str, to: &str) {
+        match self {
+            Self::Ref(id) | Self::GetAtt(id, _) if id == from => *id = to.to_owned(),
+            Self::Sub(template) => *template = super::rename_in_sub(template, from, to),
+            Self::Local(_, value)
+            | Self::Select(_, value)
+            | Self::Split(_, value)
+            | Self::Not(value)
+            | Self::ImportValue(value) => value.rename_resource(from, to),
+            Self::List(items) | Self::Join(_, items) | Self::And(items) | Self::Or(items) => {
+                items.iter_mut().for_each(|item| item.rename_resource(from, to));
+            }
+            Self::If(_, left, right) | Self::Equals(left, right) | Self::FindInMap(_, left, right) => {
+                left.rename_resource(from, to);
+                right.rename_resource(from, to);
+            }
+            Self::Str(_) | Self::Int(_) | Self::Bool(_) | Self::Ref(_) | Self::GetAtt(..) => {}
+        }
+    }
+
     /// The expression without its stack: `Ref` and `Fn::GetAtt` as they read in their own
     /// stack.
     pub fn unscoped(&self) -> &Expr {

@@ -231,11 +231,112 @@ impl Template {
         self.outputs.get(id)
     }
 
+    /// Give resource `from` the logical ID `to`, and every reference to it with it: in the
+    /// properties, `DependsOn`, the outputs and the conditions.
+    pub(crate) fn rename_resource(&mut self, from: &str, to: &str) {
+        if let Some(entry) = self.resources.remove(from) {
+            self.resources.insert(to.to_owned(), entry);
+        }
+        for entry in self.resources.values_mut() {
+            rename_in_json(&mut entry.properties, from, to);
+            entry.depends_on.iter_mut().filter(|id| *id == from).for_each(|id| *id = to.to_owned());
+        }
+        for output in self.outputs.values_mut() {
+            output.value.rename_resource(from, to);
+        }
+        for condition in self.conditions.values_mut() {
+            condition.rename_resource(from, to);
+        }
+    }
+
     /// Pretty JSON with a trailing newline: what `synth` prints and `templates/` holds.
     pub fn to_json(&self) -> String {
         // Plain structs of strings, numbers, JSON values and Exprs: serializing cannot fail.
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
+    }
+}
+
+/// Every reference to resource `from` in rendered JSON made a reference to `to`.
+fn rename_in_json(value: &mut serde_json::Value, from: &str, to: &str) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(id)) = map.get_mut("Ref")
+                && id == from
+            {
+                *id = to.to_owned();
+            }
+            if let Some(Value::Array(parts)) = map.get_mut("Fn::GetAtt")
+                && let Some(Value::String(id)) = parts.first_mut()
+                && id == from
+            {
+                *id = to.to_owned();
+            }
+            if let Some(Value::String(id)) = map.get_mut("Fn::GetAtt")
+                && let Some(rest) = id.strip_prefix(from).filter(|rest| rest.starts_with('.'))
+            {
+                *id = format!("{to}{rest}");
+            }
+            match map.get_mut("Fn::Sub") {
+                Some(Value::String(template)) => *template = rename_in_sub(template, from, to),
+                Some(Value::Array(parts)) => {
+                    if let Some(Value::String(template)) = parts.first_mut() {
+                        *template = rename_in_sub(template, from, to);
+                    }
+                }
+                _ => {}
+            }
+            map.values_mut().for_each(|inner| rename_in_json(inner, from, to));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|inner| rename_in_json(inner, from, to)),
+        _ => {}
+    }
+}
+
+/// `${from}` and `${from.Attribute}` in a `Fn::Sub` template, as `${to}` and `${to.Attribute}`.
+fn rename_in_sub(template: &str, from: &str, to: &str) -> String {
+    template
+        .replace(&format!("${{{from}}}"), &format!("${{{to}}}"))
+        .replace(&format!("${{{from}."), &format!("${{{to}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_renamed_resource_is_renamed_wherever_it_is_referenced() {
+        let mut properties = json!({
+            "A": {"Ref": "Old"},
+            "B": {"Fn::GetAtt": ["Old", "Version"]},
+            "C": {"Fn::GetAtt": "Old.Version"},
+            "D": {"Fn::Sub": "arn:${Old}:${Old.Version}:${OldOther}"},
+            "E": {"Fn::Sub": ["${Old}-${X}", {"X": {"Ref": "Old"}}]},
+            "F": [{"Ref": "OldOther"}, "Old"],
+        });
+        rename_in_json(&mut properties, "Old", "New");
+        assert_eq!(
+            properties,
+            json!({
+                "A": {"Ref": "New"},
+                "B": {"Fn::GetAtt": ["New", "Version"]},
+                "C": {"Fn::GetAtt": "New.Version"},
+                "D": {"Fn::Sub": "arn:${New}:${New.Version}:${OldOther}"},
+                "E": {"Fn::Sub": ["${New}-${X}", {"X": {"Ref": "New"}}]},
+                "F": [{"Ref": "OldOther"}, "Old"],
+            }),
+            "another resource whose ID starts alike, and a plain string, stay"
+        );
+        let mut output =
+            Expr::join(",", vec![Expr::get_att("Old", "Arn"), Expr::sub("${Old}"), Expr::reference("Other")]);
+        output.rename_resource("Old", "New");
+        assert_eq!(
+            output,
+            Expr::join(",", vec![Expr::get_att("New", "Arn"), Expr::sub("${New}"), Expr::reference("Other")])
+        );
     }
 }

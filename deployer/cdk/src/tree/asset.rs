@@ -37,6 +37,19 @@ impl AssetSource {
         }
     }
 
+    /// The SHA-256 of the code's own bytes (the executable, the zip file), hex: what a
+    /// version's logical ID takes, without building the zip.
+    pub fn content_sha256(&self) -> Result<String> {
+        let read =
+            |path: &std::path::Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+        Ok(match self {
+            Self::Bootstrap(path) | Self::ZipFile(path) => {
+                archive::hex(&<sha2::Sha256 as sha2::Digest>::digest(read(path)?))
+            }
+            Self::Archive(archive) => archive.sha256.clone(),
+        })
+    }
+
     /// The deterministic zip: the same input gives the same bytes and the same S3 key.
     pub fn archive(&self) -> Result<Archive> {
         match self {

@@ -11,6 +11,7 @@
 
 mod aspects;
 mod asset;
+pub(crate) mod hashed;
 mod overrides;
 mod refs;
 mod rotating;
@@ -145,6 +146,7 @@ struct Tree {
     /// (path prefix, key, value), from [`Tags::add`].
     tags: Vec<TagRule>,
     aspects: Vec<(String, Rc<dyn Aspect>)>,
+    hashed: Vec<hashed::HashedId>,
 }
 
 impl Tree {
@@ -167,6 +169,7 @@ impl Tree {
             assets: Vec::new(),
             tags: Vec::new(),
             aspects: Vec::new(),
+            hashed: Vec::new(),
         }
     }
 
@@ -256,7 +259,7 @@ impl Construct for Stack {
 }
 
 /// A synthesized stack: the template, and the assets its parameters stand for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Synthesized {
     pub template: Template,
     pub assets: Vec<AssetEntry>,
@@ -269,6 +272,8 @@ pub struct Synthesized {
     pub kept_parameters: Vec<(String, Option<String>)>,
     /// What aspects reported without failing the synth.
     pub warnings: Vec<Finding>,
+    /// Logical IDs given at synth: placeholder -> the ID in the template.
+    pub(crate) renames: BTreeMap<String, String>,
 }
 
 impl Stack {
@@ -308,13 +313,17 @@ impl Stack {
     pub fn synth(&self) -> Result<Synthesized, Error> {
         // Only this stack is known: a value of any other is refused, not imported.
         let names = self.name().map(|name| (self.id(), name)).into_iter().collect();
-        Ok(self.synth_among(names)?.0)
+        Ok(self.synth_among(names, Reading::Assets)?.0)
     }
 
     /// The template and its imports from the other stacks `names` names.
-    pub(crate) fn synth_among(&self, names: BTreeMap<StackId, String>) -> Result<(Synthesized, Vec<Import>), Error> {
+    pub(crate) fn synth_among(
+        &self,
+        names: BTreeMap<StackId, String>,
+        reading: Reading,
+    ) -> Result<(Synthesized, Vec<Import>), Error> {
         let id = self.id();
-        let rendered = template::render(id, names, || self.render());
+        let rendered = template::render(id, names, || self.render(reading));
         if let Some(value) = rendered.strays.first() {
             return Err(Error::CrossStack {
                 stack: self.name().unwrap_or_else(|| "(unnamed)".into()),
@@ -326,7 +335,7 @@ impl Stack {
         Ok((rendered.value?, rendered.imports))
     }
 
-    fn render(&self) -> Result<Synthesized, Error> {
+    fn render(&self, reading: Reading) -> Result<Synthesized, Error> {
         let tree = self.root.tree.borrow();
         if let Some((path, (logical_id, _))) = tree.pins.iter().find(|(_, (_, used))| !used) {
             return Err(Error::UnusedPin { path: path.clone(), logical_id: logical_id.clone() });
@@ -361,6 +370,9 @@ impl Stack {
                     .map_err(|why| Error::Serialize { path: path.clone(), why })?;
             }
         }
+        if reading == Reading::Outline {
+            return Ok(Synthesized { template, warnings, ..Synthesized::default() });
+        }
         // A missing file fails here, not in a deploy after the other assets were uploaded.
         // Only its metadata is read: packaging is the deploy engine's.
         for asset in &tree.assets {
@@ -373,8 +385,13 @@ impl Stack {
                 return Err(Error::AssetFile { path: asset.path.clone(), file: file.to_owned(), why });
             }
         }
+        let renames = hashed::rename(&tree.hashed, &mut template).map_err(|(placeholder, why)| {
+            let path = tree.resources.get(&placeholder).map_or(placeholder, |(path, _)| path.clone());
+            Error::Invalid { path, why }
+        })?;
         Ok(Synthesized {
             template,
+            renames,
             assets: tree.assets.clone(),
             generated_secrets: tree.generated_secrets.clone(),
             rotating_secrets: tree.rotating_secrets.clone(),
@@ -382,6 +399,15 @@ impl Stack {
             warnings,
         })
     }
+}
+
+/// What a synth reads besides the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// The assets: checked, and hashed where a logical ID takes their hash.
+    Assets,
+    /// Nothing: the stacks and their imports alone (`list`), with placeholder IDs.
+    Outline,
 }
 
 /// A property value set by [`CfnResource::add_property_override`], rendered with the rest of
@@ -480,6 +506,22 @@ impl<P> CfnResource<P> {
     /// `{"Fn::GetAtt": [ID, attribute]}`, or its import in another stack of the same App.
     pub fn get_att(&self, attribute: &str) -> Expr {
         self.scope.local(Expr::get_att(&self.logical_id, attribute))
+    }
+
+    /// Rename this resource at synth to `prefix` and a hash of resource `of` as synthesized
+    /// and of `content` (see `hashed`).
+    pub(crate) fn hash_logical_id(&self, prefix: String, of: &str, content: hashed::Content) {
+        let entry = hashed::HashedId { placeholder: self.logical_id.clone(), prefix, of: of.to_owned(), content };
+        self.scope.tree.borrow_mut().hashed.push(entry);
+    }
+
+    /// A reader of the properties that outlives this handle and holds no scope.
+    pub(crate) fn reader<T>(&self, read: impl Fn(&P) -> T + 'static) -> impl Fn() -> T + 'static
+    where
+        P: 'static,
+    {
+        let node = Rc::clone(&self.node);
+        move || read(&node.borrow().props)
     }
 
     /// Change the properties after the fact.
