@@ -76,10 +76,10 @@ pub enum EventType {
 
 /// `AWS::CloudFront::Function` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
+#[builder(on(Expr, into))]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionProps {
     /// `Name`: unique in the account (every region).
-    #[builder(into)]
     pub name: Expr,
     /// `AutoPublish`: publish to LIVE on every change.
     #[builder(default = true)]
@@ -188,7 +188,9 @@ impl Resource for DistributionProps {
 
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct DistributionConfig {
     pub comment: String,
     #[builder(default = true)]

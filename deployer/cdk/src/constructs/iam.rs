@@ -17,6 +17,7 @@ pub const DEFAULT_POLICY: &str = "default";
 
 /// `AWS::IAM::Role` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
+#[builder(on(Expr, into))]
 #[serde(rename_all = "PascalCase")]
 pub struct RoleProps {
     /// `AssumeRolePolicyDocument`: who may assume the role.
@@ -96,24 +97,24 @@ impl Statement {
     /// assert_eq!(serde_json::to_value(&read)?["Effect"], "Allow");
     /// # Ok::<(), serde_json::Error>(())
     /// ```
-    pub fn allow<A: Into<String>>(
+    pub fn allow<A: Into<String>, R: Into<Expr>>(
         actions: impl IntoIterator<Item = A>,
-        resources: impl IntoIterator<Item = Expr>,
+        resources: impl IntoIterator<Item = R>,
     ) -> Self {
         Self {
             sid: None,
             effect: Effect::Allow,
             action: actions.into_iter().map(Into::into).collect(),
-            resource: resources.into_iter().collect(),
+            resource: resources.into_iter().map(Into::into).collect(),
             condition: None,
         }
     }
 
     /// Deny `actions` on `resources`: an explicit `Deny` wins over every `Allow`, also one
     /// another policy adds later.
-    pub fn deny<A: Into<String>>(
+    pub fn deny<A: Into<String>, R: Into<Expr>>(
         actions: impl IntoIterator<Item = A>,
-        resources: impl IntoIterator<Item = Expr>,
+        resources: impl IntoIterator<Item = R>,
     ) -> Self {
         Self { effect: Effect::Deny, ..Self::allow(actions, resources) }
     }
@@ -199,23 +200,35 @@ impl Role {
         Ok(Self { body: Body::Defined(CfnResource::new(scope, id, props)?) })
     }
 
-    /// A role outside the stack, by its ARN (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`):
+    /// A role outside the stack, by its ARN (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`),
+    /// a literal or any value (a parameter, an import), as
+    /// [`Function::from_arn`](super::lambda::Function::from_arn) takes it:
     /// [`Function::grant_invoke`](super::lambda::Function::grant_invoke) and
     /// [`Role::add_to_policy`] give it statements through an `AWS::IAM::Policy` of the stack
-    /// (the child `Policy`, or `Policy{NAME}` for a named policy).
-    pub fn from_arn(scope: &impl Construct, id: &str, arn: &str) -> Result<Self, Error> {
+    /// (the child `Policy`, or `Policy{NAME}` for a named policy). A literal ARN is checked
+    /// here; the name of any other is its last `/` part, read by CloudFormation.
+    pub fn from_arn(scope: &impl Construct, id: &str, arn: impl Into<Expr>) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
-        let name = arn
-            .strip_prefix("arn:")
-            .and_then(|rest| rest.split_once(":iam::"))
-            .and_then(|(_, rest)| rest.split_once(":role/"))
-            .and_then(|(_, path)| path.rsplit('/').next())
-            .filter(|name| !name.is_empty())
-            .ok_or_else(|| Error::Invalid {
-                path: scope.path().to_owned(),
-                why: format!("{arn:?} is not a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"),
-            })?;
-        let body = Body::Imported { scope, arn: Expr::str(arn), name: Expr::str(name), policies: Rc::default() };
+        let arn = arn.into();
+        let name = match arn.as_literal() {
+            Some(text) => {
+                let name = text
+                    .strip_prefix("arn:")
+                    .and_then(|rest| rest.split_once(":iam::"))
+                    .and_then(|(_, rest)| rest.split_once(":role/"))
+                    .and_then(|(_, path)| path.rsplit('/').next())
+                    .filter(|name| !name.is_empty())
+                    .ok_or_else(|| Error::Invalid {
+                        path: scope.path().to_owned(),
+                        why: format!("{text:?} is not a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"),
+                    })?;
+                Expr::str(name)
+            }
+            // A role's path may hold `/`: the name is the last part. CloudFormation has no
+            // "last element", so a path is taken as absent: role/NAME.
+            None => Expr::select(1, Expr::split("/", arn.clone())),
+        };
+        let body = Body::Imported { scope, arn, name, policies: Rc::default() };
         Ok(Self { body })
     }
 
@@ -292,7 +305,8 @@ impl Role {
 
     /// Attach a managed policy. An imported role's managed policies are not the stack's to
     /// change: an error.
-    pub fn add_managed_policy(&self, arn: Expr) -> Result<(), Error> {
+    pub fn add_managed_policy(&self, arn: impl Into<Expr>) -> Result<(), Error> {
+        let arn = arn.into();
         match &self.body {
             Body::Defined(resource) => {
                 resource.update(|props| {

@@ -5,12 +5,13 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::time::Duration;
 
 use bon::Builder;
 use serde::Serialize;
 
 use super::iam::{Role, RoleProps, Statement};
-use crate::template::{Expr, Policy, Resource};
+use crate::template::{Expr, RemovalPolicy, Resource};
 use crate::tree::{
     Asset, AssetSource, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress,
     LogGroupName, ObjectKey, QualifiedArn, Ref, RoleArn, Scope, VersionNumber,
@@ -136,10 +137,25 @@ impl Architecture {
     }
 }
 
+/// A function's timeout as the template writes it: whole seconds, from 1 to 900.
+fn whole_seconds<S: serde::Serializer>(timeout: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    match timeout {
+        Some(timeout) if timeout.subsec_nanos() == 0 && (1..=900).contains(&timeout.as_secs()) => {
+            serializer.serialize_u64(timeout.as_secs())
+        }
+        Some(timeout) => Err(serde::ser::Error::custom(format!(
+            "Timeout {timeout:?} is not whole seconds from 1 to 900 (15 minutes)"
+        ))),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// `AWS::Lambda::Function` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct FunctionProps {
     /// `Description`
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -163,12 +179,13 @@ pub struct FunctionProps {
     /// `MemorySize` in MB (128 to 10,240); Lambda's default is 128.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<u32>,
-    /// `Timeout` in seconds (at most 900); Lambda's default is 3.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<u32>,
+    /// `Timeout`: whole seconds, at most 15 minutes; Lambda's default is 3 seconds. Another
+    /// value fails the synth.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "whole_seconds")]
+    pub timeout: Option<Duration>,
     /// `Environment`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment: Option<Environment>,
+    pub environment: Option<FunctionEnvironment>,
     /// `LoggingConfig`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
@@ -196,10 +213,11 @@ impl Code {
     }
 }
 
-/// `Environment`
+/// `Environment`: the function's environment variables (named apart from the App's
+/// [`Environment`](crate::app::Environment), an account and region).
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Environment {
+pub struct FunctionEnvironment {
     pub variables: BTreeMap<String, Expr>,
 }
 
@@ -398,7 +416,7 @@ impl Function {
     pub fn add_environment(&self, name: &str, value: impl Into<Expr>) -> Result<(), Error> {
         let value = value.into();
         self.defined("an environment variable")?.update(|props| {
-            props.environment.get_or_insert_with(Environment::default).variables.insert(name.to_owned(), value);
+            props.environment.get_or_insert_with(FunctionEnvironment::default).variables.insert(name.to_owned(), value);
         });
         Ok(())
     }
@@ -414,7 +432,7 @@ impl Function {
     /// `UpdateReplacePolicy` `Retain`; CDK's default is to delete it). An alias can only be
     /// rolled back to a version that still exists, and a leftover version costs nothing:
     /// `lamux-deploy preview prune` deletes the ones nothing uses. For CDK's behaviour,
-    /// `version.resource().set_policy(Policy::Delete)`. Cross-stack, the export's name is
+    /// `version.resource().set_policy(RemovalPolicy::Delete)`. Cross-stack, the export's name is
     /// the version's placeholder, `{FUNCTION}CurrentVersion`, which does not change.
     ///
     /// ```
@@ -446,7 +464,7 @@ impl Function {
         }
         let resource = self.defined("current_version")?;
         let version = self.add_version("CurrentVersion")?;
-        version.resource().set_policy(Policy::Retain);
+        version.resource().set_policy(RemovalPolicy::Retain);
         let code = resource.reader(|props| props.code.source.clone());
         let content: crate::tree::hashed::Content = Rc::new(move || match code() {
             Some(source) => source.content_sha256().map_err(|err| format!("cannot hash the code: {err:#}")),
@@ -532,7 +550,9 @@ impl Function {
 /// `AWS::Lambda::Version` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct VersionProps {
     /// `FunctionName`: a name or an ARN.
     #[builder(into)]
@@ -581,7 +601,9 @@ impl Version {
 /// `AWS::Lambda::Alias` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct AliasProps {
     /// `FunctionName`: a name or an ARN.
     #[builder(into)]
@@ -645,6 +667,7 @@ pub enum UrlAuthType {
 
 /// `AWS::Lambda::Url` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
+#[builder(on(Expr, into))]
 #[serde(rename_all = "PascalCase")]
 pub struct UrlProps {
     /// `TargetFunctionArn`
@@ -700,7 +723,9 @@ impl FunctionUrl {
 /// `AWS::Lambda::Permission` properties: a statement of the function's resource-based policy.
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct PermissionProps {
     /// `Action`
     pub action: PermissionAction,
@@ -711,7 +736,6 @@ pub struct PermissionProps {
     pub principal: Principal,
     /// `SourceArn`
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[builder(into)]
     pub source_arn: Option<Expr>,
     /// `FunctionUrlAuthType`, with `lambda:InvokeFunctionUrl`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -9,16 +9,93 @@ use crate::tree::{Aspect, CfnResource, Construct, Error, LogGroupArn, LogGroupNa
 
 /// `AWS::Logs::LogGroup` properties.
 #[derive(Debug, Clone, Serialize, Builder)]
+#[builder(on(Expr, into))]
 #[serde(rename_all = "PascalCase")]
 pub struct LogGroupProps {
     /// `LogGroupName`: CloudFormation makes one when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[builder(into)]
     pub log_group_name: Option<Expr>,
-    /// `RetentionInDays`: one of the values CloudWatch Logs takes (1, 3, 5, 7, 14, 30, …);
-    /// forever when unset.
+    /// `RetentionInDays`: forever when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retention_in_days: Option<u32>,
+    pub retention_in_days: Option<RetentionDays>,
+}
+
+/// How long CloudWatch Logs keeps a group's events: the periods it accepts, and no other
+/// (CDK's `RetentionDays`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RetentionDays {
+    OneDay = 1,
+    ThreeDays = 3,
+    FiveDays = 5,
+    OneWeek = 7,
+    TwoWeeks = 14,
+    OneMonth = 30,
+    TwoMonths = 60,
+    ThreeMonths = 90,
+    FourMonths = 120,
+    FiveMonths = 150,
+    SixMonths = 180,
+    OneYear = 365,
+    ThirteenMonths = 400,
+    EighteenMonths = 545,
+    TwoYears = 731,
+    ThreeYears = 1096,
+    FiveYears = 1827,
+    SixYears = 2192,
+    SevenYears = 2557,
+    EightYears = 2922,
+    NineYears = 3288,
+    TenYears = 3653,
+}
+
+impl RetentionDays {
+    /// Every period, shortest first.
+    pub const ALL: [Self; 22] = [
+        Self::OneDay,
+        Self::ThreeDays,
+        Self::FiveDays,
+        Self::OneWeek,
+        Self::TwoWeeks,
+        Self::OneMonth,
+        Self::TwoMonths,
+        Self::ThreeMonths,
+        Self::FourMonths,
+        Self::FiveMonths,
+        Self::SixMonths,
+        Self::OneYear,
+        Self::ThirteenMonths,
+        Self::EighteenMonths,
+        Self::TwoYears,
+        Self::ThreeYears,
+        Self::FiveYears,
+        Self::SixYears,
+        Self::SevenYears,
+        Self::EightYears,
+        Self::NineYears,
+        Self::TenYears,
+    ];
+
+    /// The period in days, as the template writes it.
+    pub fn days(self) -> u32 {
+        self as u32
+    }
+
+    /// The period of `days`, when CloudWatch Logs accepts it.
+    ///
+    /// ```
+    /// # use lamux_cdk::constructs::logs::RetentionDays;
+    /// assert_eq!(RetentionDays::from_days(14), Some(RetentionDays::TwoWeeks));
+    /// assert_eq!(RetentionDays::from_days(10), None);
+    /// ```
+    pub fn from_days(days: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|period| period.days() == days)
+    }
+}
+
+impl Serialize for RetentionDays {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.days())
+    }
 }
 
 impl Resource for LogGroupProps {
@@ -57,10 +134,6 @@ impl LogGroup {
     }
 }
 
-/// Retention values CloudWatch Logs accepts.
-pub const RETENTION_DAYS: [u32; 22] =
-    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-
 /// An [`Aspect`] that fails the synth for a function whose logs would be kept forever: every
 /// `AWS::Lambda::Function` needs a log group of the template with `RetentionInDays`, either
 /// its `LoggingConfig.LogGroup` or the group Lambda writes to by default,
@@ -69,7 +142,7 @@ pub const RETENTION_DAYS: [u32; 22] =
 ///
 /// ```
 /// # use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
-/// # use lamux_cdk::constructs::logs::{LogGroup, LogGroupProps, RequireLogRetention};
+/// # use lamux_cdk::constructs::logs::{LogGroup, LogGroupProps, RequireLogRetention, RetentionDays};
 /// # use lamux_cdk::archive::Archive;
 /// # use lamux_cdk::template::Expr;
 /// # use lamux_cdk::tree::{Aspects, Asset, AssetSource, Stack};
@@ -80,7 +153,7 @@ pub const RETENTION_DAYS: [u32; 22] =
 /// Function::new(&stack, "Api", props)?;
 /// assert!(stack.synth().is_err(), "api's logs would be kept forever");
 ///
-/// let group = LogGroupProps::builder().log_group_name(Expr::str("/aws/lambda/api")).retention_in_days(30).build();
+/// let group = LogGroupProps::builder().log_group_name(Expr::str("/aws/lambda/api")).retention_in_days(RetentionDays::OneMonth).build();
 /// LogGroup::new(&stack, "ApiLogs", group)?;
 /// assert!(stack.synth().is_ok());
 /// # Ok::<(), lamux_cdk::tree::Error>(())

@@ -25,7 +25,9 @@ pub const AUDIENCE: &str = "sts.amazonaws.com";
 
 /// What the lamux stack makes for a GitHub repository's previews and releases.
 #[derive(Debug, Clone, PartialEq, Eq, Builder)]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct GithubCi {
     /// `OWNER/REPO`.
     pub repo: String,

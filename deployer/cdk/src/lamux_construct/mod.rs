@@ -8,12 +8,13 @@ mod settings;
 
 use crate::constructs::iam::{Role, RoleProps, Statement};
 use crate::constructs::lambda::{
-    Code, Environment, Function, FunctionProps, FunctionUrl, LoggingConfig, PermissionProps, UrlAuthType, UrlProps,
+    Code, Function, FunctionEnvironment, FunctionProps, FunctionUrl, LoggingConfig, PermissionProps, UrlAuthType,
+    UrlProps,
 };
-use crate::constructs::logs::{LogGroup, LogGroupProps};
+use crate::constructs::logs::{LogGroup, LogGroupProps, RetentionDays};
 use crate::constructs::secret::RotatingSecret;
 use crate::constructs::{cloudfront, lambda, route53};
-use crate::template::{Expr, Policy};
+use crate::template::{Expr, RemovalPolicy};
 use crate::tree::{Asset, Construct, Error, Parameter, Scope};
 pub use props::{AliasOverride, InvokeScope, LamuxProps, OriginAuth};
 pub use settings::{ORIGIN_READ_DEFAULT_LIMIT, lamux_invoke_mode, origin_read_timeout, url_invoke_mode, whole_seconds};
@@ -104,17 +105,16 @@ impl Lamux {
             "LogGroup",
             LogGroupProps::builder()
                 .log_group_name(Expr::sub(format!("/aws/lambda/${{AWS::StackName}}{tag}")))
-                .retention_in_days(props.log_retention_days)
+                .maybe_retention_in_days(RetentionDays::from_days(props.log_retention_days))
                 .build(),
         )?;
         // Its name is fixed (/aws/lambda/STACK), so a group kept after the stack is deleted
         // would make the next create fail: it goes with the stack, said explicitly.
-        log_group.resource().set_policy(Policy::Delete);
+        log_group.resource().set_policy(RemovalPolicy::Delete);
         let role = Role::new(&scope, "Role", RoleProps::for_lambda())?;
         role.add_to_named_policy(
             POLICY,
-            Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.arn().into()])
-                .with_sid("WriteLogs"),
+            Statement::allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_group.arn()]).with_sid("WriteLogs"),
         )?;
         let qualifiers =
             if props.allow_aliases.is_empty() { vec!["*".to_owned()] } else { props.allow_aliases.clone() };
@@ -146,8 +146,8 @@ impl Lamux {
                 .code(Code::from_asset(&code))
                 .role(role.arn())
                 .memory_size(props.memory_size)
-                .timeout(settings.timeout_secs)
-                .environment(Environment { variables })
+                .timeout(std::time::Duration::from_secs(settings.timeout_secs.into()))
+                .environment(FunctionEnvironment { variables })
                 .logging_config(LoggingConfig { log_group: log_group.name(), log_format: lambda::LogFormat::Json })
                 .build(),
         )?;

@@ -11,7 +11,9 @@ use crate::tree::AssetSource;
 
 /// What lamux is deployed with. The defaults are `lamux-deploy`'s.
 #[derive(Debug, Clone, Builder)]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct LamuxProps {
     /// The suffix lamux routes under: `ALIAS-FUNCTION.SUFFIX`.
     pub domain_suffix: String,
@@ -47,10 +49,8 @@ pub struct LamuxProps {
     /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it. A
     /// literal ARN is checked to be in us-east-1; a reference (a parameter, an import) is
     /// taken as it is.
-    #[builder(into)]
     pub certificate_arn: Option<Expr>,
     /// A Route 53 zone for SUFFIX: `*.SUFFIX` A and AAAA records to the distribution.
-    #[builder(into)]
     pub hosted_zone_id: Option<Expr>,
     #[builder(default = OriginAuth::Secret)]
     pub origin_auth: OriginAuth,

@@ -10,7 +10,7 @@ use clap::ValueEnum as _;
 use lamux::config::InvokeMode;
 
 use super::props::{InvokeScope, LamuxProps, OriginAuth};
-use crate::constructs::logs::RETENTION_DAYS;
+use crate::constructs::logs::RetentionDays;
 use crate::constructs::secret::RotatingSecret;
 use crate::template::Expr;
 use crate::tree::Error;
@@ -62,9 +62,9 @@ impl Settings {
             props.memory_size
         );
         ensure!(
-            RETENTION_DAYS.contains(&props.log_retention_days),
+            RetentionDays::from_days(props.log_retention_days).is_some(),
             "log_retention_days must be one of {:?} (CloudWatch Logs' periods), got {}",
-            RETENTION_DAYS,
+            RetentionDays::ALL.map(RetentionDays::days),
             props.log_retention_days
         );
         if let Some(arn) = props.certificate_arn.as_ref().and_then(Expr::as_literal) {

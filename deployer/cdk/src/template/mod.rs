@@ -145,14 +145,14 @@ impl Parameter {
 
 /// What happens to a resource's physical resource when it leaves the stack or is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Policy {
+pub enum RemovalPolicy {
     Delete,
     Retain,
     RetainExceptOnCreate,
     Snapshot,
 }
 
-impl Policy {
+impl RemovalPolicy {
     /// The `UpdateReplacePolicy` for this `DeletionPolicy`: CloudFormation takes
     /// `RetainExceptOnCreate` for deletion only, and a replaced resource was created earlier,
     /// so it is retained.
@@ -175,9 +175,9 @@ pub struct ResourceEntry {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deletion_policy: Option<Policy>,
+    pub deletion_policy: Option<RemovalPolicy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub update_replace_policy: Option<Policy>,
+    pub update_replace_policy: Option<RemovalPolicy>,
     pub properties: serde_json::Value,
 }
 

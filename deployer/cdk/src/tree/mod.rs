@@ -28,7 +28,7 @@ pub use rotating::RotatingSecretEntry;
 pub use tags::{TagRule, taggable};
 
 use crate::error::DeployError;
-use crate::template::{self, Expr, Import, Policy, Resource, ResourceEntry, StackId, Template};
+use crate::template::{self, Expr, Import, RemovalPolicy, Resource, ResourceEntry, StackId, Template};
 
 /// Why a construct could not be added, or a stack not synthesized.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -418,7 +418,7 @@ struct Node<P> {
     props: P,
     condition: Option<String>,
     depends_on: Vec<String>,
-    policy: Option<Policy>,
+    policy: Option<RemovalPolicy>,
     /// Dotted paths into the properties, set (`Some`) or deleted (`None`), in call order.
     overrides: Vec<(String, Option<DeferredValue>)>,
 }
@@ -431,7 +431,7 @@ impl<P: Resource> Synthesize for Node<P> {
             condition: self.condition.clone(),
             depends_on: self.depends_on.clone(),
             deletion_policy: self.policy,
-            update_replace_policy: self.policy.map(Policy::on_replace),
+            update_replace_policy: self.policy.map(RemovalPolicy::on_replace),
             properties,
         })
     }
@@ -545,7 +545,7 @@ impl<P> CfnResource<P> {
     /// `DeletionPolicy` and `UpdateReplacePolicy` both: what happens to the physical resource
     /// when it leaves the stack or is replaced. `RetainExceptOnCreate` is valid for
     /// `DeletionPolicy` only; a replaced resource is then retained.
-    pub fn set_policy(&self, policy: Policy) {
+    pub fn set_policy(&self, policy: RemovalPolicy) {
         self.node.borrow_mut().policy = Some(policy);
     }
 
@@ -655,6 +655,13 @@ impl<K> From<&Parameter> for Ref<K> {
     }
 }
 
+/// A parameter's value where any value goes (`.log_group_name(&name_parameter)`).
+impl From<&Parameter> for Expr {
+    fn from(parameter: &Parameter) -> Self {
+        parameter.value()
+    }
+}
+
 /// A condition (`Conditions`), for a resource's `Condition` and `Fn::If`.
 #[derive(Debug, Clone)]
 pub struct Condition {
@@ -727,14 +734,14 @@ impl Mapping {
 /// # Ok::<(), lamux_cdk::tree::Error>(())
 /// ```
 #[derive(Debug, Clone, bon::Builder)]
-#[builder(on(String, into))]
+// One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
+#[builder(on(String, into), on(Expr, into))]
 pub struct OutputProps {
     /// The value: required.
-    #[builder(into)]
     pub value: Expr,
     #[builder(default)]
     pub description: String,
-    #[builder(into)]
     pub export_name: Option<Expr>,
     pub condition: Option<Condition>,
 }

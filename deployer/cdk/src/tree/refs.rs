@@ -79,6 +79,20 @@ impl<K> From<Ref<K>> for Expr {
     }
 }
 
+impl<K> From<&Ref<K>> for Expr {
+    fn from(reference: &Ref<K>) -> Self {
+        reference.expr.clone()
+    }
+}
+
+/// Any value, unchecked, where a typed reference goes: an import (`Expr::import_value`), a
+/// `Fn::Sub`, what the typed constructs do not model. The kind is the caller's word.
+impl<K> From<Expr> for Ref<K> {
+    fn from(value: Expr) -> Self {
+        Self::unchecked(value)
+    }
+}
+
 impl<K> Serialize for Ref<K> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.expr.serialize(serializer)

@@ -120,7 +120,7 @@ fn every_template_section_and_resource_attribute() {
     let prod = Condition::new(&stack, "IsProd", Expr::equals(stage.value(), Expr::str("prod"))).expect("condition");
     let alerts = CfnResource::new(&stack, "Alerts", topic("a")).expect("added");
     alerts.set_condition(&prod);
-    alerts.set_policy(Policy::Retain);
+    alerts.set_policy(RemovalPolicy::Retain);
     let audit =
         CfnResource::new(&stack, "Audit", Topic { topic_name: sizes.find(stage.value(), "Memory") }).expect("added");
     audit.add_depends_on(&alerts);
@@ -201,9 +201,9 @@ fn a_resource_changed_after_it_was_added_synthesizes_as_changed() {
 fn retain_except_on_create_is_a_deletion_policy_only() {
     let stack = Stack::new("S");
     let logs = CfnResource::new(&stack, "Logs", topic("l")).expect("added");
-    logs.set_policy(Policy::RetainExceptOnCreate);
+    logs.set_policy(RemovalPolicy::RetainExceptOnCreate);
     let kept = CfnResource::new(&stack, "Kept", topic("k")).expect("added");
-    kept.set_policy(Policy::Snapshot);
+    kept.set_policy(RemovalPolicy::Snapshot);
     let json = serde_json::to_value(stack.synth().expect("synth").template).expect("JSON");
     assert_eq!(json["Resources"]["Logs"]["DeletionPolicy"], "RetainExceptOnCreate");
     assert_eq!(json["Resources"]["Logs"]["UpdateReplacePolicy"], "Retain");
