@@ -446,7 +446,8 @@ mod tests {
                 },
                 "certificate_arn",
             ),
-            (LamuxProps { timeout_secs: Some(901), ..props("x.com") }, "900"),
+            (LamuxProps { timeout: Some(Duration::from_secs(901)), ..props("x.com") }, "900"),
+            (LamuxProps { timeout: Some(Duration::from_millis(35_500)), ..props("x.com") }, "whole seconds"),
             (LamuxProps { allow_functions: vec!["a b".into()], ..props("x.com") }, "allow_functions"),
         ];
         for (bad, property) in cases {

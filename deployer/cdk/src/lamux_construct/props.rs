@@ -40,10 +40,11 @@ pub struct LamuxProps {
     /// lamux's upstream timeout (`LAMUX_UPSTREAM_TIMEOUT`).
     #[builder(default = Duration::from_secs(30))]
     pub upstream_timeout: Duration,
-    /// The function's timeout in seconds; the upstream timeout plus 5 unless given.
-    pub timeout_secs: Option<u32>,
-    /// CloudFront's origin read timeout in seconds; the upstream timeout plus 1 unless given.
-    pub origin_read_timeout_secs: Option<u32>,
+    /// The function's timeout, whole seconds; the upstream timeout plus 5 s unless given.
+    pub timeout: Option<Duration>,
+    /// CloudFront's origin read timeout, whole seconds; the upstream timeout plus 1 s unless
+    /// given.
+    pub origin_read_timeout: Option<Duration>,
     #[builder(default = 14)]
     pub log_retention_days: u32,
     /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it. A

@@ -49,13 +49,18 @@ impl Settings {
             .context("function name")?;
         let upstream = props.upstream_timeout;
         ensure!(!upstream.is_zero(), "the upstream timeout must be longer than zero");
-        let timeout_secs = props.timeout_secs.unwrap_or(whole_seconds(upstream + Duration::from_secs(5)));
+        let timeout_secs = match props.timeout {
+            Some(timeout) => exact_seconds("timeout", timeout)?,
+            None => whole_seconds(upstream + Duration::from_secs(5)),
+        };
         ensure!(
             u64::from(timeout_secs) > upstream.as_secs() && timeout_secs <= 900,
             "the function timeout ({timeout_secs} s) must be longer than the upstream timeout ({upstream:?}) and at \
              most 900 s"
         );
-        let origin_read_timeout_secs = read_timeout(upstream, props.origin_read_timeout_secs)?;
+        let given_read_timeout =
+            props.origin_read_timeout.map(|t| exact_seconds("origin_read_timeout", t)).transpose()?;
+        let origin_read_timeout_secs = read_timeout(upstream, given_read_timeout)?;
         ensure!(
             (128..=10_240).contains(&props.memory_size),
             "memory_size must be from 128 to 10240 MB, got {}",
@@ -156,6 +161,12 @@ pub fn whole_seconds(duration: Duration) -> u32 {
 /// user must say that the account's quota allows it.
 pub fn origin_read_timeout(upstream: Duration, flag: Option<u32>) -> Result<u32, Error> {
     read_timeout(upstream, flag).map_err(|err| Error::Settings(format!("{err:#}")))
+}
+
+/// A timeout CloudFormation writes in whole seconds: refused when it is not.
+fn exact_seconds(what: &str, timeout: Duration) -> anyhow::Result<u32> {
+    ensure!(timeout.subsec_nanos() == 0, "{what} must be whole seconds, got {timeout:?}");
+    u32::try_from(timeout.as_secs()).map_err(|_| anyhow::anyhow!("{what} {timeout:?} is too long"))
 }
 
 fn read_timeout(upstream: Duration, flag: Option<u32>) -> anyhow::Result<u32> {
