@@ -7,7 +7,7 @@ fn main() -> ExitCode {
             // --help, --version and bad flags, printed as clap prints them.
             Ok(clap_error) => clap_error.exit(),
             Err(err) => {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {}", lamux_cdk::error::report(&err));
                 return ExitCode::FAILURE;
             }
         },
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     match runtime.block_on(lamux_deploy::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", lamux_cdk::error::report(&err));
             ExitCode::FAILURE
         }
     }

@@ -11,6 +11,7 @@ use lamux_cdk::aws::Clients;
 use lamux_cdk::constructs::lambda::Architecture as Arch;
 use lamux_cdk::deploy;
 use lamux_cdk::engine::Deployment;
+use lamux_cdk::error::AwsContext as _;
 use lamux_cdk::toolkit::{self, outputs_json, print_outputs};
 use lamux_cdk::tree::{AssetSource, Synthesized};
 use serde_json::json;
@@ -65,7 +66,7 @@ pub async fn up(aws: &AwsArgs, args: &StackArgs, deploy_args: &DeployArgs, confi
             .enable_termination_protection(on)
             .send()
             .await
-            .context("cannot set termination protection")?;
+            .aws("cannot set termination protection")?;
         eprintln!("termination protection {}", if on { "on" } else { "off" });
     }
     print_outputs(&outputs);
@@ -140,7 +141,7 @@ async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow
         .logical_resource_id(stack::FUNCTION)
         .send()
         .await
-        .context("cannot find the function in the stack")?;
+        .aws("cannot find the function in the stack")?;
     let function = resource.stack_resource_detail().and_then(|d| d.physical_resource_id()).context("no function id")?;
     let deployed = clients
         .lambda
@@ -148,7 +149,7 @@ async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow
         .function_name(function)
         .send()
         .await
-        .context("cannot read the function")?;
+        .aws("cannot read the function")?;
     // Lambda reports CodeSha256 as the base64 of the zip's SHA-256.
     let deployed_sha = deployed.code_sha256().unwrap_or_default().to_owned();
     Ok((deployed_sha == local.code_sha256(), deployed_sha))
@@ -171,7 +172,7 @@ pub async fn urls(aws: &AwsArgs, stack_name: &str, json_out: bool) -> anyhow::Re
         let mut aliases = Vec::new();
         let mut pages = clients.lambda.list_aliases().function_name(&function).into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page.with_context(|| format!("cannot list the aliases of {function}"))?;
+            let page = page.aws(format!("cannot list the aliases of {function}"))?;
             for alias in page.aliases() {
                 if let (Some(name), Some(version)) = (alias.name(), alias.function_version()) {
                     aliases.push((name.to_owned(), version.to_owned()));
@@ -213,7 +214,7 @@ pub async fn list_functions(clients: &Clients) -> anyhow::Result<Vec<String>> {
     let mut names = Vec::new();
     let mut pages = clients.lambda.list_functions().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.context("cannot list functions")?;
+        let page = page.aws("cannot list functions")?;
         names.extend(page.functions().iter().filter_map(|f| f.function_name()).map(str::to_owned));
     }
     Ok(names)
@@ -244,7 +245,7 @@ pub async fn layer_publish(
         .license_info("MIT")
         .send()
         .await
-        .context("cannot publish the layer")?;
+        .aws("cannot publish the layer")?;
     let arn = published.layer_version_arn().context("no layer version ARN")?.to_owned();
     if let Some(share) = share_with {
         let principal = if share == "public" { "*" } else { share };
@@ -262,7 +263,7 @@ pub async fn layer_publish(
             .principal(principal)
             .send()
             .await
-            .context("cannot share the layer version")?;
+            .aws("cannot share the layer version")?;
         println!("shared with {share}");
     }
     println!("{arn}");

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+
+use crate::error::AwsContext as _;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
@@ -130,7 +132,7 @@ impl App {
         match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {}", crate::error::report(&err));
                 ExitCode::FAILURE
             }
         }
@@ -291,7 +293,7 @@ async fn clients(aws: &AwsArgs, stack: &AppStack) -> anyhow::Result<Clients> {
     let region = stack.environment.region.as_deref().or(aws.region.as_deref());
     let clients = Clients::from_env(region, aws.profile.as_deref()).await?;
     if stack.environment.account.is_some() {
-        let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account")?;
+        let identity = clients.sts.get_caller_identity().send().await.aws("cannot read the AWS account")?;
         same_account(stack, identity.account().unwrap_or_default())?;
     }
     Ok(clients)

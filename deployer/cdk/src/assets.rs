@@ -7,6 +7,8 @@
 //! plain HTTP, and a lifecycle rule that expires old assets.
 
 use anyhow::Context as _;
+
+use crate::error::{AwsContext as _, AwsError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
@@ -48,7 +50,7 @@ impl Bucket {
 
 /// `lamux-assets-ACCOUNT-REGION`: one per account and region, like CDK's bootstrap bucket.
 pub async fn bucket(clients: &Clients) -> Result<Bucket> {
-    let identity = clients.sts.get_caller_identity().send().await.context("cannot read the AWS account id (STS)")?;
+    let identity = clients.sts.get_caller_identity().send().await.aws("cannot read the AWS account id (STS)")?;
     let account = identity.account().context("STS returned no account id")?;
     let partition = identity.arn().and_then(partition_of).unwrap_or("aws");
     Ok(Bucket {
@@ -79,12 +81,12 @@ pub async fn ensure_bucket(clients: &Clients, bucket: &Bucket) -> Result<()> {
                     CreateBucketConfiguration::builder().location_constraint(constraint).build(),
                 );
             }
-            create.send().await.with_context(|| format!("cannot create the asset bucket {name}"))?;
+            create.send().await.aws(format!("cannot create the asset bucket {name}"))?;
         }
         // A 403 here is a bucket of that name that account {owner} does not own.
         Err(err) => {
             let why = format!("the asset bucket {name} exists but is not account {owner}'s, or cannot be read");
-            return Err(anyhow::Error::new(err).context(why).into());
+            return Err(AwsError::new(why, err).into());
         }
     }
     Ok(harden(clients, bucket).await?)
@@ -108,7 +110,7 @@ async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
         .public_access_block_configuration(block)
         .send()
         .await
-        .with_context(|| format!("cannot block public access to {name}"))?;
+        .aws(format!("cannot block public access to {name}"))?;
     let by_default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
@@ -125,7 +127,7 @@ async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
         .server_side_encryption_configuration(encryption)
         .send()
         .await
-        .with_context(|| format!("cannot turn on default encryption for {name}"))?;
+        .aws(format!("cannot turn on default encryption for {name}"))?;
     clients
         .s3
         .put_bucket_policy()
@@ -134,7 +136,7 @@ async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
         .policy(tls_only_policy(bucket).to_string())
         .send()
         .await
-        .with_context(|| format!("cannot set the TLS-only policy of {name}"))?;
+        .aws(format!("cannot set the TLS-only policy of {name}"))?;
     let rule = LifecycleRule::builder()
         .id("expire-old-assets")
         .status(ExpirationStatus::Enabled)
@@ -152,7 +154,7 @@ async fn harden(clients: &Clients, bucket: &Bucket) -> anyhow::Result<()> {
         .lifecycle_configuration(lifecycle)
         .send()
         .await
-        .with_context(|| format!("cannot set the lifecycle rule of {name}"))?;
+        .aws(format!("cannot set the lifecycle rule of {name}"))?;
     Ok(())
 }
 
@@ -202,7 +204,7 @@ async fn put(clients: &Clients, bucket: &Bucket, key: &str, bytes: &[u8]) -> any
         .body(ByteStream::from(bytes.to_vec()))
         .send()
         .await
-        .with_context(|| format!("cannot upload s3://{}/{key}", bucket.name))?;
+        .aws(format!("cannot upload s3://{}/{key}", bucket.name))?;
     Ok(())
 }
 
@@ -212,7 +214,7 @@ pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> Result<bo
     match clients.s3.head_object().bucket(name).key(key).expected_bucket_owner(owner).send().await {
         Ok(_) => {}
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(false),
-        Err(err) => return Err(anyhow::Error::new(err).context(format!("cannot check s3://{name}/{key}")).into()),
+        Err(err) => return Err(AwsError::new(format!("cannot check s3://{name}/{key}"), err).into()),
     }
     clients
         .s3
@@ -225,7 +227,7 @@ pub async fn refresh(clients: &Clients, bucket: &Bucket, key: &str) -> Result<bo
         .expected_source_bucket_owner(owner)
         .send()
         .await
-        .with_context(|| format!("cannot refresh s3://{name}/{key}"))?;
+        .aws(format!("cannot refresh s3://{name}/{key}"))?;
     Ok(true)
 }
 

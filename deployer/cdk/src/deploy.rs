@@ -5,6 +5,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+
+use crate::error::{AwsContext as _, AwsError};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
 use aws_sdk_cloudformation::types::{
@@ -112,7 +114,7 @@ pub async fn describe(cf: &Client, stack: &str) -> Result<Option<Stack>> {
         {
             Ok(None)
         }
-        Err(err) => Err(anyhow::Error::new(err).context(format!("cannot describe stack {stack}")).into()),
+        Err(err) => Err(AwsError::new(format!("cannot describe stack {stack}"), err).into()),
     }
 }
 
@@ -121,7 +123,7 @@ pub async fn exports(cf: &Client) -> Result<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     let mut pages = cf.list_exports().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.context("cannot list the account's exports")?;
+        let page = page.aws("cannot list the account's exports")?;
         names.extend(page.exports().iter().filter_map(|export| export.name()).map(str::to_owned));
     }
     Ok(names)
@@ -142,7 +144,7 @@ pub async fn importers(cf: &Client, export: &str) -> Result<Vec<String>> {
                 break;
             }
             Err(err) => {
-                return Err(anyhow::Error::new(err).context(format!("cannot list the imports of {export}")).into());
+                return Err(AwsError::new(format!("cannot list the imports of {export}"), err).into());
             }
         }
     }
@@ -242,13 +244,17 @@ pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> Result<Plan
     let created = match created {
         Ok(created) => created,
         Err(err) if err.message().is_some_and(means_no_changes) => return Ok(Plan::NoChanges),
-        Err(err) => return Err(anyhow::Error::new(err).context("cannot create the change set").into()),
+        Err(err) => return Err(AwsError::new(format!("stack {stack}: cannot create the change set"), err).into()),
     };
     let id = created.id().context("CloudFormation returned no change set id")?.to_owned();
     let mut poll = Poll::new(format!("change set {name}"), CHANGE_SET_DEADLINE);
     loop {
-        let described =
-            cf.describe_change_set().change_set_name(&id).send().await.context("cannot describe the change set")?;
+        let described = cf
+            .describe_change_set()
+            .change_set_name(&id)
+            .send()
+            .await
+            .aws(format!("stack {stack}: cannot describe the change set"))?;
         match described.status() {
             Some(ChangeSetStatus::CreateComplete) => {
                 let changes = described.changes().iter().filter_map(|change| change.resource_change()).map(|change| {
@@ -276,9 +282,13 @@ pub async fn plan(cf: &Client, stack: &str, request: Request<'_>) -> Result<Plan
 
 /// Delete a change set that will not be executed, and the empty stack a CREATE one made.
 pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: bool) -> Result<()> {
-    cf.delete_change_set().change_set_name(change_set).send().await.context("cannot delete the change set")?;
+    cf.delete_change_set()
+        .change_set_name(change_set)
+        .send()
+        .await
+        .aws(format!("stack {stack}: cannot delete the change set"))?;
     if creates_stack && stack_status(cf, stack).await? == Some(StackStatus::ReviewInProgress) {
-        cf.delete_stack().stack_name(stack).send().await.context("cannot delete the empty stack")?;
+        cf.delete_stack().stack_name(stack).send().await.aws(format!("cannot delete the empty stack {stack}"))?;
     }
     Ok(())
 }
@@ -286,7 +296,11 @@ pub async fn discard(cf: &Client, stack: &str, change_set: &str, creates_stack: 
 /// Execute a change set and report the stack's events until it settles.
 pub async fn execute(cf: &Client, stack: &str, change_set: &str) -> Result<()> {
     let marker = newest_event_id(cf, stack).await?;
-    cf.execute_change_set().change_set_name(change_set).send().await.context("cannot execute the change set")?;
+    cf.execute_change_set()
+        .change_set_name(change_set)
+        .send()
+        .await
+        .aws(format!("stack {stack}: cannot execute the change set"))?;
     let started = Instant::now();
     let status = follow(cf, stack, marker.as_deref(), started).await?;
     if matches!(status, StackStatus::CreateComplete | StackStatus::UpdateComplete) {
@@ -333,7 +347,12 @@ async fn newest_event_id(cf: &Client, stack: &str) -> anyhow::Result<Option<Stri
     if describe(cf, stack).await?.is_none() {
         return Ok(None);
     }
-    let page = cf.describe_stack_events().stack_name(stack).send().await.context("cannot read stack events")?;
+    let page = cf
+        .describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .aws(format!("cannot read the events of stack {stack}"))?;
     Ok(page.stack_events().first().and_then(|e| e.event_id()).map(str::to_owned))
 }
 
@@ -342,7 +361,7 @@ async fn events_since(cf: &Client, stack: &str, marker: Option<&str>) -> anyhow:
     let mut pages = cf.describe_stack_events().stack_name(stack).into_paginator().send();
     let mut events = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.context("cannot read stack events")?;
+        let page = page.aws(format!("cannot read the events of stack {stack}"))?;
         let new = since_marker(page.stack_events(), marker);
         let reached_marker = new.len() < page.stack_events().len();
         events.extend(new);
@@ -407,7 +426,12 @@ pub fn outputs_of(described: &Stack) -> Vec<(String, String)> {
 
 /// The template the stack runs now, as CloudFormation stored it.
 pub async fn deployed_template(cf: &Client, stack: &str) -> Result<serde_json::Value> {
-    let got = cf.get_template().stack_name(stack).send().await.context("cannot read the deployed template")?;
+    let got = cf
+        .get_template()
+        .stack_name(stack)
+        .send()
+        .await
+        .aws(format!("cannot read the deployed template of stack {stack}"))?;
     let body = got.template_body().unwrap_or("{}");
     Ok(serde_json::from_str(body).context("the deployed template is not JSON")?)
 }
@@ -420,7 +444,7 @@ pub async fn undeleted_resources(cf: &Client, stack: &str) -> Result<Vec<String>
         .stack_name(stack)
         .send()
         .await
-        .with_context(|| format!("cannot list the resources of stack {stack}"))?;
+        .aws(format!("cannot list the resources of stack {stack}"))?;
     Ok(described
         .stack_resources()
         .iter()
@@ -456,7 +480,7 @@ pub fn delete_failed_error(stack: &str, undeleted: &[String]) -> crate::error::D
 /// Delete the stack and wait until it is gone.
 pub async fn delete(cf: &Client, stack: &str) -> Result<()> {
     let marker = newest_event_id(cf, stack).await?;
-    cf.delete_stack().stack_name(stack).send().await.with_context(|| format!("cannot delete stack {stack}"))?;
+    cf.delete_stack().stack_name(stack).send().await.aws(format!("cannot delete stack {stack}"))?;
     let status = follow(cf, stack, marker.as_deref(), Instant::now()).await?;
     if status != StackStatus::DeleteComplete {
         bail!("stack {stack} ended in {}", status.as_str());

@@ -10,6 +10,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     AliasConfiguration, AliasRoutingConfiguration, FunctionConfiguration, LastUpdateStatus, State,
 };
+use lamux_cdk::error::AwsContext as _;
 use tokio::time::Instant;
 
 /// A function's or a version's configuration, as GetFunctionConfiguration returns it.
@@ -157,7 +158,8 @@ pub async fn configuration(lambda: &Client, function: &str, qualifier: Option<&s
         .set_qualifier(qualifier.map(str::to_owned))
         .send()
         .await
-        .with_context(|| format!("cannot read {function}:{at}"))
+        .aws(format!("cannot read {function}:{at}"))
+        .map_err(anyhow::Error::from)
 }
 
 /// Refuse a function that does not exist, before anything else says so less clearly.
@@ -208,7 +210,7 @@ pub async fn put_alias(
             .routing_config(AliasRoutingConfiguration::builder().build())
             .send()
             .await
-            .with_context(|| format!("cannot move alias {function}:{name} to version {version}"))?;
+            .aws(format!("cannot move alias {function}:{name} to version {version}"))?;
     } else {
         lambda
             .create_alias()
@@ -218,7 +220,7 @@ pub async fn put_alias(
             .description(description)
             .send()
             .await
-            .with_context(|| format!("cannot create alias {function}:{name}"))?;
+            .aws(format!("cannot create alias {function}:{name}"))?;
     }
     Ok(())
 }
@@ -228,7 +230,7 @@ pub async fn aliases(lambda: &Client, function: &str) -> anyhow::Result<Vec<Alia
     let mut found = Vec::new();
     let mut pages = lambda.list_aliases().function_name(function).into_paginator().send();
     while let Some(page) = pages.next().await {
-        found.extend(page.with_context(|| format!("cannot list the aliases of {function}"))?.aliases().iter().cloned());
+        found.extend(page.aws(format!("cannot list the aliases of {function}"))?.aliases().iter().cloned());
     }
     Ok(found)
 }
@@ -238,7 +240,7 @@ pub async fn versions(lambda: &Client, function: &str) -> anyhow::Result<Vec<Fun
     let mut found = Vec::new();
     let mut pages = lambda.list_versions_by_function().function_name(function).into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.with_context(|| format!("cannot list the versions of {function}"))?;
+        let page = page.aws(format!("cannot list the versions of {function}"))?;
         found.extend(page.versions().iter().filter(|v| v.version() != Some("$LATEST")).cloned());
     }
     Ok(found)
@@ -264,7 +266,7 @@ pub async fn references(
     }
     let mut pages = lambda.list_provisioned_concurrency_configs().function_name(function).into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.with_context(|| format!("cannot list the provisioned concurrency of {function}"))?;
+        let page = page.aws(format!("cannot list the provisioned concurrency of {function}"))?;
         for config in page.provisioned_concurrency_configs() {
             references.add_arn(function, config.function_arn().unwrap_or_default(), Keep::ProvisionedConcurrency);
         }
@@ -272,14 +274,14 @@ pub async fn references(
     // Unfiltered: a filter by name matches the unqualified ARN only.
     let mut pages = lambda.list_event_source_mappings().into_paginator().send();
     while let Some(page) = pages.next().await {
-        for mapping in page.context("cannot list the event source mappings")?.event_source_mappings() {
+        for mapping in page.aws("cannot list the event source mappings")?.event_source_mappings() {
             let uuid = mapping.uuid().unwrap_or_default().to_owned();
             references.add_arn(function, mapping.function_arn().unwrap_or_default(), Keep::EventSourceMapping { uuid });
         }
     }
     let mut pages = lambda.list_function_event_invoke_configs().function_name(function).into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.with_context(|| format!("cannot list the event-invoke configs of {function}"))?;
+        let page = page.aws(format!("cannot list the event-invoke configs of {function}"))?;
         for config in page.function_event_invoke_configs() {
             references.add_arn(function, config.function_arn().unwrap_or_default(), Keep::EventInvokeConfig);
         }

@@ -7,6 +7,7 @@
 use anyhow::{Context as _, bail};
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types::AliasRoutingConfiguration;
+use lamux_cdk::error::AwsContext as _;
 use serde::Serialize;
 
 use super::history::History;
@@ -62,7 +63,7 @@ pub async fn promote(lambda: &Client, function: &str, name: &str, to: &str) -> a
                 .description(history.render())
                 .send()
                 .await
-                .with_context(|| format!("cannot create alias {function}:{to}"))?;
+                .aws(format!("cannot create alias {function}:{to}"))?;
         }
     }
     Ok(Moved {
@@ -126,6 +127,6 @@ async fn move_alias(
         .set_revision_id(revision.map(str::to_owned))
         .send()
         .await
-        .with_context(|| format!("cannot point {function}:{alias} at version {version} (did it move meanwhile?)"))?;
+        .aws(format!("cannot point {function}:{alias} at version {version} (did it move meanwhile?)"))?;
     Ok(())
 }
