@@ -62,40 +62,25 @@ macro_rules! ensure {
 pub mod error;
 
 pub mod app;
-#[cfg(feature = "deploy")]
-mod app_cli;
 pub mod archive;
 pub mod constructs;
+#[cfg(feature = "deploy")]
+pub mod deploying;
 pub mod lamux_construct;
 pub mod names;
 pub mod routable;
-#[cfg(feature = "deploy")]
-pub mod select;
 pub mod template;
 pub mod tree;
 
+// The deploy half's modules keep their paths (`lamux_cdk::engine`, `lamux_cdk::review`, …).
 #[cfg(feature = "deploy")]
-pub mod assets;
-#[cfg(feature = "deploy")]
-pub mod aws;
-#[cfg(feature = "deploy")]
-pub mod deploy;
-#[cfg(feature = "deploy")]
-pub mod engine;
-#[cfg(feature = "deploy")]
-pub mod progress;
-#[cfg(feature = "deploy")]
-pub mod review;
-#[cfg(feature = "deploy")]
-pub mod secrets;
-#[cfg(feature = "deploy")]
-pub mod toolkit;
+pub use deploying::{assets, aws, deploy, engine, progress, review, secrets, select, toolkit};
 
 // The crate's front door. Modules inside import from the module that defines a name, never
 // from here, so that the root imports them and not the other way round.
 pub use app::App;
+#[cfg(feature = "deploy")]
+pub use deploying::progress::PROGRESS;
 pub use error::{DeployError, Result};
 pub use lamux_construct::{AliasOverride, Lamux, LamuxProps};
-#[cfg(feature = "deploy")]
-pub use progress::PROGRESS;
 pub use tree::{Construct, Stack};

@@ -125,7 +125,7 @@ impl Expr {
     pub(crate) fn rename_resource(&mut self, from: &str, to: &str) {
         match self {
             Self::Ref(id) | Self::GetAtt(id, _) if id == from => *id = to.to_owned(),
-            Self::Sub(template) => *template = super::rename_in_sub(template, from, to),
+            Self::Sub(template) => *template = rename_in_sub(template, from, to),
             Self::Local(_, value)
             | Self::Select(_, value)
             | Self::Split(_, value)
@@ -227,6 +227,13 @@ impl Serialize for Expr {
             },
         }
     }
+}
+
+/// `${from}` and `${from.Attribute}` in a `Fn::Sub` template, as `${to}` and `${to.Attribute}`.
+pub(crate) fn rename_in_sub(template: &str, from: &str, to: &str) -> String {
+    template
+        .replace(&format!("${{{from}}}"), &format!("${{{to}}}"))
+        .replace(&format!("${{{from}."), &format!("${{{to}."))
 }
 
 #[cfg(test)]

@@ -280,10 +280,10 @@ fn rename_in_json(value: &mut serde_json::Value, from: &str, to: &str) {
                 *id = format!("{to}{rest}");
             }
             match map.get_mut("Fn::Sub") {
-                Some(Value::String(template)) => *template = rename_in_sub(template, from, to),
+                Some(Value::String(template)) => *template = expr::rename_in_sub(template, from, to),
                 Some(Value::Array(parts)) => {
                     if let Some(Value::String(template)) = parts.first_mut() {
-                        *template = rename_in_sub(template, from, to);
+                        *template = expr::rename_in_sub(template, from, to);
                     }
                 }
                 _ => {}
@@ -293,13 +293,6 @@ fn rename_in_json(value: &mut serde_json::Value, from: &str, to: &str) {
         Value::Array(items) => items.iter_mut().for_each(|inner| rename_in_json(inner, from, to)),
         _ => {}
     }
-}
-
-/// `${from}` and `${from.Attribute}` in a `Fn::Sub` template, as `${to}` and `${to.Attribute}`.
-fn rename_in_sub(template: &str, from: &str, to: &str) -> String {
-    template
-        .replace(&format!("${{{from}}}"), &format!("${{{to}}}"))
-        .replace(&format!("${{{from}."), &format!("${{{to}."))
 }
 
 #[cfg(test)]

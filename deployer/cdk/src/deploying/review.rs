@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::deploy::ResourceChange;
+use crate::deploying::deploy::ResourceChange;
 
 /// One property that differs between the deployed template and the new one.
 #[derive(Debug, Clone, PartialEq)]

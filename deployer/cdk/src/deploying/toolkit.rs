@@ -7,11 +7,11 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use anyhow::Context as _;
 use serde_json::Value;
 
-use crate::aws::Clients;
-use crate::deploy::{self, Plan, ResourceChange};
-use crate::engine::{self, Deployment, Intent, Prepared};
+use crate::deploying::aws::Clients;
+use crate::deploying::deploy::{self, Plan, ResourceChange};
+use crate::deploying::engine::{self, Deployment, Intent, Prepared};
+use crate::deploying::review::{self, RequireApproval};
 use crate::error::Result;
-use crate::review::{self, RequireApproval};
 
 /// `--yes`: change without asking.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]

@@ -19,9 +19,9 @@ use aws_sdk_s3::types::{
 use serde_json::json;
 
 use crate::archive::Archive;
-use crate::aws::Clients;
+use crate::deploying::aws::Clients;
+use crate::deploying::progress::PROGRESS;
 use crate::error::Result;
-use crate::progress::PROGRESS;
 
 /// Days an asset is kept after its last upload or use. Every `up` refreshes the asset it
 /// deploys and the one deployed before it (a rollback's code), so only assets that no

@@ -15,8 +15,8 @@ use aws_sdk_cloudformation::types::{
 };
 use lamux::backoff::Backoff;
 
+use crate::deploying::progress::PROGRESS;
 use crate::error::Result;
-use crate::progress::PROGRESS;
 
 /// How long CloudFormation may take to compute a change set.
 const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);

@@ -1,7 +1,7 @@
 //! [`App::run`]: any program that builds an [`App`] is a command line with `list`, `synth`,
 //! `diff`, `deploy`, `destroy` and `status`, the flags of `lamux-deploy` (`--region`,
 //! `--profile`, `--require-approval`, `--yes`, `--tags`) and its output. Stacks are chosen as
-//! the CDK toolkit chooses them ([`select`](crate::select)): `synth`, `diff` and `deploy`
+//! the CDK toolkit chooses them ([`select`](crate::deploying::select)): `synth`, `diff` and `deploy`
 //! take the stacks a named one imports from too, `destroy` the stacks that import from it,
 //! and `--exclusively` (`-e`) the named ones alone. Before any change set, `deploy` checks
 //! that every import is exported or deployed earlier in the run; before any deletion,
@@ -19,12 +19,12 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::app::{App, AppStack};
-use crate::aws::{AwsArgs, Clients};
-use crate::deploy;
-use crate::engine::Deployment;
-use crate::review::RequireApproval;
-use crate::select::{Reach, select, unmet_imports};
-use crate::toolkit::{self, Confirm, outputs_json, parse_tag, print_outputs};
+use crate::deploying::aws::{AwsArgs, Clients};
+use crate::deploying::deploy;
+use crate::deploying::engine::Deployment;
+use crate::deploying::review::RequireApproval;
+use crate::deploying::select::{Reach, select, unmet_imports};
+use crate::deploying::toolkit::{self, Confirm, outputs_json, parse_tag, print_outputs};
 
 #[derive(Debug, Parser)]
 #[command(about = "Synthesize and deploy this program's stacks")]
@@ -123,7 +123,7 @@ impl App {
             Ok(cli) => cli,
             Err(err) => err.exit(),
         };
-        crate::progress::init();
+        crate::deploying::progress::init();
         let outcome = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

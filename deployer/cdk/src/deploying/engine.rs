@@ -21,12 +21,12 @@ use anyhow::Context as _;
 use aws_sdk_cloudformation::types::{Parameter, Stack as DescribedStack, StackStatus, Tag};
 use serde_json::Value;
 
-use crate::assets;
-use crate::aws::Clients;
-use crate::deploy::{self, Plan};
+use crate::deploying::assets;
+use crate::deploying::aws::Clients;
+use crate::deploying::deploy::{self, Plan};
+use crate::deploying::review::{self, PropertyChange, Risks};
+use crate::deploying::secrets::{SecretValue, Slot, new_secret, rotation, rotation_notes, secret_value};
 use crate::error::Result;
-use crate::review::{self, PropertyChange, Risks};
-use crate::secrets::{SecretValue, Slot, new_secret, rotation, rotation_notes, secret_value};
 use crate::tree::Synthesized;
 
 /// CloudFormation's limit for a template passed in the request body; a larger one goes to
