@@ -1,11 +1,11 @@
 //! [`App::run`]: any program that builds an [`App`] is a command line with `list`, `synth`,
 //! `diff`, `deploy`, `destroy` and `status`, the flags of `lamux-deploy` (`--region`,
 //! `--profile`, `--require-approval`, `--yes`, `--tags`) and its output. Stacks are chosen as
-//! the CDK toolkit chooses them ([`select`](crate::deploying::select)): `synth`, `diff` and `deploy`
-//! take the stacks a named one imports from too, `destroy` the stacks that import from it,
-//! and `--exclusively` (`-e`) the named ones alone. Before any change set, `deploy` checks
-//! that every import is exported or deployed earlier in the run; before any deletion,
-//! `destroy` checks that no stack it leaves imports from the ones it deletes.
+//! the CDK toolkit chooses them ([`select`](crate::deploying::select)): `synth`, `diff` and
+//! `deploy` take the stacks a named one imports from too, `destroy` the stacks that import
+//! from it, and `--exclusively` (`-e`) the named ones alone. Before any change set,
+//! `deploy` checks that every import is exported or deployed earlier in the run; before any
+//! deletion, `destroy` checks that no stack it leaves imports from the ones it deletes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -13,8 +13,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-
-use crate::error::AwsContext as _;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
@@ -25,6 +23,7 @@ use crate::deploying::engine::Deployment;
 use crate::deploying::review::RequireApproval;
 use crate::deploying::select::{Reach, select, unmet_imports};
 use crate::deploying::toolkit::{self, Confirm, outputs_json, parse_tag, print_outputs};
+use crate::error::AwsContext as _;
 
 #[derive(Debug, Parser)]
 #[command(about = "Synthesize and deploy this program's stacks")]

@@ -7,8 +7,6 @@
 //! plain HTTP, and a lifecycle rule that expires old assets.
 
 use anyhow::Context as _;
-
-use crate::error::{AwsContext as _, AwsError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
@@ -21,7 +19,7 @@ use serde_json::json;
 use crate::archive::Archive;
 use crate::deploying::aws::Clients;
 use crate::deploying::progress::PROGRESS;
-use crate::error::Result;
+use crate::error::{AwsContext as _, AwsError, Result};
 
 /// Days an asset is kept after its last upload or use. Every `up` refreshes the asset it
 /// deploys and the one deployed before it (a rollback's code), so only assets that no

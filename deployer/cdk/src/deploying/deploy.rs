@@ -5,8 +5,6 @@ use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-
-use crate::error::{AwsContext as _, AwsError};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
 use aws_sdk_cloudformation::types::{
@@ -16,7 +14,7 @@ use aws_sdk_cloudformation::types::{
 use lamux::backoff::Backoff;
 
 use crate::deploying::progress::PROGRESS;
-use crate::error::Result;
+use crate::error::{AwsContext as _, AwsError, Result};
 
 /// How long CloudFormation may take to compute a change set.
 const CHANGE_SET_DEADLINE: Duration = Duration::from_secs(10 * 60);

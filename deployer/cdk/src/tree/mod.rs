@@ -143,7 +143,7 @@ struct Tree {
     resources: BTreeMap<String, (String, Rc<RefCell<dyn Synthesize>>)>,
     outputs: BTreeMap<String, template::Output>,
     assets: Vec<AssetEntry>,
-    /// (path prefix, key, value), from [`Tags::add`].
+    /// From [`Tags::add`] and [`Tags::remove`], in call order.
     tags: Vec<TagRule>,
     aspects: Vec<(String, Rc<dyn Aspect>)>,
     hashed: Vec<hashed::HashedId>,
