@@ -37,23 +37,24 @@ pub fn select<'a>(stacks: &'a [AppStack], patterns: &[String], reach: Reach) -> 
         .filter(|stack| globs.iter().any(|glob| glob.matches(&stack.name)))
         .map(|s| s.name.as_str())
         .collect();
-    // Until nothing is added: each pass follows one more step of the imports.
-    loop {
-        let before = chosen.len();
-        for stack in stacks {
-            match reach {
-                Reach::Dependencies if chosen.contains(stack.name.as_str()) => {
+    // One pass in deploy order reaches every step: an owner comes before the stacks that
+    // import from it, so dependents are met after their owners, and, walking backwards,
+    // owners after the stacks that import from them.
+    match reach {
+        Reach::Named => {}
+        Reach::Dependencies => {
+            for stack in stacks.iter().rev() {
+                if chosen.contains(stack.name.as_str()) {
                     chosen.extend(stack.depends_on.iter().map(String::as_str));
                 }
-                Reach::Dependents if stack.depends_on.iter().any(|owner| chosen.contains(owner.as_str())) => {
-                    chosen.insert(&stack.name);
-                }
-                // The named stacks alone, or a stack this step does not reach.
-                _ => {}
             }
         }
-        if chosen.len() == before {
-            break;
+        Reach::Dependents => {
+            for stack in stacks {
+                if stack.depends_on.iter().any(|owner| chosen.contains(owner.as_str())) {
+                    chosen.insert(&stack.name);
+                }
+            }
         }
     }
     Ok(stacks.iter().filter(|stack| chosen.contains(stack.name.as_str())).collect())
