@@ -236,9 +236,15 @@ async fn with_clients<'a>(aws: &AwsArgs, stacks: Vec<&'a AppStack>) -> anyhow::R
 /// Before any change set: every import of the stacks to deploy is exported already, or by a
 /// stack this run deploys first. CloudFormation would refuse it only after creating the stack.
 async fn check_imports(targets: &[(&AppStack, Clients)]) -> anyhow::Result<()> {
+    // One ListExports per region, however many stacks import there.
+    let mut by_region: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut exported = BTreeMap::new();
     for (stack, clients) in targets.iter().filter(|(stack, _)| !stack.imports.is_empty()) {
-        exported.insert(stack.name.clone(), deploy::exports(&clients.cloudformation).await?);
+        let region = clients.region().to_owned();
+        if !by_region.contains_key(&region) {
+            by_region.insert(region.clone(), deploy::exports(&clients.cloudformation).await?);
+        }
+        exported.insert(stack.name.clone(), by_region[&region].clone());
     }
     let chosen: Vec<&AppStack> = targets.iter().map(|(stack, _)| *stack).collect();
     let unmet = unmet_imports(&chosen, &exported);
