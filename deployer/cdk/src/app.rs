@@ -26,6 +26,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::bundling::Bundling;
 use crate::template::{self, Expr, Import, StackId};
 use crate::tree::{Construct as _, Error, Reading, Stack, Synthesized};
 
@@ -108,7 +109,12 @@ impl App {
     /// Every stack's template, with the exports and imports between them, in deploy order:
     /// each stack after the stacks it imports from.
     pub fn synth(&self) -> Result<Vec<AppStack>, Error> {
-        self.synth_reading(Reading::Assets)
+        self.synth_with(Bundling::Build)
+    }
+
+    /// [`App::synth`], with code that builds itself built or only found (`--no-build`).
+    pub fn synth_with(&self, bundling: Bundling) -> Result<Vec<AppStack>, Error> {
+        self.synth_reading(Reading::Assets(bundling))
     }
 
     /// The stacks in deploy order with their imports, without reading any asset (what `list`
@@ -125,10 +131,17 @@ impl App {
             self.stacks.iter().map(|(stack, environment)| (stack.id(), environment)).collect();
         let mut exports: BTreeMap<StackId, Vec<Import>> = BTreeMap::new();
         let mut rendered = Vec::new();
+        // What an aspect sees of the other stacks: each as its props and tags render it.
+        let mut plain = BTreeMap::new();
+        for (stack, _) in &self.stacks {
+            plain.insert(names[&stack.id()].clone(), stack.plain(names.clone())?);
+        }
         // Every stack's aspect errors are reported, not only the first stack's.
         let mut aspect_errors = Vec::new();
         for (stack, environment) in &self.stacks {
-            let (synthesized, imports) = match stack.synth_among(names.clone(), reading) {
+            let mut others = plain.clone();
+            others.remove(&names[&stack.id()]);
+            let (synthesized, imports) = match stack.synth_among(names.clone(), reading, &others) {
                 Ok(rendered) => rendered,
                 Err(err @ Error::Aspects { .. }) => {
                     aspect_errors.push(err);

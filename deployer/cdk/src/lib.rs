@@ -62,7 +62,9 @@ macro_rules! ensure {
 pub mod error;
 
 pub mod app;
+pub mod architecture;
 pub mod archive;
+pub mod bundling;
 pub mod constructs;
 #[cfg(feature = "deploy")]
 pub mod deploying;

@@ -3,12 +3,11 @@
 //! front of it, allowed to call only `echo`. lamux's stack imports echo's ARN and name from
 //! the app's stack, so it deploys second and is destroyed first.
 
-use std::path::PathBuf;
-
 use lamux_cdk::app::{App, Environment};
+use lamux_cdk::bundling::CargoLambda;
 use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
 use lamux_cdk::template::Expr;
-use lamux_cdk::tree::{Asset, AssetSource, Error, Output, OutputProps};
+use lamux_cdk::tree::{AssetSource, Error, Output, OutputProps};
 use lamux_cdk::{Lamux, LamuxProps};
 
 /// What the stacks are built from.
@@ -17,10 +16,23 @@ pub struct Settings {
     pub name: String,
     /// lamux routes `ALIAS-FUNCTION.SUFFIX` under this suffix.
     pub domain_suffix: String,
-    /// `echo`'s bootstrap (`cargo lambda build -p echo`).
-    pub echo: PathBuf,
-    /// lamux's bootstrap (`cargo lambda build -p lamux`).
-    pub lamux: PathBuf,
+    /// `echo`'s code: by default the workspace's package `echo`, built at synth.
+    pub echo: AssetSource,
+    /// lamux's code: by default the workspace's package `lamux`, built at synth.
+    pub lamux: AssetSource,
+}
+
+impl Settings {
+    /// The stacks `NAME-app` and `NAME-lamux`, with both functions built from this workspace
+    /// by cargo-lambda when the App synthesizes.
+    pub fn built_here(name: impl Into<String>, domain_suffix: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            domain_suffix: domain_suffix.into(),
+            echo: AssetSource::CargoLambda(CargoLambda::package("echo")),
+            lamux: AssetSource::CargoLambda(CargoLambda::package("lamux")),
+        }
+    }
 }
 
 pub fn app(settings: &Settings) -> Result<App, Error> {
@@ -29,7 +41,6 @@ pub fn app(settings: &Settings) -> Result<App, Error> {
         app.stack(&format!("{}-app", settings.name), "Preview environment: echo", Environment::default())?;
     let edge = app.stack(&format!("{}-lamux", settings.name), "Preview environment: lamux", Environment::default())?;
 
-    let code = Asset::new(&functions, "EchoCode", "echo", AssetSource::Bootstrap(settings.echo.clone()))?;
     let echo = Function::new(
         &functions,
         "Echo",
@@ -38,7 +49,7 @@ pub fn app(settings: &Settings) -> Result<App, Error> {
             // Host names are case-insensitive and Lambda's function names are not: a function
             // behind lamux needs a lower-case name, not one CloudFormation makes up.
             .function_name(Expr::sub("${AWS::StackName}-echo"))
-            .code(Code::from_asset(&code))
+            .code(Code::from_source(settings.echo.clone()))
             .build(),
     )?;
     // A version per code: its logical ID hashes the code and configuration, so new code
@@ -57,7 +68,7 @@ pub fn app(settings: &Settings) -> Result<App, Error> {
         "Lamux",
         LamuxProps::builder()
             .domain_suffix(settings.domain_suffix.clone())
-            .code(AssetSource::Bootstrap(settings.lamux.clone()))
+            .code(settings.lamux.clone())
             .allow_aliases(vec!["live".to_owned(), "pr42".to_owned()])
             .build(),
     )?;

@@ -6,14 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use lamux_cdk::tree::AssetSource;
 use preview_stack::Settings;
 
 fn settings(dir: &Path) -> Settings {
     Settings {
         name: "preview-pr42".into(),
         domain_suffix: "preview.example.com".into(),
-        echo: dir.join("echo"),
-        lamux: dir.join("lamux"),
+        echo: AssetSource::Bootstrap(dir.join("echo")),
+        lamux: AssetSource::Bootstrap(dir.join("lamux")),
     }
 }
 
@@ -98,6 +99,29 @@ fn help_and_list_read_no_code() {
     assert!(!synth.status.success());
     let err = String::from_utf8_lossy(&synth.stderr);
     assert!(err.contains("is not a readable file"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 30: the functions build themselves at synth; `--no-build` takes the last build and,
+/// with none, says what builds it. (The build itself: lamux-cdk's tests/bundling.rs.)
+#[test]
+fn no_build_names_the_build_it_lacks() {
+    let dir = scratch("no-build");
+    let synth = Command::new(env!("CARGO_BIN_EXE_preview-stack"))
+        .args(["synth", "--no-build", "--out"])
+        .arg(dir.join("out"))
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .expect("runs");
+    assert!(!synth.status.success());
+    let err = String::from_utf8_lossy(&synth.stderr);
+    let bootstrap = dir.join("target/lamux-cdk/release/x86_64/echo/bootstrap");
+    assert!(
+        err.contains(&format!("error: asset Echo/Code: {} is not built", bootstrap.display()))
+            && err.contains("build it with `cargo lambda build --profile release --package echo --bin echo --x86-64"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "no template written");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -11,6 +11,8 @@ use bon::Builder;
 use serde::Serialize;
 
 use super::iam::{Role, RoleProps, Statement};
+pub use crate::architecture::Architecture;
+use crate::bundling::CargoLambda;
 use crate::template::{Expr, RemovalPolicy, Resource};
 use crate::tree::{
     Asset, AssetSource, BucketName, CfnResource, Construct, Error, FunctionArn, FunctionName, FunctionUrlAddress,
@@ -116,27 +118,6 @@ impl Serialize for Principal {
     }
 }
 
-/// A Lambda instruction set (`Architectures`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
-pub enum Architecture {
-    #[value(name = "x86_64")]
-    #[serde(rename = "x86_64")]
-    X86_64,
-    #[value(name = "arm64")]
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-impl Architecture {
-    /// The name Lambda uses in `Architectures` and layer compatibility.
-    pub fn lambda_name(self) -> &'static str {
-        match self {
-            Self::X86_64 => "x86_64",
-            Self::Arm64 => "arm64",
-        }
-    }
-}
-
 /// A function's timeout as the template writes it: whole seconds, from 1 to 900.
 fn whole_seconds<S: serde::Serializer>(timeout: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
     match timeout {
@@ -195,21 +176,84 @@ pub struct FunctionProps {
     pub function_name: Option<Expr>,
 }
 
-/// `Code`: a zip in S3.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Code {
-    pub s3_bucket: Ref<BucketName>,
-    pub s3_key: Ref<ObjectKey>,
-    /// Where the zip comes from, for [`Function::current_version`]'s hash.
-    #[serde(skip)]
-    pub source: Option<AssetSource>,
+/// `Code`: a zip in S3, or code that [`Function::new`] makes its child asset `Code`: a file,
+/// or a package it builds with cargo-lambda for the function's architecture.
+///
+/// ```
+/// use lamux_cdk::constructs::lambda::{Architecture, Code, Function, FunctionProps};
+/// use lamux_cdk::tree::{AssetSource, Stack};
+///
+/// let stack = Stack::new("bundled");
+/// let props = FunctionProps::builder().code(Code::cargo_lambda("echo")).architectures(vec![Architecture::Arm64]);
+/// Function::new(&stack, "Echo", props.build())?;
+/// let asset = &stack.assets()[0];
+/// assert_eq!(asset.path, "Echo/Code");
+/// let AssetSource::CargoLambda(build) = &asset.source else { panic!("built at synth") };
+/// assert_eq!(build.name(), "echo");
+/// # Ok::<(), lamux_cdk::tree::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Code(CodeKind);
+
+#[derive(Debug, Clone)]
+enum CodeKind {
+    S3 {
+        bucket: Ref<BucketName>,
+        key: Ref<ObjectKey>,
+        source: Option<AssetSource>,
+    },
+    /// Placed under the function as its asset by [`Function::new`].
+    Place(AssetSource),
 }
 
 impl Code {
     /// The zip of an [`Asset`], uploaded by the deploy engine.
     pub fn from_asset(asset: &Asset) -> Self {
-        Self { s3_bucket: asset.bucket(), s3_key: asset.key(), source: Some(asset.source().clone()) }
+        Self(CodeKind::S3 { bucket: asset.bucket(), key: asset.key(), source: Some(asset.source().clone()) })
+    }
+
+    /// A zip already in S3 (CDK's `Code.fromBucket`): [`Function::current_version`] hashes
+    /// the function's properties alone, the key included.
+    pub fn from_bucket(bucket: impl Into<Ref<BucketName>>, key: impl Into<Ref<ObjectKey>>) -> Self {
+        Self(CodeKind::S3 { bucket: bucket.into(), key: key.into(), source: None })
+    }
+
+    /// The package `package` of the program's workspace, built with cargo-lambda in the
+    /// release profile at synth, for the function's architecture; the child `Code` of the
+    /// function is its asset.
+    pub fn cargo_lambda(package: impl Into<String>) -> Self {
+        Self::from_source(AssetSource::CargoLambda(CargoLambda::package(package)))
+    }
+
+    /// Code from `source` (CDK's `Code.fromAsset`): a cargo-lambda build with settings of
+    /// its own, a bootstrap or a zip file. [`Function::new`] adds it as the child asset `Code`.
+    pub fn from_source(source: AssetSource) -> Self {
+        Self(CodeKind::Place(source))
+    }
+
+    /// Where the zip comes from, when the stack uploads it.
+    pub fn source(&self) -> Option<&AssetSource> {
+        match &self.0 {
+            CodeKind::S3 { source, .. } => source.as_ref(),
+            CodeKind::Place(_) => None,
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        match &self.0 {
+            CodeKind::S3 { bucket, key, .. } => {
+                let mut code = serializer.serialize_struct("Code", 2)?;
+                code.serialize_field("S3Bucket", bucket)?;
+                code.serialize_field("S3Key", key)?;
+                code.end()
+            }
+            CodeKind::Place(_) => {
+                Err(serde::ser::Error::custom("code from a source is placed by Function::new, not rendered as it is"))
+            }
+        }
     }
 }
 
@@ -305,6 +349,12 @@ impl Function {
                 Some(role)
             }
         };
+        if let CodeKind::Place(source) = &props.code.0 {
+            let architecture = props.architectures.first().copied().unwrap_or(Architecture::X86_64);
+            let source = source.clone().for_architecture(architecture);
+            let asset = Asset::new(&scope, "Code", &source.name(id), source)?;
+            props.code = Code::from_asset(&asset);
+        }
         let body = Body::Defined(CfnResource::at(scope, props)?);
         Ok(Self { body, role, aliases: Rc::default(), routed_under: Rc::default(), current: Rc::default() })
     }
@@ -465,7 +515,7 @@ impl Function {
         let resource = self.defined("current_version")?;
         let version = self.add_version("CurrentVersion")?;
         version.resource().set_policy(RemovalPolicy::Retain);
-        let code = resource.reader(|props| props.code.source.clone());
+        let code = resource.reader(|props| props.code.source().cloned());
         let content: crate::tree::hashed::Content = Rc::new(move || match code() {
             Some(source) => source.content_sha256().map_err(|err| format!("cannot hash the code: {err:#}")),
             None => Ok(String::new()),

@@ -4,7 +4,7 @@ use bon::Builder;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::template::{Expr, Resource};
+use crate::template::{Expr, Resource, Template};
 use crate::tree::{Aspect, CfnResource, Construct, Error, LogGroupArn, LogGroupName, Ref, Scope, Visit};
 
 /// `AWS::Logs::LogGroup` properties.
@@ -165,26 +165,52 @@ impl Aspect for RequireLogRetention {
         if visit.resource_type != "AWS::Lambda::Function" {
             return;
         }
-        let groups: Vec<(&str, &Value)> = visit
-            .template
-            .resources()
-            .filter(|(_, kind)| *kind == "AWS::Logs::LogGroup")
-            .filter_map(|(id, _)| Some((id, visit.template.properties(id)?)))
-            .collect();
-        let configured = visit.properties.pointer("/LoggingConfig/LogGroup/Ref").and_then(Value::as_str);
-        let names = default_group_names(visit.logical_id, visit.properties.get("FunctionName"));
-        let group = groups.iter().find(|(id, properties)| {
-            configured == Some(*id) || properties.get("LogGroupName").is_some_and(|name| names.contains(name))
+        let configured = visit.properties.pointer("/LoggingConfig/LogGroup").cloned();
+        // Its group: the one LoggingConfig refers to, in this stack or, imported, in another
+        // stack of the App; else the group named as LoggingConfig names it, or as Lambda's
+        // default `/aws/lambda/NAME`.
+        let referenced = configured.as_ref().and_then(|group| visit.referenced(group)).and_then(|group| {
+            (group.resource_type == Some("AWS::Logs::LogGroup")).then_some((group.logical_id, group.properties?))
         });
+        let names = match &configured {
+            Some(name) => vec![name.clone()],
+            None => default_group_names(visit.logical_id, visit.properties.get("FunctionName")),
+        };
+        let group = referenced.or_else(|| named(visit, &names));
         let message = match group {
             Some((_, properties)) if properties.get("RetentionInDays").is_some() => return,
             Some((id, _)) => format!("its log group {id} has no RetentionInDays: the logs are kept forever"),
-            None => "it has no log group of the stack with a RetentionInDays (LoggingConfig.LogGroup, or \
+            None => "it has no log group of the App with a RetentionInDays (LoggingConfig.LogGroup, or \
                      /aws/lambda/NAME): Lambda's own group keeps the logs forever"
                 .to_owned(),
         };
         visit.error(message);
     }
+}
+
+/// The log group named one of `names`: in this stack in any of its forms; in another stack of
+/// the App, only by a name that reads the same there (no `${AWS::StackName}` and the like).
+fn named<'a>(visit: &Visit<'a>, names: &[Value]) -> Option<(&'a str, &'a Value)> {
+    let has_name = |properties: &Value, same_everywhere: bool| {
+        properties
+            .get("LogGroupName")
+            .is_some_and(|name| names.contains(name) && !(same_everywhere && name.to_string().contains("${")))
+    };
+    let here = log_groups(visit.template).find(|(_, properties)| has_name(properties, false));
+    here.or_else(|| {
+        visit
+            .other_stacks()
+            .flat_map(|(_, template)| log_groups(template))
+            .find(|(_, properties)| has_name(properties, true))
+    })
+}
+
+/// The log groups of `template`, with their properties.
+fn log_groups(template: &Template) -> impl Iterator<Item = (&str, &Value)> {
+    template
+        .resources()
+        .filter(|(_, kind)| *kind == "AWS::Logs::LogGroup")
+        .filter_map(|(id, _)| Some((id, template.properties(id)?)))
 }
 
 /// The forms a template writes `/aws/lambda/NAME` in for the function `logical_id`.
@@ -206,4 +232,50 @@ fn default_group_names(logical_id: &str, function_name: Option<&Value>) -> Vec<V
         _ => {}
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{App, Environment};
+    use crate::archive::Archive;
+    use crate::constructs::lambda::{Code, Function, FunctionProps, LogFormat, LoggingConfig};
+    use crate::tree::Aspects;
+
+    /// An App of a `logs` stack holding `group` and a `svc` stack whose function `orders`
+    /// logs to `logging` (a group of `logs`, when given). The synth's result.
+    fn synth(retention: Option<RetentionDays>, name: Expr, referenced: bool) -> Result<(), String> {
+        let mut app = App::new();
+        let logs = app.stack("logs", "log groups", Environment::default()).expect("stack");
+        let svc = app.stack("svc", "a service", Environment::default()).expect("stack");
+        Aspects::of(&app).add(RequireLogRetention);
+        let props = LogGroupProps::builder().log_group_name(name).maybe_retention_in_days(retention).build();
+        let group = LogGroup::new(&logs, "Orders", props).expect("group");
+        let logging_config = referenced.then(|| LoggingConfig { log_group: group.name(), log_format: LogFormat::Json });
+        let code = Code::from_source(crate::tree::AssetSource::Archive(Archive::new(Vec::new())));
+        let props =
+            FunctionProps::builder().code(code).function_name("orders").maybe_logging_config(logging_config).build();
+        Function::new(&svc, "Orders", props).expect("function");
+        app.synth().map(drop).map_err(|err| err.to_string())
+    }
+
+    /// Issue 30: a log group in another stack of the App was rejected.
+    #[test]
+    fn a_log_group_of_another_stack_of_the_app_counts() {
+        let month = Some(RetentionDays::OneMonth);
+        assert_eq!(synth(month, Expr::str("/aws/lambda/orders"), false), Ok(()), "Lambda's default name");
+        assert_eq!(synth(month, Expr::str("/custom/orders"), true), Ok(()), "LoggingConfig, imported");
+        assert_eq!(synth(month, Expr::sub("/aws/lambda/${AWS::StackName}"), true), Ok(()), "whatever its name");
+
+        let forever = synth(None, Expr::str("/custom/orders"), true).expect_err("no retention");
+        assert_eq!(
+            forever,
+            "stack svc: Orders: its log group Orders has no RetentionInDays: the logs are kept forever"
+        );
+        let unrelated = synth(month, Expr::str("/aws/lambda/billing"), false).expect_err("another function's");
+        assert!(unrelated.contains("it has no log group of the App with a RetentionInDays"), "{unrelated}");
+        // `${Orders}` reads as the `logs` stack's own resource there, not this function.
+        let elsewhere = synth(month, Expr::sub("/aws/lambda/${Orders}"), false).expect_err("another name");
+        assert!(elsewhere.contains("it has no log group of the App"), "{elsewhere}");
+    }
 }

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::app::{App, AppStack};
+use crate::bundling::Bundling;
 use crate::deploying::aws::{AwsArgs, Clients};
 use crate::deploying::deploy;
 use crate::deploying::engine::Deployment;
@@ -30,6 +31,10 @@ use crate::error::AwsContext as _;
 struct Cli {
     #[command(flatten)]
     aws: AwsArgs,
+    /// Use the code that builds itself (Code::cargo_lambda) as the last build left it,
+    /// without running cargo: an error names what is not built.
+    #[arg(long, global = true)]
+    no_build: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -139,8 +144,13 @@ impl App {
 }
 
 async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
-    // `list` reads no asset: it shows stacks that are not built yet too.
-    let stacks = if matches!(cli.command, Command::List) { app.outline()? } else { app.synth()? };
+    // `list`, `destroy` and `status` read no asset and build nothing: they work on stacks
+    // whose code is not built too.
+    let bundling = if cli.no_build { Bundling::Prebuilt } else { Bundling::Build };
+    let stacks = match cli.command {
+        Command::List | Command::Destroy { .. } | Command::Status { .. } => app.outline()?,
+        Command::Synth { .. } | Command::Diff { .. } | Command::Deploy { .. } => app.synth_with(bundling)?,
+    };
     for stack in &stacks {
         for warning in &stack.synthesized.warnings {
             eprintln!("warning: stack {}: {}: {}", stack.name, warning.path, warning.message);

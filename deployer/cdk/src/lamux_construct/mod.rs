@@ -99,7 +99,8 @@ impl Lamux {
             )?),
             OriginAuth::None | OriginAuth::Oac => None,
         };
-        let code = Asset::described(&scope, "Code", "bootstrap", "the lamux bootstrap zip", props.code.clone())?;
+        let source = props.code.clone().for_architecture(props.arch);
+        let code = Asset::described(&scope, "Code", "bootstrap", "the lamux bootstrap zip", source)?;
         let log_group = LogGroup::new(
             &scope,
             "LogGroup",

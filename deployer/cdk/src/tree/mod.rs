@@ -21,12 +21,13 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-pub use aspects::{Aspect, Finding, Visit};
+pub use aspects::{Aspect, Finding, Referenced, Visit};
 pub use asset::{AssetEntry, AssetSource};
 pub use refs::*;
 pub use rotating::RotatingSecretEntry;
 pub use tags::{TagRule, taggable};
 
+use crate::bundling::Bundling;
 use crate::error::DeployError;
 use crate::template::{self, Expr, Import, RemovalPolicy, Resource, ResourceEntry, StackId, Template};
 
@@ -49,6 +50,8 @@ pub enum Error {
     UnusedPin { path: String, logical_id: String },
     #[error("{path}: the properties do not serialize: {why}")]
     Serialize { path: String, why: String },
+    #[error("asset {path}: {why}")]
+    Bundling { path: String, why: String },
     #[error("asset {path}: {file} is not a readable file: {why}")]
     AssetFile { path: String, file: std::path::PathBuf, why: String },
     #[error("stack {stack} uses {value} of stack {owner}: {why}")]
@@ -313,17 +316,24 @@ impl Stack {
     pub fn synth(&self) -> Result<Synthesized, Error> {
         // Only this stack is known: a value of any other is refused, not imported.
         let names = self.name().map(|name| (self.id(), name)).into_iter().collect();
-        Ok(self.synth_among(names, Reading::Assets)?.0)
+        Ok(self.synth_among(names, Reading::Assets(Bundling::Build), &BTreeMap::new())?.0)
     }
 
-    /// The template and its imports from the other stacks `names` names.
+    /// The assets added so far, in the order they were added.
+    pub fn assets(&self) -> Vec<AssetEntry> {
+        self.root.tree.borrow().assets.clone()
+    }
+
+    /// The template and its imports from the other stacks `names` names; `others` holds
+    /// those stacks' templates as [`Stack::plain`] renders them, for the aspects to look up.
     pub(crate) fn synth_among(
         &self,
         names: BTreeMap<StackId, String>,
         reading: Reading,
+        others: &BTreeMap<String, Template>,
     ) -> Result<(Synthesized, Vec<Import>), Error> {
         let id = self.id();
-        let rendered = template::render(id, names, || self.render(reading));
+        let rendered = template::render(id, names, || self.render(reading, others));
         if let Some(value) = rendered.strays.first() {
             return Err(Error::CrossStack {
                 stack: self.name().unwrap_or_else(|| "(unnamed)".into()),
@@ -335,11 +345,14 @@ impl Stack {
         Ok((rendered.value?, rendered.imports))
     }
 
-    fn render(&self, reading: Reading) -> Result<Synthesized, Error> {
+    /// The template as props and tags make it, before aspects and overrides, with the
+    /// values of the stacks `names` names imported: what another stack's aspects see of it.
+    pub(crate) fn plain(&self, names: BTreeMap<StackId, String>) -> Result<Template, Error> {
+        template::render(self.id(), names, || self.props_and_tags()).value
+    }
+
+    fn props_and_tags(&self) -> Result<Template, Error> {
         let tree = self.root.tree.borrow();
-        if let Some((path, (logical_id, _))) = tree.pins.iter().find(|(_, (_, used))| !used) {
-            return Err(Error::UnusedPin { path: path.clone(), logical_id: logical_id.clone() });
-        }
         let mut template = Template::new(tree.description.clone());
         template.parameters = tree.parameters.clone();
         template.mappings = tree.mappings.clone();
@@ -356,9 +369,18 @@ impl Stack {
             tags::apply(&tree.tags, path, &entry.kind, &mut entry.properties);
             template.resources.insert(logical_id.clone(), entry);
         }
+        Ok(template)
+    }
+
+    fn render(&self, reading: Reading, others: &BTreeMap<String, Template>) -> Result<Synthesized, Error> {
+        let mut template = self.props_and_tags()?;
+        let tree = self.root.tree.borrow();
+        if let Some((path, (logical_id, _))) = tree.pins.iter().find(|(_, (_, used))| !used) {
+            return Err(Error::UnusedPin { path: path.clone(), logical_id: logical_id.clone() });
+        }
         let paths = tree.resources.iter().map(|(id, (path, _))| (id.clone(), path.clone())).collect();
         let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
-            aspects::run(&tree.aspects, &paths, &mut template).into_iter().partition(|finding| finding.error);
+            aspects::run(&tree.aspects, &paths, &mut template, others).into_iter().partition(|finding| finding.error);
         if !errors.is_empty() {
             let stack = tree.name.clone().unwrap_or_else(|| "(unnamed)".into());
             return Err(Error::Aspects { stack, findings: errors });
@@ -373,16 +395,20 @@ impl Stack {
         if reading == Reading::Outline {
             return Ok(Synthesized { template, warnings, ..Synthesized::default() });
         }
+        // Code that builds itself is built here (or, prebuilt, found), before anything hashes it.
         // A missing file fails here, not in a deploy after the other assets were uploaded.
         // Only its metadata is read: packaging is the deploy engine's.
         for asset in &tree.assets {
+            if let (AssetSource::CargoLambda(build), Reading::Assets(bundling)) = (&asset.source, reading) {
+                build.bootstrap(bundling).map_err(|why| Error::Bundling { path: asset.path.clone(), why })?;
+            }
             if let Some(file) = asset.source.file() {
-                let why = match std::fs::metadata(file) {
+                let why = match std::fs::metadata(&file) {
                     Ok(metadata) if metadata.is_file() => continue,
                     Ok(_) => "not a regular file".to_owned(),
                     Err(err) => err.to_string(),
                 };
-                return Err(Error::AssetFile { path: asset.path.clone(), file: file.to_owned(), why });
+                return Err(Error::AssetFile { path: asset.path.clone(), file, why });
             }
         }
         let renames = hashed::rename(&tree.hashed, &mut template).map_err(|(placeholder, why)| {
@@ -404,8 +430,9 @@ impl Stack {
 /// What a synth reads besides the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reading {
-    /// The assets: checked, and hashed where a logical ID takes their hash.
-    Assets,
+    /// The assets: built or found as the bundling says, checked, and hashed where a logical
+    /// ID takes their hash.
+    Assets(Bundling),
     /// Nothing: the stacks and their imports alone (`list`), with placeholder IDs.
     Outline,
 }
