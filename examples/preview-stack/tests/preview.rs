@@ -3,8 +3,12 @@
 
 #![allow(clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::{fails, moto_endpoint, position, succeeds};
 
 use lamux_cdk::tree::AssetSource;
 use preview_stack::Settings;
@@ -217,47 +221,9 @@ async fn deploys_in_order_diffs_a_code_change_and_destroys_in_reverse_against_mo
     std::fs::remove_dir_all(&dir).ok();
 }
 
-fn moto_endpoint() -> String {
-    let moto = std::env::var("LAMUX_E2E_MOTO").expect("LAMUX_E2E_MOTO: run with scripts/test, which starts moto");
-    format!("http://{moto}")
-}
-
 /// The example's command line against moto, its stacks named `NAME-app` and `NAME-lamux`.
 fn against_moto(dir: &Path, name: &str, args: &[&str]) -> std::process::Output {
-    command(dir)
-        .args(args)
-        .envs([
-            ("PREVIEW_NAME", name),
-            ("AWS_ENDPOINT_URL", moto_endpoint().as_str()),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-        ])
-        .output()
-        .expect("runs")
-}
-
-/// What a command printed, stdout then stderr, after checking that it succeeded.
-fn succeeds(output: std::process::Output, args: &[&str]) -> String {
-    let text = printed(&output);
-    assert!(output.status.success(), "{args:?} failed:\n{text}");
-    text
-}
-
-/// What a command printed, after checking that it failed.
-fn fails(output: std::process::Output, args: &[&str]) -> String {
-    let text = printed(&output);
-    assert!(!output.status.success(), "{args:?} succeeded:\n{text}");
-    text
-}
-
-fn printed(output: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-fn position(text: &str, needle: &str) -> usize {
-    text.find(needle).unwrap_or_else(|| panic!("{needle:?} in:\n{text}"))
+    command(dir).args(args).env("PREVIEW_NAME", name).envs(common::against_moto()).output().expect("runs")
 }
 
 /// Issue 30: `deploy` of the importing stack alone failed on a fresh account with a raw

@@ -61,7 +61,8 @@ impl Chosen {
 enum Command {
     /// The stacks, in deploy order, with the stacks each imports from.
     List,
-    /// Print each chosen stack's template, or write NAME.template.json files under --out.
+    /// Print the named stack's template, or write NAME.template.json files under --out for the
+    /// chosen stacks and the stacks they import from.
     Synth {
         #[command(flatten)]
         chosen: Chosen,
@@ -167,7 +168,9 @@ async fn run(app: &App, cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Synth { chosen, out } => {
-            let chosen = chosen.select(&stacks, Reach::Dependencies)?;
+            // Written: the stacks named and the ones they import from. Printed: the one named.
+            let reach = if out.is_some() { Reach::Dependencies } else { Reach::Named };
+            let chosen = chosen.select(&stacks, reach)?;
             match out {
                 Some(dir) => {
                     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
