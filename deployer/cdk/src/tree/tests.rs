@@ -2,7 +2,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::*;
-use crate::template::ParameterType;
+use crate::template::{self, Expr, ParameterType, RemovalPolicy, Resource};
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
