@@ -34,11 +34,20 @@ use crate::tree::{Construct as _, Error, Reading, Stack, Synthesized};
 /// stacks share an account or region only when both name the same one or neither does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Environment {
+    /// The 12-digit account ID, or the tool's.
     pub account: Option<String>,
+    /// The region (`eu-west-1`), or the tool's.
     pub region: Option<String>,
 }
 
 impl Environment {
+    /// A fixed account and region.
+    ///
+    /// ```
+    /// use lamux_cdk::app::Environment;
+    /// let frankfurt = Environment::new("123456789012", "eu-central-1");
+    /// assert_ne!(frankfurt, Environment::default(), "the default is the deploying tool's");
+    /// ```
     pub fn new(account: impl Into<String>, region: impl Into<String>) -> Self {
         Self { account: Some(account.into()), region: Some(region.into()) }
     }
@@ -58,8 +67,11 @@ pub struct App {
 /// One stack of a synthesized [`App`], in deploy order.
 #[derive(Debug, Clone)]
 pub struct AppStack {
+    /// The stack's name.
     pub name: String,
+    /// Where it deploys.
     pub environment: Environment,
+    /// Its template and assets, with the exports other stacks import.
     pub synthesized: Synthesized,
     /// The stacks it imports from, which deploy before it and are destroyed after it.
     pub depends_on: Vec<String>,
@@ -85,6 +97,15 @@ impl std::fmt::Display for StackImport {
 }
 
 impl App {
+    /// An App with no stacks yet (CDK's `new App()`).
+    ///
+    /// ```
+    /// use lamux_cdk::app::{App, Environment};
+    /// let mut app = App::new();
+    /// app.stack("orders", "the orders service", Environment::default())?;
+    /// assert_eq!(app.names(), ["orders"]);
+    /// # Ok::<(), lamux_cdk::tree::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

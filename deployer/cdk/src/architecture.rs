@@ -3,9 +3,11 @@
 /// A Lambda instruction set (`Architectures`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 pub enum Architecture {
+    /// `x86_64`
     #[value(name = "x86_64")]
     #[serde(rename = "x86_64")]
     X86_64,
+    /// `arm64`
     #[value(name = "arm64")]
     #[serde(rename = "arm64")]
     Arm64,

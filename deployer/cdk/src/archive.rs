@@ -12,7 +12,9 @@ use crate::error::Result;
 /// A zip in memory with its content address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Archive {
+    /// The zip.
     pub bytes: Vec<u8>,
+    /// Its SHA-256, hex: the content address in the S3 key.
     pub sha256: String,
 }
 
@@ -57,6 +59,7 @@ pub fn single_file_zip(path: &str, binary: &[u8]) -> Result<Archive> {
     Ok(Archive::new(writer.finish().context("zip finish")?.into_inner()))
 }
 
+/// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -121,6 +121,7 @@ impl From<AwsError> for DeployError {
 /// `.aws("what was being done")` on the result of an SDK call.
 #[cfg(feature = "deploy")]
 pub trait AwsContext<T> {
+    /// The error as one line that says what was called (`what`): AWS's code, message and request ID.
     fn aws(self, what: impl Into<String>) -> Result<T, AwsError>;
 }
 

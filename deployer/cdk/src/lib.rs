@@ -43,6 +43,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Every public item has a doc comment: clippy's `-D warnings` and scripts/test's `cargo doc`
+// hold it.
+#![warn(missing_docs)]
+
 /// `bail!` for a function that returns either `anyhow::Result` or [`DeployError`].
 macro_rules! bail {
     ($($arg:tt)*) => {

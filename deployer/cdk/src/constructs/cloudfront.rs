@@ -18,8 +18,10 @@ pub const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2
 /// A CloudFront Function's runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FunctionRuntime {
+    /// `cloudfront-js-1.0`
     #[serde(rename = "cloudfront-js-1.0")]
     Js1,
+    /// `cloudfront-js-2.0`
     #[serde(rename = "cloudfront-js-2.0")]
     Js2,
 }
@@ -27,12 +29,16 @@ pub enum FunctionRuntime {
 /// The HTTP versions a distribution speaks to viewers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum HttpVersion {
+    /// `http1.1`
     #[serde(rename = "http1.1")]
     Http1_1,
+    /// `http2`
     #[serde(rename = "http2")]
     Http2,
+    /// `http3`
     #[serde(rename = "http3")]
     Http3,
+    /// `http2and3`
     #[serde(rename = "http2and3")]
     Http2And3,
 }
@@ -40,10 +46,13 @@ pub enum HttpVersion {
 /// Which edge locations serve the distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PriceClass {
+    /// `PriceClass_100`
     #[serde(rename = "PriceClass_100")]
     PriceClass100,
+    /// `PriceClass_200`
     #[serde(rename = "PriceClass_200")]
     PriceClass200,
+    /// `PriceClass_All`
     #[serde(rename = "PriceClass_All")]
     All,
 }
@@ -52,8 +61,11 @@ pub enum PriceClass {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OriginProtocolPolicy {
+    /// `http-only`
     HttpOnly,
+    /// `match-viewer`
     MatchViewer,
+    /// `https-only`
     HttpsOnly,
 }
 
@@ -61,8 +73,11 @@ pub enum OriginProtocolPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ViewerProtocolPolicy {
+    /// `allow-all`
     AllowAll,
+    /// `redirect-to-https`
     RedirectToHttps,
+    /// `https-only`
     HttpsOnly,
 }
 
@@ -70,7 +85,9 @@ pub enum ViewerProtocolPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventType {
+    /// `viewer-request`
     ViewerRequest,
+    /// `viewer-response`
     ViewerResponse,
 }
 
@@ -91,10 +108,13 @@ pub struct FunctionProps {
     pub function_config: FunctionConfig,
 }
 
+/// `FunctionConfig`
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionConfig {
+    /// `Comment`
     pub comment: String,
+    /// `Runtime`
     pub runtime: FunctionRuntime,
 }
 
@@ -115,6 +135,7 @@ impl Construct for Function {
 }
 
 impl Function {
+    /// An `AWS::CloudFront::Function` as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, props: FunctionProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -124,6 +145,7 @@ impl Function {
         Ref::unchecked(self.resource.get_att("FunctionARN"))
     }
 
+    /// The resource, for overrides.
     pub fn resource(&self) -> &CfnResource<FunctionProps> {
         &self.resource
     }
@@ -133,18 +155,23 @@ impl Function {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OriginAccessControlProps {
+    /// `OriginAccessControlConfig`
     pub origin_access_control_config: OriginAccessControlConfig,
 }
 
+/// `OriginAccessControlConfig`
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OriginAccessControlConfig {
+    /// `Name`
     pub name: Expr,
+    /// `Description`
     pub description: String,
     /// `lambda`, `s3`, `mediastore` or `mediapackagev2`.
     pub origin_access_control_origin_type: String,
     /// `always`, `never` or `no-override`.
     pub signing_behavior: String,
+    /// `SigningProtocol`
     pub signing_protocol: String,
 }
 
@@ -165,6 +192,7 @@ impl Construct for OriginAccessControl {
 }
 
 impl OriginAccessControl {
+    /// An `AWS::CloudFront::OriginAccessControl` as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, props: OriginAccessControlProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -179,6 +207,7 @@ impl OriginAccessControl {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DistributionProps {
+    /// `DistributionConfig`
     pub distribution_config: DistributionConfig,
 }
 
@@ -189,38 +218,52 @@ impl Resource for DistributionProps {
 #[derive(Debug, Clone, Serialize, Builder)]
 #[serde(rename_all = "PascalCase")]
 // One `on` per type: clippy reads the two `into`s as a duplicated attribute.
+/// `DistributionConfig`: what the distribution serves and how.
 #[allow(clippy::duplicated_attributes)]
 #[builder(on(String, into), on(Expr, into))]
 pub struct DistributionConfig {
+    /// `Comment`
     pub comment: String,
+    /// `Enabled` (default `true`)
     #[builder(default = true)]
     pub enabled: bool,
+    /// `HttpVersion` (default `HttpVersion::Http2And3`)
     #[builder(default = HttpVersion::Http2And3)]
     pub http_version: HttpVersion,
+    /// `IPV6Enabled` (default `true`)
     #[serde(rename = "IPV6Enabled")]
     #[builder(default = true)]
     pub ipv6_enabled: bool,
+    /// `PriceClass` (default `PriceClass::All`)
     #[builder(default = PriceClass::All)]
     pub price_class: PriceClass,
     /// `Aliases`: the domain names the distribution answers for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[builder(default)]
     pub aliases: Vec<Expr>,
+    /// `ViewerCertificate` (default `ViewerCertificate::default_certificate()`)
     #[builder(default = ViewerCertificate::default_certificate())]
     pub viewer_certificate: ViewerCertificate,
+    /// `Origins`
     pub origins: Vec<Origin>,
+    /// `DefaultCacheBehavior`
     pub default_cache_behavior: CacheBehavior,
 }
 
+/// `ViewerCertificate`
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ViewerCertificate {
+    /// `CloudFrontDefaultCertificate`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_front_default_certificate: Option<bool>,
+    /// `AcmCertificateArn`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acm_certificate_arn: Option<Expr>,
+    /// `SslSupportMethod`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssl_support_method: Option<String>,
+    /// `MinimumProtocolVersion`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_protocol_version: Option<String>,
 }
@@ -247,30 +290,41 @@ impl ViewerCertificate {
     }
 }
 
+/// `Origins[]`: where requests go.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Origin {
+    /// `Id`
     pub id: String,
+    /// `DomainName`
     pub domain_name: Expr,
+    /// `CustomOriginConfig`
     pub custom_origin_config: CustomOriginConfig,
     /// Headers CloudFront adds to every origin request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub origin_custom_headers: Vec<OriginCustomHeader>,
+    /// `OriginAccessControlId`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_access_control_id: Option<Ref<OriginAccessControlId>>,
 }
 
+/// `OriginCustomHeaders[]`: a header CloudFront adds to each request to the origin.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OriginCustomHeader {
+    /// `HeaderName`
     pub header_name: String,
+    /// `HeaderValue`
     pub header_value: Expr,
 }
 
+/// `CustomOriginConfig`
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CustomOriginConfig {
+    /// `OriginProtocolPolicy`
     pub origin_protocol_policy: OriginProtocolPolicy,
+    /// `OriginSSLProtocols`
     #[serde(rename = "OriginSSLProtocols")]
     pub origin_ssl_protocols: Vec<String>,
     /// Seconds CloudFront waits for the origin's answer (1-60, up to 180 with a quota increase).
@@ -279,23 +333,35 @@ pub struct CustomOriginConfig {
     pub origin_keepalive_timeout: u32,
 }
 
+/// `DefaultCacheBehavior`
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CacheBehavior {
+    /// `TargetOriginId`
     pub target_origin_id: String,
+    /// `ViewerProtocolPolicy`
     pub viewer_protocol_policy: ViewerProtocolPolicy,
+    /// `AllowedMethods`
     pub allowed_methods: Vec<String>,
+    /// `CachedMethods`
     pub cached_methods: Vec<String>,
+    /// `CachePolicyId`
     pub cache_policy_id: String,
+    /// `OriginRequestPolicyId`
     pub origin_request_policy_id: String,
+    /// `Compress`
     pub compress: bool,
+    /// `FunctionAssociations`
     pub function_associations: Vec<FunctionAssociation>,
 }
 
+/// `FunctionAssociations[]`
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionAssociation {
+    /// `EventType`
     pub event_type: EventType,
+    /// `FunctionARN`
     #[serde(rename = "FunctionARN")]
     pub function_arn: Ref<CloudFrontFunctionArn>,
 }
@@ -313,6 +379,7 @@ impl Construct for Distribution {
 }
 
 impl Distribution {
+    /// An `AWS::CloudFront::Distribution` as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, config: DistributionConfig) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, DistributionProps { distribution_config: config })? })
     }
@@ -335,6 +402,7 @@ impl Distribution {
         ))
     }
 
+    /// The resource, for overrides.
     pub fn resource(&self) -> &CfnResource<DistributionProps> {
         &self.resource
     }

@@ -54,21 +54,28 @@ impl RoleProps {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Policy {
+    /// `PolicyName`
     pub policy_name: String,
+    /// `PolicyDocument`
     pub policy_document: PolicyDocument,
 }
 
+/// An IAM policy document.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyDocument {
+    /// `Version`
     pub version: String,
+    /// `Statement`
     pub statement: Vec<Statement>,
 }
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Effect {
+    /// `Allow`
     Allow,
+    /// `Deny`
     Deny,
 }
 
@@ -76,10 +83,14 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Statement {
+    /// `Sid`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// `Effect`
     pub effect: Effect,
+    /// `Action`
     pub action: Vec<String>,
+    /// `Resource`
     pub resource: Vec<Expr>,
     /// `Condition`: operator, key, values (`{"StringEquals": {"aws:SourceAccount": "1"}}`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,6 +137,7 @@ impl Statement {
         self
     }
 
+    /// This statement with the `Sid` `sid`: statements of one `Sid` in a policy merge their resources.
     #[must_use]
     pub fn with_sid(mut self, sid: impl Into<String>) -> Self {
         self.sid = Some(sid.into());
@@ -135,6 +147,24 @@ impl Statement {
 
 impl Resource for RoleProps {
     const TYPE: &'static str = "AWS::IAM::Role";
+}
+
+/// `AWS::IAM::Policy` properties: an inline policy of its own, attached to roles by name
+/// (how a role outside the stack gets statements).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyProps {
+    /// The inline policy's name on each role: one per role, so two stacks that grant on the
+    /// same imported role each need their own (`STACK-LOGICALID`).
+    pub policy_name: Expr,
+    /// `PolicyDocument`
+    pub policy_document: PolicyDocument,
+    /// `Roles`
+    pub roles: Vec<Expr>,
+}
+
+impl Resource for PolicyProps {
+    const TYPE: &'static str = "AWS::IAM::Policy";
 }
 
 /// An IAM role.
@@ -152,22 +182,6 @@ impl Resource for RoleProps {
 /// assert_eq!(policies[0]["PolicyDocument"]["Statement"][0]["Action"][0], "sqs:SendMessage");
 /// # Ok::<(), lamux_cdk::tree::Error>(())
 /// ```
-/// `AWS::IAM::Policy` properties: an inline policy of its own, attached to roles by name
-/// (how a role outside the stack gets statements).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyProps {
-    /// The inline policy's name on each role: one per role, so two stacks that grant on the
-    /// same imported role each need their own (`STACK-LOGICALID`).
-    pub policy_name: Expr,
-    pub policy_document: PolicyDocument,
-    pub roles: Vec<Expr>,
-}
-
-impl Resource for PolicyProps {
-    const TYPE: &'static str = "AWS::IAM::Policy";
-}
-
 #[derive(Clone)]
 pub struct Role {
     body: Body,
@@ -196,6 +210,7 @@ impl Construct for Role {
 }
 
 impl Role {
+    /// An `AWS::IAM::Role` as the child `id` of `scope` (the example is on [`Role`]).
     pub fn new(scope: &impl Construct, id: &str, props: RoleProps) -> Result<Self, Error> {
         Ok(Self { body: Body::Defined(CfnResource::new(scope, id, props)?) })
     }

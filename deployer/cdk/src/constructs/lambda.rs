@@ -24,18 +24,28 @@ use crate::tree::{
 pub enum Runtime {
     /// `provided.al2023`: an executable `bootstrap`, as a Rust function is.
     ProvidedAl2023,
+    /// `provided.al2`
     ProvidedAl2,
+    /// `nodejs22.x`
     Nodejs22,
+    /// `nodejs20.x`
     Nodejs20,
+    /// `python3.13`
     Python313,
+    /// `python3.12`
     Python312,
+    /// `java21`
     Java21,
+    /// `dotnet8`
     Dotnet8,
+    /// `ruby3.4`
     Ruby34,
+    /// A runtime by the name Lambda gives it.
     Other(String),
 }
 
 impl Runtime {
+    /// The name Lambda uses (`provided.al2023`).
     pub fn name(&self) -> &str {
         match self {
             Self::ProvidedAl2023 => "provided.al2023",
@@ -61,7 +71,9 @@ impl Serialize for Runtime {
 /// `LoggingConfig.LogFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum LogFormat {
+    /// `Text`
     Text,
+    /// `JSON`
     #[serde(rename = "JSON")]
     Json,
 }
@@ -262,6 +274,7 @@ impl Serialize for Code {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FunctionEnvironment {
+    /// `Variables`
     pub variables: BTreeMap<String, Expr>,
 }
 
@@ -269,7 +282,9 @@ pub struct FunctionEnvironment {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoggingConfig {
+    /// `LogGroup`
     pub log_group: Ref<LogGroupName>,
+    /// `LogFormat`
     pub log_format: LogFormat,
 }
 
@@ -336,6 +351,7 @@ impl Construct for Function {
 }
 
 impl Function {
+    /// An `AWS::Lambda::Function` as the child `id` of `scope`: with a role of its own (`ServiceRole`) unless `props` names one, and code from a source placed as its child asset `Code` (see [`Code`]). The example is on [`Function`].
     pub fn new(scope: &impl Construct, id: &str, mut props: FunctionProps) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let role = match &props.role {
@@ -629,6 +645,7 @@ impl Construct for Version {
 }
 
 impl Version {
+    /// An `AWS::Lambda::Version` as the child `id` of `scope`; [`Function::add_version`] and [`Function::current_version`] are the usual way.
     pub fn new(scope: &impl Construct, id: &str, props: VersionProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -643,6 +660,7 @@ impl Version {
         Ref::unchecked(self.resource.get_att("Version"))
     }
 
+    /// The resource, for overrides and its removal policy.
     pub fn resource(&self) -> &CfnResource<VersionProps> {
         &self.resource
     }
@@ -685,6 +703,7 @@ impl Construct for Alias {
 }
 
 impl Alias {
+    /// An `AWS::Lambda::Alias` as the child `id` of `scope`; [`Function::add_alias`] is the usual way.
     pub fn new(scope: &impl Construct, id: &str, props: AliasProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -694,10 +713,12 @@ impl Alias {
         Ref::unchecked(self.resource.reference())
     }
 
+    /// The alias's name (`live`).
     pub fn name(&self) -> String {
         self.resource.read(|props| props.name.clone())
     }
 
+    /// The resource, for overrides.
     pub fn resource(&self) -> &CfnResource<AliasProps> {
         &self.resource
     }
@@ -751,6 +772,7 @@ impl Construct for FunctionUrl {
 }
 
 impl FunctionUrl {
+    /// An `AWS::Lambda::Url` as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, props: UrlProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -765,6 +787,7 @@ impl FunctionUrl {
         Expr::url_host(self.url().into())
     }
 
+    /// The resource, for overrides.
     pub fn resource(&self) -> &CfnResource<UrlProps> {
         &self.resource
     }
@@ -812,10 +835,12 @@ impl Construct for Permission {
 }
 
 impl Permission {
+    /// An `AWS::Lambda::Permission` as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, props: PermissionProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
 
+    /// The resource, for overrides.
     pub fn resource(&self) -> &CfnResource<PermissionProps> {
         &self.resource
     }

@@ -24,27 +24,49 @@ pub struct LogGroupProps {
 /// (CDK's `RetentionDays`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RetentionDays {
+    /// 1 day.
     OneDay = 1,
+    /// 3 days.
     ThreeDays = 3,
+    /// 5 days.
     FiveDays = 5,
+    /// 7 days.
     OneWeek = 7,
+    /// 14 days.
     TwoWeeks = 14,
+    /// 30 days.
     OneMonth = 30,
+    /// 60 days.
     TwoMonths = 60,
+    /// 90 days.
     ThreeMonths = 90,
+    /// 120 days.
     FourMonths = 120,
+    /// 150 days.
     FiveMonths = 150,
+    /// 180 days.
     SixMonths = 180,
+    /// 365 days.
     OneYear = 365,
+    /// 400 days.
     ThirteenMonths = 400,
+    /// 545 days.
     EighteenMonths = 545,
+    /// 731 days.
     TwoYears = 731,
+    /// 1096 days.
     ThreeYears = 1096,
+    /// 1827 days.
     FiveYears = 1827,
+    /// 2192 days.
     SixYears = 2192,
+    /// 2557 days.
     SevenYears = 2557,
+    /// 2922 days.
     EightYears = 2922,
+    /// 3288 days.
     NineYears = 3288,
+    /// 3653 days.
     TenYears = 3653,
 }
 
@@ -115,6 +137,17 @@ impl Construct for LogGroup {
 }
 
 impl LogGroup {
+    /// An `AWS::Logs::LogGroup` as the child `id` of `scope`.
+    ///
+    /// ```
+    /// use lamux_cdk::constructs::logs::{LogGroup, LogGroupProps, RetentionDays};
+    /// use lamux_cdk::tree::Stack;
+    /// let stack = Stack::new("logs");
+    /// let props = LogGroupProps::builder().log_group_name("/aws/lambda/orders").retention_in_days(RetentionDays::TwoWeeks);
+    /// LogGroup::new(&stack, "OrdersLogs", props.build())?;
+    /// assert_eq!(stack.synth()?.template.properties("OrdersLogs").unwrap()["RetentionInDays"], 14);
+    /// # Ok::<(), lamux_cdk::tree::Error>(())
+    /// ```
     pub fn new(scope: &impl Construct, id: &str, props: LogGroupProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -129,6 +162,7 @@ impl LogGroup {
         Ref::unchecked(self.resource.get_att("Arn"))
     }
 
+    /// The resource, for overrides and its removal policy.
     pub fn resource(&self) -> &CfnResource<LogGroupProps> {
         &self.resource
     }

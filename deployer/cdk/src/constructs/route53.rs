@@ -14,12 +14,19 @@ pub const CLOUDFRONT_HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RecordType {
+    /// `A`
     A,
+    /// `AAAA`
     Aaaa,
+    /// `CNAME`
     Cname,
+    /// `TXT`
     Txt,
+    /// `MX`
     Mx,
+    /// `NS`
     Ns,
+    /// `CAA`
     Caa,
 }
 
@@ -27,20 +34,27 @@ pub enum RecordType {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RecordSetProps {
+    /// `HostedZoneId`
     pub hosted_zone_id: Expr,
     /// `Name`: the fully qualified name, with the trailing dot.
     pub name: String,
+    /// `Type`
     #[serde(rename = "Type")]
     pub kind: RecordType,
+    /// `AliasTarget`
     pub alias_target: AliasTarget,
 }
 
+/// `AliasTarget`: the AWS resource an alias record answers with.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AliasTarget {
+    /// `DNSName`
     #[serde(rename = "DNSName")]
     pub dns_name: Ref<DomainName>,
+    /// `HostedZoneId`
     pub hosted_zone_id: String,
+    /// `EvaluateTargetHealth`
     pub evaluate_target_health: bool,
 }
 
@@ -61,6 +75,7 @@ impl Construct for RecordSet {
 }
 
 impl RecordSet {
+    /// An `AWS::Route53::RecordSet` as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, props: RecordSetProps) -> Result<Self, Error> {
         Ok(Self { resource: CfnResource::new(scope, id, props)? })
     }
@@ -87,6 +102,7 @@ impl RecordSet {
         Self::new(scope, id, props)
     }
 
+    /// The resource, for overrides.
     pub fn resource(&self) -> &CfnResource<RecordSetProps> {
         &self.resource
     }

@@ -29,12 +29,14 @@ pub const ASSET_EXPIRY_DAYS: i32 = 90;
 /// The asset bucket of one account and region.
 #[derive(Debug, Clone)]
 pub struct Bucket {
+    /// The bucket's name.
     pub name: String,
     /// The account that must own it (`ExpectedBucketOwner`).
     pub owner: String,
     /// The caller's partition (`aws`, `aws-cn`, `aws-us-gov`), from its identity's ARN: the
     /// bucket's ARNs and URLs are in it.
     pub partition: String,
+    /// Its region.
     pub region: String,
 }
 

@@ -24,11 +24,17 @@ impl AwsArgs {
     }
 }
 
+/// The SDK clients the engine uses, from one configuration.
 pub struct Clients {
+    /// The configuration they were made from.
     pub config: SdkConfig,
+    /// Change sets, stacks, events, exports.
     pub cloudformation: aws_sdk_cloudformation::Client,
+    /// The asset bucket.
     pub s3: aws_sdk_s3::Client,
+    /// Functions and their versions (status, secrets).
     pub lambda: aws_sdk_lambda::Client,
+    /// The caller's identity: its account and partition.
     pub sts: aws_sdk_sts::Client,
 }
 
@@ -65,6 +71,7 @@ impl Clients {
         })
     }
 
+    /// The region the clients call.
     pub fn region(&self) -> &str {
         self.config.region().map_or("", |region| region.as_ref())
     }

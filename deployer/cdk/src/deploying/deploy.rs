@@ -52,14 +52,18 @@ impl Poll {
 /// One line of a change set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceChange {
+    /// Add, Modify, Remove…
     pub action: ChangeAction,
+    /// The resource's logical ID.
     pub logical_id: String,
+    /// Its type (`AWS::Lambda::Function`).
     pub resource_type: String,
     /// For modifications: whether CloudFormation replaces the resource.
     pub replacement: Option<Replacement>,
 }
 
 impl ResourceChange {
+    /// Whether CloudFormation replaces the resource, or may.
     pub fn replaces(&self) -> bool {
         matches!(self.replacement, Some(Replacement::True | Replacement::Conditional))
     }
@@ -81,16 +85,23 @@ impl std::fmt::Display for ResourceChange {
     }
 }
 
+/// What a change set would do.
 pub enum Plan {
+    /// The stack is as the template says: nothing to execute.
     NoChanges,
+    /// A change set to review, then execute or delete.
     ChangeSet {
+        /// Its ID (an ARN).
         id: String,
+        /// Whether it creates the stack (a `CREATE` change set).
         creates_stack: bool,
+        /// Resource by resource.
         changes: Vec<ResourceChange>,
     },
     /// The stack failed to be created (`ROLLBACK_COMPLETE`, `ROLLBACK_FAILED`): it must be
     /// deleted before a change set can create it again. Nothing is deleted yet.
     DeleteFailedCreate {
+        /// The stack's status.
         status: String,
     },
 }
@@ -169,8 +180,11 @@ pub enum TemplateSource<'a> {
 
 /// What a change set is made of.
 pub struct Request<'a> {
+    /// The template, in the body or in S3.
     pub template: TemplateSource<'a>,
+    /// Parameter values, the asset locations among them.
     pub parameters: Vec<Parameter>,
+    /// Stack tags.
     pub tags: Vec<Tag>,
     /// What the template needs acknowledged ([`capabilities`]).
     pub capabilities: Vec<Capability>,

@@ -36,7 +36,9 @@ const TEMPLATE_URL_LIMIT: usize = 1_048_576;
 
 /// A stack to deploy.
 pub struct Deployment<'a> {
+    /// The stack's name.
     pub stack_name: &'a str,
+    /// Its template and assets.
     pub synthesized: &'a Synthesized,
     /// Stack tags, which CloudFormation puts on every resource that takes tags.
     pub tags: Vec<(String, String)>,
@@ -50,6 +52,7 @@ pub struct Deployment<'a> {
 }
 
 impl<'a> Deployment<'a> {
+    /// A deployment of `synthesized` as `stack_name`: no tags, secrets kept, assets under `assets/`.
     pub fn new(stack_name: &'a str, synthesized: &'a Synthesized) -> Self {
         Self {
             stack_name,
@@ -65,18 +68,23 @@ impl<'a> Deployment<'a> {
 /// Whether this run may write: a preview only creates (and deletes) its own change set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Intent {
+    /// A diff: the change set is made, shown and deleted.
     Preview,
+    /// A deploy: the change set may be executed.
     Deploy,
 }
 
 /// A change set and what it means, before it is executed or discarded.
 pub struct Prepared {
+    /// The stack's name.
     pub stack_name: String,
+    /// What the change set would do.
     pub plan: Plan,
     /// Property by property, for resources the stack already has.
     pub properties: Vec<PropertyChange>,
     /// Parameters that change, one line each; NoEcho values never shown.
     pub parameters: Vec<String>,
+    /// What widens access or replaces resources: what approval looks at.
     pub risks: Risks,
 }
 

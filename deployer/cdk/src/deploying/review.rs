@@ -11,10 +11,13 @@ use crate::deploying::deploy::ResourceChange;
 /// One property that differs between the deployed template and the new one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropertyChange {
+    /// The resource's logical ID.
     pub logical_id: String,
     /// Dotted path under the resource (`Properties.Environment.Variables.LAMUX_ALLOW_ALIAS`).
     pub path: String,
+    /// The value deployed, if any.
     pub before: Option<Value>,
+    /// The value the template gives, if any.
     pub after: Option<Value>,
 }
 
@@ -80,6 +83,7 @@ pub struct Risks {
 }
 
 impl Risks {
+    /// The risks of going from the `old` template (none: a new stack) to `new`, with the change set's `changes`.
     pub fn assess(old: Option<&Value>, new: &Value, changes: &[ResourceChange]) -> Self {
         let empty = Value::Null;
         let old = old.unwrap_or(&empty);
@@ -102,6 +106,7 @@ impl Risks {
         Self { broadening, replacements, deletions: Vec::new() }
     }
 
+    /// Whether there is nothing to approve.
     pub fn is_empty(&self) -> bool {
         self.broadening.is_empty() && self.replacements.is_empty() && self.deletions.is_empty()
     }

@@ -99,7 +99,9 @@ impl GithubCi {
 /// The two roles, for the stack's outputs.
 #[derive(Clone)]
 pub struct CiRoles {
+    /// The role pull requests assume: previews only.
     pub preview: Role,
+    /// The role the release workflow assumes: it may move `live`.
     pub release: Role,
 }
 

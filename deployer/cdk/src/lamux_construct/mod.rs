@@ -84,6 +84,7 @@ impl Construct for Lamux {
 }
 
 impl Lamux {
+    /// lamux as the child `id` of `scope`: its function, URL, role, log group and CloudFront distribution (the example is on [`Lamux`]).
     pub fn new(scope: &impl Construct, id: &str, props: LamuxProps) -> Result<Self, Error> {
         let settings = Settings::check(&props).map_err(|err| Error::Settings(format!("{err:#}")))?;
         let scope = scope.scope().child(id)?;
@@ -309,6 +310,7 @@ impl Lamux {
         &self.url
     }
 
+    /// The CloudFront distribution in front of lamux.
     pub fn distribution(&self) -> &cloudfront::Distribution {
         &self.distribution
     }

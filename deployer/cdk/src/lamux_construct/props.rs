@@ -32,6 +32,7 @@ pub struct LamuxProps {
     /// Alias globs lamux may invoke (`live`, `pr*`); empty: any alias or version.
     #[builder(default)]
     pub allow_aliases: Vec<String>,
+    /// The instruction set lamux's function runs on (default x86_64).
     #[builder(default = Architecture::X86_64)]
     pub arch: Architecture,
     /// MB; CPU comes in proportion.
@@ -45,6 +46,7 @@ pub struct LamuxProps {
     /// CloudFront's origin read timeout, whole seconds; the upstream timeout plus 1 s unless
     /// given.
     pub origin_read_timeout: Option<Duration>,
+    /// Days CloudWatch keeps lamux's logs.
     #[builder(default = 14)]
     pub log_retention_days: u32,
     /// An ACM certificate for `*.SUFFIX` in us-east-1: the distribution answers for it. A
@@ -53,8 +55,10 @@ pub struct LamuxProps {
     pub certificate_arn: Option<Expr>,
     /// A Route 53 zone for SUFFIX: `*.SUFFIX` A and AAAA records to the distribution.
     pub hosted_zone_id: Option<Expr>,
+    /// How lamux's URL knows a request came through CloudFront.
     #[builder(default = OriginAuth::Secret)]
     pub origin_auth: OriginAuth,
+    /// Buffered, or response streaming.
     #[builder(default = InvokeMode::Buffered)]
     pub invoke_mode: InvokeMode,
     /// Error bodies that name functions and AWS messages: off for a public endpoint.
@@ -76,12 +80,17 @@ pub struct LamuxProps {
 /// `--alias-cookie-path`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AliasOverride {
+    /// The cookie that names the alias (lamux's `--alias-cookie`).
     pub cookie: Option<String>,
+    /// The header that names the alias (`--alias-header`).
     pub header: Option<String>,
+    /// The aliases an override may name (`--override-allow`).
     pub allow: Vec<String>,
+    /// The cookie's `Path`.
     pub cookie_path: Option<String>,
 }
 
+/// How lamux's Function URL tells CloudFront's requests from others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OriginAuth {
     /// A public Function URL (AuthType NONE) that refuses requests without a secret header
@@ -99,7 +108,9 @@ pub enum OriginAuth {
 pub enum InvokeScope {
     /// No invoke permission yet: every request would be denied by IAM.
     Nothing,
+    /// These functions, by name.
     Functions(Vec<String>),
+    /// Every function of the account and region.
     All,
 }
 

@@ -152,6 +152,7 @@ pub(super) fn environment(
     variables.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
 }
 
+/// `duration` in whole seconds, rounded up.
 pub fn whole_seconds(duration: Duration) -> u32 {
     u32::try_from(duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).unwrap_or(u32::MAX)
 }

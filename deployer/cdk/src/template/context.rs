@@ -22,7 +22,9 @@ impl StackId {
 /// A value of stack `owner` used by the stack being rendered.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Import {
+    /// The stack that exports the value.
     pub owner: StackId,
+    /// The resource whose value it is.
     pub logical_id: String,
     /// `Fn::GetAtt`'s attribute; `Ref` when none.
     pub attribute: Option<String>,

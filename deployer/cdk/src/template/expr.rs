@@ -6,22 +6,46 @@ use serde::{Serialize, Serializer};
 
 use super::context::{self, StackId};
 
+/// A value in a template: a literal, or an intrinsic function CloudFormation resolves at deploy time. Every builder field and method that takes a value takes `impl Into<Expr>`: a `&str`, a `String`, a number, a [`Ref`](crate::tree::Ref), a [`Parameter`](crate::tree::Parameter).
+///
+/// ```
+/// use lamux_cdk::template::Expr;
+/// let url = Expr::sub("https://${Api}.execute-api.${AWS::Region}.amazonaws.com");
+/// assert_eq!(serde_json::to_value(&url)?, serde_json::json!({"Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.amazonaws.com"}));
+/// assert_eq!(serde_json::to_value(Expr::from("plain"))?, "plain");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A string.
     Str(String),
+    /// A number.
     Int(i64),
+    /// A boolean.
     Bool(bool),
+    /// A list.
     List(Vec<Expr>),
+    /// `Ref`
     Ref(String),
+    /// `Fn::GetAtt`: a resource's attribute.
     GetAtt(String, String),
+    /// `Fn::Sub`
     Sub(String),
+    /// `Fn::Join`
     Join(String, Vec<Expr>),
+    /// `Fn::Select`
     Select(usize, Box<Expr>),
+    /// `Fn::Split`
     Split(String, Box<Expr>),
+    /// `Fn::If`: a condition's name, then the values when true and false.
     If(String, Box<Expr>, Box<Expr>),
+    /// `Fn::Equals`
     Equals(Box<Expr>, Box<Expr>),
+    /// `Fn::Not`
     Not(Box<Expr>),
+    /// `Fn::And`
     And(Vec<Expr>),
+    /// `Fn::Or`
     Or(Vec<Expr>),
     /// `Fn::FindInMap`: a value of a mapping, by its two keys.
     FindInMap(String, Box<Expr>, Box<Expr>),
@@ -34,46 +58,64 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// A string.
     pub fn str(value: impl Into<String>) -> Self {
         Self::Str(value.into())
     }
 
+    /// `Ref` of a logical ID or a pseudo parameter (`AWS::Region`).
     pub fn reference(logical_id: impl Into<String>) -> Self {
         Self::Ref(logical_id.into())
     }
 
+    /// `Fn::GetAtt` of a resource's attribute.
     pub fn get_att(logical_id: impl Into<String>, attribute: impl Into<String>) -> Self {
         Self::GetAtt(logical_id.into(), attribute.into())
     }
 
+    /// `Fn::Sub`: `${Name}` reads a parameter, resource or pseudo parameter.
     pub fn sub(template: impl Into<String>) -> Self {
         Self::Sub(template.into())
     }
 
+    /// `Fn::Join`
+    ///
+    /// ```
+    /// use lamux_cdk::template::Expr;
+    /// let arn = Expr::join(":", vec!["arn".into(), Expr::reference("AWS::Partition"), "sqs".into()]);
+    /// assert_eq!(serde_json::to_value(&arn)?["Fn::Join"][1][1], serde_json::json!({"Ref": "AWS::Partition"}));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn join(separator: impl Into<String>, parts: Vec<Expr>) -> Self {
         Self::Join(separator.into(), parts)
     }
 
+    /// `Fn::Select`: the `index`th item of `list`.
     pub fn select(index: usize, list: Expr) -> Self {
         Self::Select(index, Box::new(list))
     }
 
+    /// `Fn::Split`
     pub fn split(separator: impl Into<String>, value: Expr) -> Self {
         Self::Split(separator.into(), Box::new(value))
     }
 
+    /// `Fn::Equals`, for a condition.
     pub fn equals(left: Expr, right: Expr) -> Self {
         Self::Equals(Box::new(left), Box::new(right))
     }
 
+    /// `Fn::Not`, for a condition.
     pub fn negation(condition: Expr) -> Self {
         Self::Not(Box::new(condition))
     }
 
+    /// `Fn::FindInMap`
     pub fn find_in_map(mapping: impl Into<String>, top: Expr, second: Expr) -> Self {
         Self::FindInMap(mapping.into(), Box::new(top), Box::new(second))
     }
 
+    /// `Fn::ImportValue` of an export outside the App (an App imports its own stacks' values by itself).
     pub fn import_value(export_name: Expr) -> Self {
         Self::ImportValue(Box::new(export_name))
     }

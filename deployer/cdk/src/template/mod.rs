@@ -31,11 +31,14 @@ pub trait Resource: Serialize {
 /// it for the stack it ends up in.
 #[derive(Debug, Clone)]
 pub struct RawProperties {
+    /// `ResourceType`
     pub resource_type: String,
+    /// `Properties`
     pub properties: serde_json::Value,
 }
 
 impl RawProperties {
+    /// A resource of `resource_type` with these properties.
     pub fn new(resource_type: impl Into<String>, properties: serde_json::Value) -> Self {
         Self { resource_type: resource_type.into(), properties }
     }
@@ -56,6 +59,7 @@ impl Resource for RawProperties {
     }
 }
 
+/// A CloudFormation template.
 #[derive(Debug, Default, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Template {
@@ -79,10 +83,13 @@ pub type Mapping = BTreeMap<String, BTreeMap<String, serde_json::Value>>;
 /// A parameter's `Type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParameterType {
+    /// `String`
     String,
+    /// `Number`
     Number,
     /// `List<Number>`
     NumberList,
+    /// `CommaDelimitedList`
     CommaDelimitedList,
     /// An AWS-specific type such as `AWS::EC2::VPC::Id` or
     /// `AWS::SSM::Parameter::Value<String>`, named as CloudFormation names it.
@@ -105,25 +112,33 @@ impl Serialize for ParameterType {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Parameter {
+    /// `Type`
     #[serde(rename = "Type")]
     pub kind: ParameterType,
+    /// `Description`
     pub description: String,
     /// CloudFormation shows the value as `****` in every answer (describe, events).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_echo: bool,
+    /// `MinLength`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<u32>,
+    /// `MaxLength`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_length: Option<u32>,
+    /// `Default`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<serde_json::Value>,
+    /// `AllowedValues`
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_values: Vec<serde_json::Value>,
+    /// `AllowedPattern`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_pattern: Option<String>,
 }
 
 impl Parameter {
+    /// A parameter of `kind`, with no default or constraint.
     pub fn new(kind: ParameterType, description: impl Into<String>) -> Self {
         Self {
             kind,
@@ -146,9 +161,13 @@ impl Parameter {
 /// What happens to a resource's physical resource when it leaves the stack or is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RemovalPolicy {
+    /// `Delete`
     Delete,
+    /// `Retain`
     Retain,
+    /// `RetainExceptOnCreate`
     RetainExceptOnCreate,
+    /// `Snapshot`
     Snapshot,
 }
 
@@ -168,26 +187,37 @@ impl RemovalPolicy {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ResourceEntry {
+    /// `Type`
     #[serde(rename = "Type")]
     pub kind: String,
+    /// `Condition`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// `DependsOn`
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// `DeletionPolicy`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_policy: Option<RemovalPolicy>,
+    /// `UpdateReplacePolicy`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_replace_policy: Option<RemovalPolicy>,
+    /// `Properties`
     pub properties: serde_json::Value,
 }
 
+/// An output of the template.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Output {
+    /// `Description`
     pub description: String,
+    /// `Condition`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// `Value`
     pub value: Expr,
+    /// `Export`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export: Option<Export>,
 }
@@ -197,10 +227,12 @@ pub struct Output {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Export {
+    /// `Name`
     pub name: Expr,
 }
 
 impl Template {
+    /// An empty template.
     pub fn new(description: impl Into<String>) -> Self {
         Self { format_version: "2010-09-09", description: description.into(), ..Self::default() }
     }
@@ -215,18 +247,22 @@ impl Template {
         self.resources.iter().map(|(id, entry)| (id.as_str(), entry.kind.as_str()))
     }
 
+    /// The resource `id`.
     pub fn resource(&self, id: &str) -> Option<&ResourceEntry> {
         self.resources.get(id)
     }
 
+    /// The properties of resource `id`.
     pub fn properties(&self, id: &str) -> Option<&serde_json::Value> {
         self.resources.get(id).map(|entry| &entry.properties)
     }
 
+    /// The parameter `id`.
     pub fn parameter(&self, id: &str) -> Option<&Parameter> {
         self.parameters.get(id)
     }
 
+    /// The output `id`.
     pub fn output(&self, id: &str) -> Option<&Output> {
         self.outputs.get(id)
     }

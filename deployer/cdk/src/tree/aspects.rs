@@ -46,8 +46,11 @@ use crate::template::Template;
 
 /// What an aspect sees of one resource, and where it reports.
 pub struct Visit<'a> {
+    /// The resource's construct path.
     pub path: &'a str,
+    /// Its logical ID.
     pub logical_id: &'a str,
+    /// Its type (`AWS::Lambda::Function`).
     pub resource_type: &'a str,
     /// The rendered properties, to read or change.
     pub properties: &'a mut Value,
@@ -64,9 +67,11 @@ pub struct Visit<'a> {
 pub struct Referenced<'a> {
     /// The stack's name; `None` for this stack.
     pub stack: Option<&'a str>,
+    /// Its logical ID in that stack.
     pub logical_id: &'a str,
     /// The resource's type and properties, when its template has it.
     pub resource_type: Option<&'a str>,
+    /// Its properties.
     pub properties: Option<&'a Value>,
 }
 
@@ -121,13 +126,17 @@ impl<'a> Visit<'a> {
 /// One thing an aspect reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// The construct path of the resource.
     pub path: String,
+    /// Whether it fails the synth.
     pub error: bool,
+    /// What is wrong.
     pub message: String,
 }
 
 /// Code run on every resource under the scope it is added to.
 pub trait Aspect {
+    /// Look at, change or report on one resource.
     fn visit(&self, visit: &mut Visit<'_>);
 }
 

@@ -53,14 +53,17 @@ impl Asset {
         Ok(Self { scope, bucket, key, source })
     }
 
+    /// The bucket parameter's value.
     pub fn bucket(&self) -> Ref<BucketName> {
         self.bucket.value_as()
     }
 
+    /// The key parameter's value.
     pub fn key(&self) -> Ref<ObjectKey> {
         self.key.value_as()
     }
 
+    /// Where the zip comes from.
     pub fn source(&self) -> &AssetSource {
         &self.source
     }

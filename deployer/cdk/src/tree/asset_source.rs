@@ -99,8 +99,11 @@ pub struct AssetEntry {
     pub path: String,
     /// The file name in the S3 key: `lamux/NAME-SHA256.zip`.
     pub name: String,
+    /// The logical ID of the bucket parameter.
     pub bucket_parameter: String,
+    /// The logical ID of the key parameter.
     pub key_parameter: String,
+    /// Where the zip comes from.
     #[serde(skip)]
     pub source: AssetSource,
 }

@@ -23,6 +23,7 @@ impl<K> Ref<K> {
         Self { expr: expr.into(), kind: PhantomData }
     }
 
+    /// The value as the template writes it.
     pub fn expr(&self) -> &Expr {
         &self.expr
     }

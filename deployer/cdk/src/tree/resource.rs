@@ -94,6 +94,7 @@ impl<P: Resource + 'static> CfnResource<P> {
 }
 
 impl<P> CfnResource<P> {
+    /// The resource's logical ID.
     pub fn logical_id(&self) -> &str {
         &self.logical_id
     }

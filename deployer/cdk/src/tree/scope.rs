@@ -15,6 +15,7 @@ use crate::template::{self, Expr, ResourceEntry, StackId};
 
 /// Anything with a place in the tree. Constructs take their parent as `&impl Construct`.
 pub trait Construct {
+    /// Its place in the tree.
     fn scope(&self) -> &Scope;
 
     /// The construct path, e.g. `Lamux/Function`.
@@ -135,6 +136,7 @@ impl Tree {
 }
 
 impl Scope {
+    /// The construct path (`Lamux/Function`); empty for the stack.
     pub fn path(&self) -> &str {
         &self.path
     }

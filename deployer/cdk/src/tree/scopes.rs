@@ -100,6 +100,7 @@ pub struct Aspects {
 }
 
 impl Aspects {
+    /// The aspects of `scope`'s subtree, or of every stack of an App (CDK's `Aspects.of(scope)`); the example is on [`Aspect`](super::Aspect)'s module.
     pub fn of(scope: &impl Scopes) -> Self {
         Self { scopes: scope.scopes() }
     }

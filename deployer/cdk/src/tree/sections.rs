@@ -19,6 +19,7 @@ impl Construct for Parameter {
 }
 
 impl Parameter {
+    /// A template parameter as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, parameter: template::Parameter) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let logical_id = scope.tree.borrow_mut().claim(Section::Referable, &scope.path)?;
@@ -52,6 +53,7 @@ impl Parameter {
         Ok(made)
     }
 
+    /// Its logical ID.
     pub fn logical_id(&self) -> &str {
         &self.logical_id
     }
@@ -96,6 +98,7 @@ impl Construct for Condition {
 }
 
 impl Condition {
+    /// A condition as the child `id` of `scope`: `test` is a `Fn::Equals`, `Fn::Not`, `Fn::And` or `Fn::Or`.
     pub fn new(scope: &impl Construct, id: &str, test: Expr) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
@@ -105,6 +108,7 @@ impl Condition {
         Ok(Self { scope, name })
     }
 
+    /// Its name in `Conditions`.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -129,6 +133,7 @@ impl Construct for Mapping {
 }
 
 impl Mapping {
+    /// A mapping as the child `id` of `scope`.
     pub fn new(scope: &impl Construct, id: &str, entries: template::Mapping) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
@@ -160,12 +165,16 @@ impl Mapping {
 pub struct OutputProps {
     /// The value: required.
     pub value: Expr,
+    /// `Description`
     #[builder(default)]
     pub description: String,
+    /// `Export.Name`: set to export it outside the App (an App exports what its stacks import by itself).
     pub export_name: Option<Expr>,
+    /// `Condition`: the output exists only when it holds.
     pub condition: Option<Condition>,
 }
 
+/// An output of the stack (CDK's `CfnOutput`).
 #[derive(Debug, Clone)]
 pub struct Output {
     name: String,
@@ -180,6 +189,15 @@ impl Construct for Output {
 }
 
 impl Output {
+    /// The output `id` (its logical ID is the path's).
+    ///
+    /// ```
+    /// use lamux_cdk::tree::{Output, OutputProps, Stack};
+    /// let stack = Stack::new("outputs");
+    /// Output::new(&stack, "Stage", OutputProps::builder().value("prod").build())?;
+    /// assert!(stack.synth()?.template.output("Stage").is_some());
+    /// # Ok::<(), lamux_cdk::tree::Error>(())
+    /// ```
     pub fn new(scope: &impl Construct, id: &str, props: OutputProps) -> Result<Self, Error> {
         let scope = scope.scope().child(id)?;
         let mut tree = scope.tree.borrow_mut();
@@ -197,6 +215,7 @@ impl Output {
         Ok(Self { name, scope, export_name: props.export_name })
     }
 
+    /// Its logical ID in `Outputs`.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -36,7 +36,9 @@ impl Construct for Stack {
 /// A synthesized stack: the template, and the assets its parameters stand for.
 #[derive(Debug, Clone, Default)]
 pub struct Synthesized {
+    /// The template.
     pub template: Template,
+    /// The files to upload, with the parameters that take their place.
     pub assets: Vec<AssetEntry>,
     /// NoEcho parameters the deploy engine generates on the first deploy and keeps after.
     pub generated_secrets: Vec<String>,
@@ -67,6 +69,7 @@ impl Stack {
         self.root.tree.borrow().name.clone()
     }
 
+    /// An ID of this stack for the run, unique among the stacks of the process.
     pub fn id(&self) -> StackId {
         self.root.tree.borrow().id
     }

@@ -34,7 +34,9 @@ pub fn taggable(resource_type: &str) -> bool {
 /// types it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagRule {
+    /// The construct path the rule applies under.
     pub prefix: String,
+    /// The tag's key.
     pub key: String,
     /// `None` removes the key.
     pub value: Option<String>,
