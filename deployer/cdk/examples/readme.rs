@@ -3,19 +3,19 @@ use std::process::ExitCode;
 use lamux_cdk::app::{App, Environment};
 use lamux_cdk::constructs::lambda::{Code, Function, FunctionProps};
 use lamux_cdk::template::Expr;
-use lamux_cdk::tree::{Asset, AssetSource, Error, Output, OutputProps};
+use lamux_cdk::tree::{AssetSource, Error, Output, OutputProps};
 use lamux_cdk::{Lamux, LamuxProps};
 
 fn app() -> Result<App, Error> {
     let mut app = App::new();
     let api_stack = app.stack("api", "my API", Environment::default())?;
     let edge = app.stack("api-lamux", "lamux in front of it", Environment::default())?;
-    let code = Asset::new(&api_stack, "Code", "api", AssetSource::Bootstrap("target/lambda/api/bootstrap".into()))?;
-    // lamux routes ALIAS-api.example.com: the function needs a lower-case name of its own.
+    // The package `api` of this workspace, built by cargo-lambda at synth for the function's
+    // architecture. lamux routes ALIAS-api.example.com: it needs a lower-case name of its own.
     let api = Function::new(
         &api_stack,
         "Api",
-        FunctionProps::builder().function_name(Expr::str("api")).code(Code::from_asset(&code)).build(),
+        FunctionProps::builder().function_name(Expr::str("api")).code(Code::cargo_lambda("api")).build(),
     )?;
     api.add_alias("live", &api.current_version()?)?; // new code: a new version, and live moves
     let lamux = Lamux::new(
@@ -23,7 +23,8 @@ fn app() -> Result<App, Error> {
         "Lamux",
         LamuxProps::builder()
             .domain_suffix("example.com")
-            .code(AssetSource::Bootstrap("target/lambda/lamux/bootstrap".into()))
+            // A release's lamux-bootstrap-x86_64.zip, beside this Cargo.toml.
+            .code(AssetSource::ZipFile("lamux-bootstrap-x86_64.zip".into()))
             .allow_aliases(vec!["live".to_owned()])
             .build(),
     )?;
