@@ -39,7 +39,12 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
         };
         let options = args.validate(binary_arch)?;
         warn(&options);
-        let code = args.binary.clone().map_or_else(AssetSource::placeholder, AssetSource::Bootstrap);
+        // A path on the command line is the user's, read against the current directory
+        // (lamux-cdk reads a relative one against CARGO_MANIFEST_DIR).
+        let code = match &args.binary {
+            Some(path) => AssetSource::Bootstrap(std::path::absolute(path).context("cannot read --binary's path")?),
+            None => AssetSource::placeholder(),
+        };
         print!("{}", stack::template(&options, code)?.to_json());
         return Ok(());
     };
