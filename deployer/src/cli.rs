@@ -338,12 +338,23 @@ pub struct Keeping {
 
 #[derive(Debug, Clone, Args)]
 pub struct BinaryArgs {
-    /// The lamux binary [default: built with cargo-lambda].
-    #[arg(long)]
+    /// The lamux binary (an executable) [default: see --bundle].
+    #[arg(long, conflicts_with = "bundle")]
     pub binary: Option<PathBuf>,
-    /// Architecture [default: read from the binary].
+    /// A release's lamux-bootstrap-ARCH.zip [default: the one beside lamux-deploy, else a
+    /// build in lamux's source tree, else this version's release asset, downloaded].
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// Architecture [default: read from the binary, else x86_64].
     #[arg(long, value_enum)]
     pub arch: Option<Arch>,
+}
+
+impl BinaryArgs {
+    /// Where the code comes from.
+    pub fn choice(&self) -> crate::binary::Choice<'_> {
+        crate::binary::Choice { binary: self.binary.as_deref(), bundle: self.bundle.as_deref(), arch: self.arch }
+    }
 }
 
 /// What `up` does beyond the template.

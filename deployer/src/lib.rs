@@ -20,6 +20,7 @@ pub mod package;
 pub mod preflight;
 pub mod preview;
 pub mod preview_command;
+pub mod release;
 pub mod remote;
 pub mod stack;
 pub mod urls;
@@ -31,7 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init { force } => config_file::init(&cli.config, force),
         Command::Synth { stack, out } => local::synth(&stack, out.as_deref()),
-        Command::Package { binary, out } => local::package(binary.binary.as_deref(), binary.arch, &out),
+        Command::Package { binary, out } => local::package(binary.choice(), &out),
         Command::Diff { stack } => remote::diff(aws, &stack).await,
         Command::Up { stack, deploy, confirm } => remote::up(aws, &stack, &deploy, confirm).await,
         Command::Down { stack_name, confirm } => remote::down(aws, &stack_name, confirm).await,

@@ -4,7 +4,6 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use lamux_cdk::archive::Archive;
-use lamux_cdk::constructs::lambda::Architecture as Arch;
 use lamux_cdk::tree::AssetSource;
 use serde::Serialize;
 
@@ -34,7 +33,7 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
     let Some(out) = out else {
         // Printing the template needs no binary: the architecture comes from --arch.
         let binary_arch = match &args.binary {
-            Some(path) => Some(binary::load(Some(path), args.arch)?.arch),
+            Some(path) => Some(binary::read(path, args.arch)?.arch),
             None => None,
         };
         let options = args.validate(binary_arch)?;
@@ -48,7 +47,7 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
         print!("{}", stack::template(&options, code)?.to_json());
         return Ok(());
     };
-    let binary = binary::load(args.binary.as_deref(), args.arch)?;
+    let binary = binary::locate(args.choice())?;
     let options = args.validate(Some(binary.arch))?;
     warn(&options);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -67,8 +66,8 @@ pub fn synth(args: &StackArgs, out: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// `package`: the two zips and a `.sha256` file beside each, as `sha256sum -c` reads them.
-pub fn package(binary_path: Option<&Path>, arch: Option<Arch>, out: &Path) -> anyhow::Result<()> {
-    let binary = binary::load(binary_path, arch)?;
+pub fn package(choice: binary::Choice<'_>, out: &Path) -> anyhow::Result<()> {
+    let binary = binary::locate(choice)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let manifest = write_zips(&binary, out)?;
     for asset in [&manifest.function, &manifest.layer] {

@@ -146,9 +146,14 @@ pub struct StackArgs {
     #[arg(long, default_value = "production", requires = "github_repo")]
     pub release_environment: String,
 
-    /// The lamux binary to deploy [default: built with cargo-lambda].
-    #[arg(long)]
+    /// The lamux binary to deploy (an executable) [default: see --bundle].
+    #[arg(long, conflicts_with = "bundle")]
     pub binary: Option<PathBuf>,
+
+    /// A release's lamux-bootstrap-ARCH.zip to deploy [default: the one beside lamux-deploy,
+    /// else a build in lamux's source tree, else this version's release asset, downloaded].
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
 }
 
 /// The checked options: the stack's name, and what the [`Lamux`](crate::Lamux) construct
@@ -178,6 +183,11 @@ pub fn check_stack_name(name: &str) -> anyhow::Result<()> {
 }
 
 impl StackArgs {
+    /// Where the code comes from.
+    pub fn choice(&self) -> binary::Choice<'_> {
+        binary::Choice { binary: self.binary.as_deref(), bundle: self.bundle.as_deref(), arch: self.arch }
+    }
+
     /// The CI roles' settings, when a repository is given.
     fn github(&self) -> anyhow::Result<Option<GithubCi>> {
         let Some(repo) = &self.github_repo else { return Ok(None) };

@@ -358,7 +358,7 @@ fn load_code(path: &Path) -> anyhow::Result<Archive> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Ok(Archive::new(bytes));
     }
-    let executable = binary::load(Some(path), None)
+    let executable = binary::read(path, None)
         .with_context(|| format!("--code {}: neither a zip nor a Linux executable", path.display()))?;
     Ok(lamux_cdk::archive::function_zip(&executable.bytes)?)
 }

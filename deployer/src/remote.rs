@@ -23,7 +23,7 @@ use crate::{binary, package, stack, urls};
 
 /// `diff` and `up`: the stack from the options and the binary.
 fn synthesize(args: &StackArgs) -> anyhow::Result<(StackOptions, Synthesized)> {
-    let binary = binary::load(args.binary.as_deref(), args.arch)?;
+    let binary = binary::locate(args.choice())?;
     let options = args.validate(Some(binary.arch))?;
     warn(&options);
     let code = AssetSource::Archive(lamux_cdk::archive::function_zip(&binary.bytes)?);
@@ -133,7 +133,7 @@ pub async fn status(aws: &AwsArgs, stack_name: &str, binary_path: Option<&Path>,
 
 /// Whether the deployed code is the zip of the binary at `path`, and the deployed CodeSha256.
 async fn code_status(clients: &Clients, stack_name: &str, path: &Path) -> anyhow::Result<(bool, String)> {
-    let local = lamux_cdk::archive::function_zip(&binary::load(Some(path), None)?.bytes)?;
+    let local = lamux_cdk::archive::function_zip(&binary::read(path, None)?.bytes)?;
     let resource = clients
         .cloudformation
         .describe_stack_resource()
@@ -226,7 +226,7 @@ pub async fn layer_publish(
     layer_name: &str,
     share_with: Option<&str>,
 ) -> anyhow::Result<()> {
-    let binary = binary::load(args.binary.as_deref(), args.arch)?;
+    let binary = binary::locate(args.choice())?;
     let archive = package::layer_zip(&binary.bytes)?;
     let clients = aws.clients().await?;
     let architecture = match binary.arch {

@@ -40,7 +40,12 @@ pub fn deploy_with(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) ->
 
 /// The command `deploy_with` runs, for a test that runs several at once.
 pub fn command(args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lamux-deploy"));
+    command_of(Path::new(env!("CARGO_BIN_EXE_lamux-deploy")), args, dir, env)
+}
+
+/// [`command`] with the executable at `exe` (a copy of lamux-deploy elsewhere).
+pub fn command_of(exe: &Path, args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(exe);
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
