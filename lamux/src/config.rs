@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long, env = "LAMUX_LISTEN_ADDRESS")]
     pub listen_address: Option<IpAddr>,
 
+    /// Ask the lamux server on this machine (--port, --listen-address) for its health check
+    /// path, exit 0 on a 200 and 1 otherwise, and serve nothing: a container's HEALTHCHECK.
+    #[arg(long)]
+    pub healthcheck: bool,
+
     /// Function to invoke; `*` takes it from the host (`ALIAS-FUNCTION.SUFFIX`).
     #[arg(long, env = "LAMUX_FUNCTION_NAME", default_value = "*", value_parser = parse_function_name)]
     pub function_name: String,

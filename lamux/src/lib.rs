@@ -31,6 +31,7 @@ pub mod config;
 pub mod marks;
 pub mod mode;
 pub mod origin;
+pub mod probe;
 pub mod route;
 
 #[cfg(test)]

@@ -12,6 +12,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.healthcheck {
+        let path = cli.health_path().unwrap_or_else(|| "/healthz".to_owned());
+        return match lamux::probe::check(lamux::probe::address(cli.listen_address, cli.port), &path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(why) => {
+                eprintln!("lamux --healthcheck: {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     lamux::logging::init(cli.log_level);
     // Inside Lambda a sandbox handles one request at a time, on a fraction of a core: one
     // thread does the work without waking another for each step (bench/lambda: CPU per

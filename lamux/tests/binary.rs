@@ -151,3 +151,26 @@ async fn bad_flag_values_stop_the_program_and_name_the_flag() {
     let output = Command::new(env!("CARGO_BIN_EXE_lamux")).args(["--canary", "live=next:150"]).output().await;
     assert!(String::from_utf8_lossy(&output.expect("runs").stderr).contains("--canary"));
 }
+
+/// Issue 31: the container image's HEALTHCHECK is `lamux --healthcheck`, which asks the
+/// server on --port for its health path.
+#[tokio::test]
+async fn healthcheck_asks_the_server_for_its_health_path() {
+    let (_fake, endpoint) = FakeLambda::start().await;
+    let healthcheck = |port: &str, extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lamux"));
+        command.args(["--healthcheck", "--port", port]).args(extra).env_remove("LAMUX_HEALTH_CHECK_PATH");
+        command.output()
+    };
+    let lamux = start(&endpoint, &[]).await;
+    let port = lamux.addr.rsplit(':').next().expect("a port").to_owned();
+    let healthy = healthcheck(&port, &[]).await.expect("runs");
+    assert!(healthy.status.success(), "{}", String::from_utf8_lossy(&healthy.stderr));
+    let elsewhere = healthcheck(&port, &["--health-check-path", "/missing"]).await.expect("runs");
+    assert!(!elsewhere.status.success(), "no such health path: lamux answers 404");
+    drop(lamux);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let gone = healthcheck(&closed.to_string(), &[]).await.expect("runs");
+    assert!(!gone.status.success());
+    assert!(String::from_utf8_lossy(&gone.stderr).starts_with("lamux --healthcheck: 127.0.0.1:"));
+}
