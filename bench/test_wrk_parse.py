@@ -26,15 +26,16 @@ Transfer/sec:      3.62MB
 
 class ParseTest(unittest.TestCase):
     def test_percentiles_come_from_the_latency_distribution(self):
-        rps, p50, p99, errors = parse(LOADED)
+        rps, p50, p99, errors, requests = parse(LOADED)
         self.assertEqual(rps, 24481.93)
         self.assertAlmostEqual(p50, 2.41)
         self.assertAlmostEqual(p99, 7.10)
         self.assertEqual(errors, 6)
+        self.assertEqual(requests, 244833, "the count CPU per request divides by")
 
     def test_units(self):
         out = LOADED.replace("2.41ms", "812.00us").replace("7.10ms", "1.02s")
-        _, p50, p99, _ = parse(out)
+        _, p50, p99, _, _ = parse(out)
         self.assertAlmostEqual(p50, 0.812)
         self.assertAlmostEqual(p99, 1020.0)
 
@@ -45,6 +46,8 @@ class ParseTest(unittest.TestCase):
             parse(LOADED.replace("     99%    7.10ms\n", ""))
         with self.assertRaisesRegex(WrkOutputError, "Requests/sec"):
             parse(LOADED.replace("Requests/sec", "Req"))
+        with self.assertRaisesRegex(WrkOutputError, "request count"):
+            parse(LOADED.replace(" requests in ", " reqs in "))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""wrk's summary -> "rps p50_ms p99_ms errors", for bench/run.
+"""wrk's summary -> "rps p50_ms p99_ms errors requests", for bench/run.
 
 Percentiles are read only from the `Latency Distribution` block: the `Thread Stats` table
 above it has a `+/- Stdev` column (`93.50%`) that a search for the first `50%` anywhere
@@ -43,10 +43,13 @@ def percentiles(out):
 
 
 def parse(out):
-    """(requests/s, p50 ms, p99 ms, errors) from wrk's output."""
+    """(requests/s, p50 ms, p99 ms, errors, requests) from wrk's output."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not rps:
         raise WrkOutputError(f"wrk printed no Requests/sec:\n{out}")
+    total = re.search(r"(\d+) requests in ", out)
+    if not total:
+        raise WrkOutputError(f"wrk printed no request count:\n{out}")
     table = percentiles(out)
     for wanted in ("50", "99"):
         if wanted not in table:
@@ -58,12 +61,12 @@ def parse(out):
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if sockets:
         errors += sum(int(g) for g in sockets.groups())
-    return float(rps.group(1)), ms(table["50"], out), ms(table["99"], out), errors
+    return float(rps.group(1)), ms(table["50"], out), ms(table["99"], out), errors, int(total.group(1))
 
 
 if __name__ == "__main__":
     try:
-        rps, p50, p99, errors = parse(sys.argv[1])
+        rps, p50, p99, errors, requests = parse(sys.argv[1])
     except WrkOutputError as err:
         sys.exit(str(err))
-    print(f"{rps:.0f} {p50:.3f} {p99:.3f} {errors}")
+    print(f"{rps:.0f} {p50:.3f} {p99:.3f} {errors} {requests}")
