@@ -48,3 +48,14 @@ impl HttpClient for SdkHttpClient {
         client.http_connector(settings, components)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// aws-lc's CPU jitter entropy costs about 45 ms of CPU on the first handshake: 600 ms of
+    /// the first response at 128 MB. `.cargo/config.toml` turns it off for every build of
+    /// this workspace; losing that line brought it back once (bench/lambda caught it).
+    #[test]
+    fn aws_lc_is_built_without_cpu_jitter_entropy() {
+        assert_eq!(option_env!("AWS_LC_SYS_NO_JITTER_ENTROPY"), Some("1"), "see .cargo/config.toml");
+    }
+}
