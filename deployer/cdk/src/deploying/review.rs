@@ -88,8 +88,10 @@ impl Risks {
         let empty = Value::Null;
         let old = old.unwrap_or(&empty);
         let show = |(id, action, resource, extra): &Grant| {
+            // A trust policy names no resource: the role itself is what it grants.
+            let on = if resource.is_empty() { String::new() } else { format!(" on {resource}") };
             let extra = if extra.is_empty() { String::new() } else { format!(" ({extra})") };
-            format!("{id} allows {action} on {resource}{extra}")
+            format!("{id} allows {action}{on}{extra}")
         };
         let mut broadening: Vec<String> =
             statements(new, "Allow").difference(&statements(old, "Allow")).map(show).collect();
@@ -298,7 +300,14 @@ mod tests {
         assert!(Risks::assess(Some(&wide), &narrow, &[]).is_empty(), "narrowing needs no approval");
         assert!(Risks::assess(Some(&wide), &wide, &[]).is_empty());
         let first = Risks::assess(None, &narrow, &[]);
-        assert_eq!(first.broadening.len(), 2, "a new role's trust and its grant: {:?}", first.broadening);
+        assert_eq!(
+            first.broadening,
+            [
+                "LamuxRole allows lambda:InvokeFunction on arn:a:live",
+                r#"LamuxRole allows sts:AssumeRole (Principal {"Service":"lambda.amazonaws.com"})"#,
+            ],
+            "a new role's trust and its grant"
+        );
     }
 
     #[test]
