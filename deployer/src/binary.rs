@@ -45,7 +45,9 @@ pub fn bundle_name(arch: Arch) -> String {
 /// Find lamux's binary as the module says, and say which was used.
 pub fn locate(choice: Choice<'_>) -> anyhow::Result<Binary> {
     if let Some(path) = choice.binary {
-        return read(path, choice.arch);
+        let binary = read(path, choice.arch)?;
+        eprintln!("lamux: {} (--binary)", path.display());
+        return Ok(binary);
     }
     if let Some(path) = choice.bundle {
         let binary = from_bundle(path, choice.arch)?;

@@ -59,8 +59,9 @@ pub fn fetch(name: &str) -> anyhow::Result<Fetched> {
             .spawn(|| {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
                 runtime.block_on(async {
-                    let checksums = get(&format!("{base}/checksums.txt")).await?;
-                    let bytes = get(&format!("{base}/{name}")).await?;
+                    let client = client()?;
+                    let checksums = get(&client, &format!("{base}/checksums.txt")).await?;
+                    let bytes = get(&client, &format!("{base}/{name}")).await?;
                     anyhow::Ok((checksums, bytes))
                 })
             })
@@ -98,16 +99,24 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// GET `url` over HTTPS, following redirects to HTTPS addresses only.
-async fn get(url: &str) -> anyhow::Result<Bytes> {
+type Client = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    Empty<Bytes>,
+>;
+
+/// An HTTPS-only client on the system's trusted roots (read once, for both downloads).
+fn client() -> anyhow::Result<Client> {
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .context("cannot read the system's trusted roots")?
         .https_only()
         .enable_http1()
         .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build::<_, Empty<Bytes>>(connector);
+    Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector))
+}
+
+/// GET `url` over HTTPS, following redirects to HTTPS addresses only.
+async fn get(client: &Client, url: &str) -> anyhow::Result<Bytes> {
     let mut url = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
         ensure!(url.starts_with("https://"), "{url}: only HTTPS is fetched");

@@ -112,6 +112,15 @@ fn up_from_any_directory_with_the_bundle_beside_the_executable() {
         std::fs::read(out.join("lamux-bootstrap-x86_64.zip")).expect("packaged"),
         std::fs::read(&other).expect("zip")
     );
+    // --binary, said as the others are.
+    let executable = binary(&dir, "given");
+    let args = ["package", "--binary", executable.to_str().expect("UTF-8"), "--out", out.to_str().expect("UTF-8")];
+    let packaged = run(&exe, &cwd, &args, &offline);
+    assert!(
+        stderr(&packaged).contains(&format!("lamux: {} (--binary)", executable.display())),
+        "{}",
+        stderr(&packaged)
+    );
     assert_eq!(std::fs::read_dir(&cwd).expect("cwd").count(), 0, "nothing written where it ran");
 }
 
