@@ -1,5 +1,6 @@
 //! Invoke without the SDK's per-call orchestration: the request signed with SigV4
-//! ([`crate::signing`]) and sent on a pooled hyper client. The buffered Invoke is lamux's
+//! ([`crate::signing`]) and sent on the client connection's own connection to the endpoint
+//! ([`crate::upstream`]). The buffered Invoke is lamux's
 //! hot path, and the SDK's generic pipeline (endpoint rules, interceptors, identity and
 //! retry machinery) cost more than the rest of a request together (see bench/README.md).
 //!
@@ -15,10 +16,8 @@ use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials as _, SharedCredentialsProvider};
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
-use hyper_util::client::legacy::Client;
+use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::RwLock;
 
@@ -28,7 +27,8 @@ use crate::event::MAX_PAYLOAD;
 use crate::retry::{Replay, Verdict};
 use crate::route::Target;
 use crate::signing::{CONTENT_TYPE, InvokeRequest, InvokeSigner};
-use crate::tls::{Https, TlsError, with_tls};
+use crate::tls::{TlsError, with_tls};
+use crate::upstream::{Slot, Upstream};
 
 /// How long before their expiry cached credentials are fetched again.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
@@ -70,9 +70,6 @@ impl RetryQuota {
         });
     }
 }
-
-/// The pooled client Invokes go out on.
-type HttpClient = Client<Https, Full<Bytes>>;
 
 /// What Lambda answered with HTTP 200: the function ran.
 #[derive(Debug)]
@@ -122,9 +119,8 @@ impl From<InvokeFailure> for Failure {
 pub struct DirectInvoke {
     /// Built on the first call: loading the system's TLS roots takes milliseconds, which
     /// start-up should not wait for.
-    http: OnceLock<Result<HttpClient, Arc<TlsError>>>,
-    /// Scheme and authority (and any base path), without a trailing `/`.
-    endpoint: String,
+    upstream: OnceLock<Result<Upstream, Arc<TlsError>>>,
+    endpoint: Endpoint,
     signer: InvokeSigner,
     credentials: SharedCredentialsProvider,
     cached: RwLock<Option<Credentials>>,
@@ -150,9 +146,13 @@ impl DirectInvoke {
             }
             None => format!("https://lambda.{region}.amazonaws.com"),
         };
+        let Some(endpoint) = Endpoint::parse(&endpoint) else {
+            tracing::warn!(endpoint, "the Lambda endpoint is not a URL; Invoke goes through the AWS SDK");
+            return None;
+        };
         let retry = sdk.retry_config().cloned().unwrap_or_else(aws_config::retry::RetryConfig::standard);
         Some(Self {
-            http: OnceLock::new(),
+            upstream: OnceLock::new(),
             endpoint,
             signer: InvokeSigner::new(&region),
             credentials,
@@ -168,19 +168,20 @@ impl DirectInvoke {
     /// safe methods what the SDK's standard mode retries (5xx, broken connections). A retry
     /// whose backoff, and an attempt as long as the last, would end after `deadline` is not
     /// made: the last error is the answer (a throttle's 429 with its Retry-After), not a
-    /// timeout.
+    /// timeout. The request goes out on `slot`'s connection when it has one.
     pub async fn invoke(
         &self,
         target: &Target,
         payload: Bytes,
         replay: Replay,
         deadline: tokio::time::Instant,
+        slot: Option<&Slot>,
     ) -> Result<(u16, Answer), Failure> {
         let mut attempt = 1;
         let mut spent = 0;
         loop {
             let started = tokio::time::Instant::now();
-            let result = self.attempt(target, payload.clone()).await;
+            let result = self.attempt(target, payload.clone(), slot).await;
             let took = started.elapsed();
             let retry = match &result {
                 Err(failure) => failure.verdict().retry(replay),
@@ -203,31 +204,22 @@ impl DirectInvoke {
         }
     }
 
-    fn http(&self) -> Result<&HttpClient, Failure> {
-        let client = self.http.get_or_init(|| {
+    fn upstream(&self) -> Result<&Upstream, Failure> {
+        let upstream = self.upstream.get_or_init(|| {
             let mut http = HttpConnector::new();
             http.enforce_http(false);
             http.set_nodelay(true);
             http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-            Ok(Client::builder(TokioExecutor::new()).build(with_tls(http).map_err(Arc::new)?))
+            Ok(Upstream::new(with_tls(http).map_err(Arc::new)?, self.endpoint.origin.clone()))
         });
-        client.as_ref().map_err(|err| Failure::Failed(InvokeFailure::Tls(err.clone())))
+        upstream.as_ref().map_err(|err| Failure::Failed(InvokeFailure::Tls(err.clone())))
     }
 
-    async fn attempt(&self, target: &Target, payload: Bytes) -> Result<(u16, Answer), Failure> {
+    async fn attempt(&self, target: &Target, payload: Bytes, slot: Option<&Slot>) -> Result<(u16, Answer), Failure> {
         let request = self.signed(target, payload).await?;
-        let response = self.http()?.request(request).await.map_err(|err| InvokeFailure::Unreachable(err.into()))?;
-        let (parts, body) = response.into_parts();
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         // An Invoke answer is at most 6 MB; reading stops just past that.
-        let body = Limited::new(body, MAX_PAYLOAD + 1).collect().await.map_err(|err| {
-            Failure::Failed(if err.is::<http_body_util::LengthLimitError>() {
-                InvokeFailure::TooLarge
-            } else {
-                InvokeFailure::BrokeOff(err)
-            })
-        })?;
-        let payload = body.to_bytes();
+        let (parts, payload) = self.upstream()?.send(slot, request, MAX_PAYLOAD + 1).await?;
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let request_id = header("x-amzn-requestid");
         let status = parts.status.as_u16();
         if parts.status.is_success() {
@@ -243,27 +235,28 @@ impl DirectInvoke {
         Err(Failure::Service { status, code, message, retry_after: header("retry-after"), request_id })
     }
 
+    /// The signed Invoke, its URI in origin form: on its own connection a request names only
+    /// its path.
     async fn signed(&self, target: &Target, payload: Bytes) -> Result<http::Request<Full<Bytes>>, Failure> {
         let credentials = self.credentials().await?;
-        let path = format!("/2015-03-31/functions/{}/invocations", utf8_percent_encode(&target.function, LABEL));
-        let query = format!("Qualifier={}", utf8_percent_encode(&target.alias, LABEL));
-        let uri: http::Uri =
-            format!("{}{path}?{query}", self.endpoint).parse().map_err(|err| InvokeFailure::Request(Box::new(err)))?;
-        let host = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+        let Endpoint { host, base_path, .. } = &self.endpoint;
         // The endpoint may carry a base path of its own; the signature covers the whole path.
+        let path =
+            format!("{base_path}/2015-03-31/functions/{}/invocations", utf8_percent_encode(&target.function, LABEL));
+        let query = format!("Qualifier={}", utf8_percent_encode(&target.alias, LABEL));
         let signature = self.signer.sign(
             &credentials,
             SystemTime::now(),
-            &InvokeRequest { host, path: uri.path(), query: &query, payload: &payload },
+            &InvokeRequest { host: host.to_str().unwrap_or_default(), path: &path, query: &query, payload: &payload },
         );
+        let uri = http::Uri::try_from(format!("{path}?{query}")).map_err(|err| InvokeFailure::Request(err.into()))?;
         let value = |value: &str| {
             http::HeaderValue::from_str(value).map_err(|err| Failure::from(InvokeFailure::Request(err.into())))
         };
-        let host = value(host)?;
         let mut request = http::Request::post(uri)
             .header(http::header::USER_AGENT, concat!("lamux/", env!("CARGO_PKG_VERSION")))
             .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
-            .header(http::header::HOST, host)
+            .header(http::header::HOST, host.clone())
             .header("x-amz-date", value(&signature.amz_date)?)
             .header(http::header::AUTHORIZATION, sensitive(value(&signature.authorization)?))
             .body(Full::new(payload))
@@ -290,6 +283,29 @@ impl DirectInvoke {
             self.credentials.provide_credentials().await.map_err(|err| InvokeFailure::Credentials(err.into()))?;
         *cached = Some(credentials.clone());
         Ok(credentials)
+    }
+}
+
+/// The Lambda endpoint, read once: where connections go, and what each request names.
+#[derive(Debug)]
+struct Endpoint {
+    /// Scheme and authority, for connecting.
+    origin: http::Uri,
+    /// The authority: the `Host` header and the signature's host.
+    host: http::HeaderValue,
+    /// The endpoint's own path, if any, without a trailing `/`.
+    base_path: String,
+}
+
+impl Endpoint {
+    fn parse(url: &str) -> Option<Self> {
+        let uri: http::Uri = url.parse().ok()?;
+        let authority = uri.authority()?.clone();
+        let host = http::HeaderValue::from_str(authority.as_str()).ok()?;
+        let base_path = uri.path().trim_end_matches('/').to_owned();
+        let origin =
+            http::Uri::builder().scheme(uri.scheme()?.clone()).authority(authority).path_and_query("/").build();
+        Some(Self { origin: origin.ok()?, host, base_path })
     }
 }
 
@@ -390,9 +406,17 @@ mod tests {
     fn the_sdk_is_used_where_its_endpoint_rules_are_needed() {
         let hour = Duration::from_secs(3600);
         let direct = DirectInvoke::new(&sdk("eu-west-1", None, hour).0).expect("direct");
-        assert_eq!(direct.endpoint, "https://lambda.eu-west-1.amazonaws.com");
+        assert_eq!(direct.endpoint.origin, "https://lambda.eu-west-1.amazonaws.com/");
+        assert_eq!(direct.endpoint.host, "lambda.eu-west-1.amazonaws.com");
         let local = DirectInvoke::new(&sdk("eu-west-1", Some("http://127.0.0.1:9001/"), hour).0).expect("direct");
-        assert_eq!(local.endpoint, "http://127.0.0.1:9001");
+        assert_eq!(
+            (&local.endpoint.origin, &local.endpoint.base_path[..]),
+            (&"http://127.0.0.1:9001/".parse::<http::Uri>().expect("a URI"), "")
+        );
+        let based =
+            DirectInvoke::new(&sdk("eu-west-1", Some("http://127.0.0.1:9001/lambda/"), hour).0).expect("direct");
+        assert_eq!(based.endpoint.base_path, "/lambda");
+        assert!(DirectInvoke::new(&sdk("eu-west-1", Some("not a url"), hour).0).is_none());
         assert!(DirectInvoke::new(&sdk("cn-north-1", None, hour).0).is_none());
         let fips = sdk("us-east-1", None, hour).0.into_builder().use_fips(true).build();
         assert!(DirectInvoke::new(&fips).is_none());
@@ -406,7 +430,7 @@ mod tests {
         let request = direct.signed(&target, Bytes::from_static(b"{}")).await.expect("signed");
         assert_eq!(
             request.uri().to_string(),
-            "http://127.0.0.1:9001/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Af/invocations?Qualifier=%24LATEST"
+            "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Af/invocations?Qualifier=%24LATEST"
         );
         let header = |name: &str| request.headers()[name].to_str().expect("ASCII").to_owned();
         let authorization = header("authorization");

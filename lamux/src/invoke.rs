@@ -18,6 +18,7 @@ use crate::error::{InvokeFailure, LambdaSaid, ProxyError};
 use crate::event::MAX_PAYLOAD;
 use crate::retry::{ForbidReplay, Replay};
 use crate::route::Target;
+use crate::upstream::Slot;
 
 /// Facts about the call for the access log, filled in whether it succeeds or not.
 #[derive(Debug, Default)]
@@ -78,15 +79,18 @@ impl Invoker {
 
     /// Invoke `target` with an event payload; the function's answer on success. `replay`
     /// (from the client's method) says which failures may be retried; see [`crate::retry`].
+    /// A direct Invoke goes out on `slot`'s connection, the client connection's own, when
+    /// there is one; see [`crate::upstream`].
     pub async fn invoke(
         &self,
         target: &Target,
         payload: Vec<u8>,
         replay: Replay,
         record: &mut CallRecord,
+        slot: Option<&Slot>,
     ) -> Result<Bytes, ProxyError> {
         if let Some(direct) = &self.direct {
-            return self.invoke_directly(direct, target, payload, replay, record).await;
+            return self.invoke_directly(direct, target, payload, replay, record, slot).await;
         }
         let call = self
             .client
@@ -116,9 +120,10 @@ impl Invoker {
         payload: Vec<u8>,
         replay: Replay,
         record: &mut CallRecord,
+        slot: Option<&Slot>,
     ) -> Result<Bytes, ProxyError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let call = direct.invoke(target, Bytes::from(payload), replay, deadline);
+        let call = direct.invoke(target, Bytes::from(payload), replay, deadline, slot);
         let result = tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| ProxyError::Timeout { target: target.clone(), timeout: self.timeout })?;

@@ -71,6 +71,8 @@ pub mod stream;
 pub mod telemetry;
 #[cfg(feature = "runtime")]
 pub mod tls;
+#[cfg(feature = "runtime")]
+pub mod upstream;
 
 #[cfg(feature = "runtime")]
 mod start;

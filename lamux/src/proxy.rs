@@ -24,6 +24,7 @@ use crate::response;
 use crate::retry::Replay;
 use crate::route::{Routes, Target, strip_port};
 use crate::telemetry::Telemetry;
+use crate::upstream::Slot;
 
 /// Everything a request needs, built once at start.
 #[derive(Debug)]
@@ -75,6 +76,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let (mut parts, body) = request.into_parts();
+    // The client connection's own connection to the endpoint, in server and extension modes.
+    let slot = parts.extensions.remove::<Slot>();
     let mut outcome = Outcome::default();
     // A request refused at the door (malformed, or not from the distribution) opens no span
     // and continues no caller's trace: only its access line says it came.
@@ -83,7 +86,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Ok(passage) => {
             trace =
                 app.telemetry.as_ref().map(|t| t.start_request(&parts, routed_host(&parts.headers, &parts.uri), peer));
-            app.forward(&parts, body, passage, peer, &mut outcome, trace.as_ref()).await
+            app.forward(&parts, body, (passage, peer), slot.as_ref(), &mut outcome, trace.as_ref()).await
         }
         Err(err) => Err(err),
     };
@@ -144,8 +147,8 @@ impl App {
         &self,
         parts: &Parts,
         body: Body,
-        passage: Passage,
-        peer: Option<IpAddr>,
+        (passage, peer): (Passage, Option<IpAddr>),
+        slot: Option<&Slot>,
         outcome: &mut Outcome,
         trace: Option<&opentelemetry::Context>,
     ) -> Result<Response, ProxyError> {
@@ -208,14 +211,14 @@ impl App {
         // An override cookie whose alias is gone (a removed preview) gets one more try, as if
         // it were not there: a 404 proves the function did not run.
         let again = (choice.source == Source::Cookie).then(|| payload.clone());
-        let mut result = self.invoke(&choice.target, payload, replay, &mut outcome.call).await;
+        let mut result = self.invoke(&choice.target, payload, replay, &mut outcome.call, slot).await;
         let not_found = matches!(result, Err(ProxyError::NotFound { .. }));
         if let (true, Some(payload)) = (not_found, again) {
             let fallback = self.chooser.for_host(host_target, &parts.method, &parts.headers, || fastrand::u8(..100));
             self.note(&Choice { clear_override: true, ..fallback.clone() }, outcome);
             self.allow.check(&fallback.target)?;
             outcome.call = CallRecord::default();
-            result = self.invoke(&fallback.target, payload, replay, &mut outcome.call).await;
+            result = self.invoke(&fallback.target, payload, replay, &mut outcome.call, slot).await;
         }
         if let Some(span) = &invoke_span {
             Telemetry::end_invoke(span, &outcome.call, result.as_ref().err());
@@ -230,10 +233,11 @@ impl App {
         payload: Vec<u8>,
         replay: Replay,
         call: &mut CallRecord,
+        slot: Option<&Slot>,
     ) -> Result<Response, ProxyError> {
         match self.invoke_mode {
             InvokeMode::Buffered => {
-                let answer = self.invoker.invoke(target, payload, replay, call).await?;
+                let answer = self.invoker.invoke(target, payload, replay, call, slot).await?;
                 response::decode(&answer)
                     .map(|decoded| decoded.map(Body::from))
                     .map_err(|source| ProxyError::BadResponse { target: target.clone(), source })

@@ -73,8 +73,10 @@ impl Verdict {
     }
 
     /// The connection failed: whether any byte of the request was written is read from the
-    /// typed errors of hyper-util (a failed connect) and hyper (a request canceled before it
-    /// started, which hyper pairs with handing the unsent request back).
+    /// typed errors of lamux's connections ([`crate::upstream::Unwritten`]: no connection,
+    /// or one closed before the request went out), hyper-util's (a failed connect, for the
+    /// SDK's calls) and hyper's (a request canceled before it started, which hyper pairs
+    /// with handing the unsent request back).
     pub fn of_transport(err: &(dyn Error + 'static)) -> Self {
         if never_written(err) { Self::NotRun } else { Self::MayHaveRun }
     }
@@ -129,7 +131,8 @@ fn is_throttling(code: &str) -> bool {
 fn never_written(err: &(dyn Error + 'static)) -> bool {
     let mut next = Some(err);
     while let Some(cause) = next {
-        if cause.downcast_ref::<hyper_util::client::legacy::Error>().is_some_and(|e| e.is_connect())
+        if cause.is::<crate::upstream::Unwritten>()
+            || cause.downcast_ref::<hyper_util::client::legacy::Error>().is_some_and(|e| e.is_connect())
             || cause.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled)
         {
             return true;

@@ -19,6 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
+use crate::upstream::Slot;
+
 /// What one client may send before lamux answers without reading further.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -92,8 +94,11 @@ async fn connection(
 ) {
     let _ = stream.set_nodelay(true);
     let closing = stop.clone();
+    // This connection's own connection to the Lambda endpoint; see crate::upstream.
+    let slot = Slot::default();
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(slot.clone());
         let answer = router.clone().oneshot(request);
         let closing = closing.clone();
         async move {

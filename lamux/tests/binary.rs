@@ -60,6 +60,29 @@ async fn serves_over_http_and_logs_one_json_line_per_request() {
     assert!(line["request_id"].as_str().is_some_and(|id| id.len() == 36));
 }
 
+/// Each client connection Invokes on a connection of its own to the endpoint (lamux's
+/// upstream slot): two clients taking turns never share one, where a shared pool would hand
+/// each request the connection used last.
+#[tokio::test]
+async fn each_client_connection_invokes_on_its_own_endpoint_connection() {
+    let (fake, endpoint) = FakeLambda::start().await;
+    let lamux = start(&endpoint, &[]).await;
+    let (a, b) = (client(), client());
+    for client in [&a, &b, &a, &b, &a] {
+        let response = client.get(lamux.url("/")).header("host", "live-echo.example.com").send().await;
+        assert_eq!(response.expect("lamux answers").status(), 200);
+    }
+    let peers: Vec<String> = fake
+        .calls()
+        .iter()
+        .map(|call| call.headers[support::fake_lambda::PEER].to_str().expect("ASCII").to_owned())
+        .collect();
+    assert_eq!(peers.len(), 5);
+    assert!(peers[0] == peers[2] && peers[2] == peers[4], "client a's: {peers:?}");
+    assert_eq!(peers[1], peers[3], "client b's: {peers:?}");
+    assert_ne!(peers[0], peers[1], "{peers:?}");
+}
+
 #[tokio::test]
 async fn log_level_filters_request_lines() {
     let (_fake, endpoint) = FakeLambda::start().await;

@@ -39,6 +39,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub const ACCOUNT: &str = "123456789012";
+/// Added to each call's headers: the client address of the connection that carried it.
+pub const PEER: &str = "x-fake-peer";
 const ALIASES: [&str; 5] = ["live", "v1", "$LATEST", "pr42", "next"];
 
 /// One Invoke the fake received.
@@ -73,9 +75,11 @@ impl FakeLambda {
                 "/2021-11-15/functions/{name}/response-streaming-invocations",
                 axum::routing::post(super::fake_stream::invoke),
             )
+            .layer(axum::middleware::map_request(note_peer))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake lambda");
         let addr: SocketAddr = listener.local_addr().expect("local addr");
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("fake lambda serves") });
         (fake, format!("http://{addr}"))
     }
@@ -91,6 +95,14 @@ impl FakeLambda {
     pub fn calls_to(&self, function: &str) -> usize {
         self.calls().iter().filter(|call| call.function == function).count()
     }
+}
+
+async fn note_peer(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    mut request: axum::extract::Request,
+) -> axum::extract::Request {
+    request.headers_mut().insert(PEER, peer.to_string().parse().expect("an address is a header value"));
+    request
 }
 
 pub(crate) fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
