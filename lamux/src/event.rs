@@ -156,12 +156,27 @@ pub fn encode(head: &RequestHead<'_>, body: &[u8], cx: &Context<'_>) -> Result<V
         body,
         is_base64_encoded,
     };
+    // Sized once for what goes in (the body, base64 or escaped, and every header), so that
+    // the event is written without growing the buffer again and again.
+    let mut payload = Vec::with_capacity(EVENT_OVERHEAD + size_hint(&event));
     // Serializing borrowed strings and maps into a Vec cannot fail.
-    let payload = serde_json::to_vec(&event).unwrap_or_default();
+    let _ = serde_json::to_writer(&mut payload, &event);
     if payload.len() > MAX_PAYLOAD {
         return Err(EncodeError::TooLarge { size: payload.len() });
     }
     Ok(payload)
+}
+
+/// The bytes of an event beyond its body, headers and cookies: field names, the request
+/// context, the path and query (twice each), with room to spare.
+const EVENT_OVERHEAD: usize = 1024;
+
+/// What the event's variable parts take, unescaped: body, headers, cookies, path, query.
+fn size_hint(event: &Event<'_>) -> usize {
+    let headers: usize = event.headers.iter().map(|(name, value)| name.len() + value.len() + 6).sum();
+    let cookies: usize = event.cookies.iter().map(|cookie| cookie.len() + 3).sum();
+    let body = event.body.as_ref().map_or(0, |body| body.len());
+    body + headers + cookies + 2 * (event.raw_path.len() + event.raw_query_string.len())
 }
 
 type Headers<'a> = BTreeMap<&'a str, Cow<'a, str>>;

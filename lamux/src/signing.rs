@@ -7,9 +7,10 @@
 //! An Invoke always has the same shape: `POST`, a path and a `Qualifier` lamux has already
 //! percent-encoded, and the same signed headers. Its canonical request is therefore written
 //! directly, and the signing key, which depends only on the secret, the day, the region and
-//! the service, is derived once a day with aws-sigv4's own `generate_signing_key`. The
-//! signature is aws-sigv4's `calculate_signature`. A test signs a range of requests both
-//! ways and requires identical headers.
+//! the service, is derived once a day with aws-sigv4's own `generate_signing_key` and kept
+//! as an HMAC key (its padded blocks hashed once, not on every signature). Hashes and the
+//! HMAC are aws-lc's, which use the CPU's SHA instructions. A test signs a range of
+//! requests both ways and requires identical headers.
 
 use std::fmt::Write as _;
 use std::sync::RwLock;
@@ -17,7 +18,8 @@ use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
 use aws_lc_rs::digest::{SHA256, digest};
-use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
+use aws_lc_rs::hmac;
+use aws_sigv4::sign::v4::generate_signing_key;
 use aws_smithy_http::label::EncodingStrategy;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -59,7 +61,7 @@ struct DayKey {
     date: String,
     /// The secret the key was derived from: new credentials need a new key.
     secret: String,
-    key: Vec<u8>,
+    key: hmac::Key,
 }
 
 /// The date only: the secret and the key stay out of logs and panics.
@@ -99,7 +101,7 @@ impl InvokeSigner {
         let scope = format!("{date}/{}/{SERVICE}/aws4_request", self.region);
         let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
         let signature = self.with_key(credentials.secret_access_key(), date, now, |key| {
-            calculate_signature(key, string_to_sign.as_bytes())
+            lower_hex(hmac::sign(key, string_to_sign.as_bytes()).as_ref())
         });
         let authorization = format!(
             "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
@@ -109,14 +111,14 @@ impl InvokeSigner {
     }
 
     /// Run `f` with the signing key for `secret` on `date`, derived when either changed.
-    fn with_key<T>(&self, secret: &str, date: &str, now: SystemTime, f: impl FnOnce(&[u8]) -> T) -> T {
+    fn with_key<T>(&self, secret: &str, date: &str, now: SystemTime, f: impl FnOnce(&hmac::Key) -> T) -> T {
         let current = |cached: &DayKey| cached.date == date && cached.secret == secret;
         if let Ok(cached) = self.key.read()
             && let Some(cached) = cached.as_ref().filter(|c| current(c))
         {
             return f(&cached.key);
         }
-        let key = generate_signing_key(secret, now, &self.region, SERVICE).as_ref().to_vec();
+        let key = hmac::Key::new(hmac::HMAC_SHA256, generate_signing_key(secret, now, &self.region, SERVICE).as_ref());
         let result = f(&key);
         if let Ok(mut cached) = self.key.write() {
             *cached = Some(DayKey { date: date.to_owned(), secret: secret.to_owned(), key });
@@ -126,7 +128,17 @@ impl InvokeSigner {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(digest(&SHA256, bytes))
+    lower_hex(digest(&SHA256, bytes).as_ref())
+}
+
+/// A SHA-256 hash or HMAC in lowercase hex, written into one buffer (`hex::encode` goes
+/// character by character through an iterator).
+fn lower_hex(hash: &[u8]) -> String {
+    let mut out = [0u8; 64];
+    match hex::encode_to_slice(hash, &mut out) {
+        Ok(()) => std::str::from_utf8(&out).map(str::to_owned).unwrap_or_default(),
+        Err(_) => hex::encode(hash),
+    }
 }
 
 #[cfg(test)]
