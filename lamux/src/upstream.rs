@@ -38,7 +38,9 @@ const MAX_IDLE: usize = 64;
 
 type Io = MaybeHttpsStream<TokioIo<TcpStream>>;
 
-/// One HTTP/1.1 connection to the endpoint, driven by whichever task uses it.
+/// One HTTP/1.1 connection to the endpoint, driven by whichever task uses it. Always
+/// boxed: it is large (1.7 KiB) and moves between slot, pool and request, and a request
+/// future that held it inline would hold that size while it is in flight.
 struct Conn {
     sender: http1::SendRequest<Full<Bytes>>,
     conn: http1::Connection<Io, Full<Bytes>>,
@@ -151,7 +153,7 @@ impl Slot {
 
 /// A connection and the pool it returns to when its holder lets it go.
 struct Held {
-    conn: Option<Conn>,
+    conn: Option<Box<Conn>>,
     pool: Arc<Idle>,
 }
 
@@ -166,11 +168,11 @@ impl Drop for Held {
 /// Idle connections, the most recently used last.
 #[derive(Default)]
 struct Idle {
-    conns: Mutex<Vec<(Instant, Conn)>>,
+    conns: Mutex<Vec<(Instant, Box<Conn>)>>,
 }
 
 impl Idle {
-    fn put(&self, mut conn: Conn) {
+    fn put(&self, mut conn: Box<Conn>) {
         if !conn.is_open() {
             return;
         }
@@ -182,7 +184,7 @@ impl Idle {
     }
 
     /// The most recently used open connection; older or closed ones are dropped.
-    fn take(&self) -> Option<Conn> {
+    fn take(&self) -> Option<Box<Conn>> {
         let mut conns = self.conns.lock().ok()?;
         while let Some((since, mut conn)) = conns.pop() {
             if since.elapsed() < IDLE_TIMEOUT && conn.is_open() {
@@ -225,7 +227,7 @@ impl Upstream {
         let kept = kept.and_then(|mut conn| conn.is_open().then_some(conn));
         let (mut conn, mut reused) = match kept.or_else(|| self.idle.take()) {
             Some(conn) => (conn, true),
-            None => (self.connect().await?, false),
+            None => (Box::pin(self.connect()).await?, false),
         };
         loop {
             let failure = match conn.exchange(request, limit).await {
@@ -242,7 +244,7 @@ impl Upstream {
                 Err(Exchange::Unsent(err, unsent)) if reused => {
                     tracing::debug!(%err, "a kept-alive connection to the Lambda endpoint had closed");
                     request = *unsent;
-                    (conn, reused) = (self.connect().await?, false);
+                    (conn, reused) = (Box::pin(self.connect()).await?, false);
                     continue;
                 }
                 Err(Exchange::Unsent(err, _) | Exchange::NotReady(err)) => {
@@ -257,7 +259,9 @@ impl Upstream {
         }
     }
 
-    async fn connect(&self) -> Result<Conn, InvokeFailure> {
+    /// A new connection. Boxed where it is awaited: its future is large (1.3 KiB), and a
+    /// request that held it inline would hold that size while in flight, connecting or not.
+    async fn connect(&self) -> Result<Box<Conn>, InvokeFailure> {
         const CONNECT: &str = "cannot connect";
         let io = self
             .connector
@@ -267,7 +271,7 @@ impl Upstream {
             .map_err(|err| Unwritten::failure(CONNECT, err))?;
         let (sender, conn) =
             http1::Builder::new().handshake(io).await.map_err(|err| Unwritten::failure(CONNECT, err))?;
-        Ok(Conn { sender, conn })
+        Ok(Box::new(Conn { sender, conn }))
     }
 }
 
