@@ -1,8 +1,8 @@
 //! Invoke without the SDK's per-call orchestration: the request signed with SigV4
 //! ([`crate::signing`]) and sent on the client connection's own connection to the endpoint
-//! ([`crate::upstream`]). The buffered Invoke is lamux's
-//! hot path, and the SDK's generic pipeline (endpoint rules, interceptors, identity and
-//! retry machinery) cost more than the rest of a request together (see bench/README.md).
+//! ([`crate::upstream`]). The buffered Invoke is lamux's hot path, and the SDK's generic
+//! pipeline (endpoint rules, interceptors, identity and retry machinery) cost more than the
+//! rest of a request together (see bench/README.md).
 //!
 //! Configuration still comes from aws-config: region, endpoint, credentials (cached until
 //! five minutes before they expire, then fetched again) and retry settings. Where the
