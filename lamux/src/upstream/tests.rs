@@ -7,11 +7,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hyper_util::client::legacy::connect::HttpConnector;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 
 use super::*;
 use crate::retry::Verdict;
+
+/// The integration tests' endpoint that loses answers, for its request reader.
+#[allow(dead_code)]
+#[path = "../../tests/support/hang_up.rs"]
+mod hang_up;
+use hang_up::read_request;
 
 /// What the endpoint does with a request, once read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,26 +92,6 @@ impl KeepAlive {
     /// The connection of each request read so far, in order.
     fn requests(&self) -> Vec<usize> {
         self.log.requests.lock().expect("log").clone()
-    }
-}
-
-/// Read one request's head and its Content-Length body; false if the client left first.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length = head.lines().find_map(|line| line.strip_prefix("content-length:"));
-            let length: usize = length.and_then(|value| value.trim().parse().ok()).unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                return true;
-            }
-        }
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-        }
     }
 }
 

@@ -61,7 +61,7 @@ impl HangUp {
 }
 
 /// Read one request's head and its Content-Length body; false if the client left first.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
     let mut data = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
