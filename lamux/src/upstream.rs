@@ -63,7 +63,10 @@ impl Conn {
     ) -> Result<(Parts, Bytes), Exchange> {
         let Self { sender, conn } = self;
         let mut work = pin!(async {
-            std::future::poll_fn(|cx| sender.poll_ready(cx)).await.map_err(Exchange::NotReady)?;
+            // A connection that closed before taking the request hands it back, as hyper does.
+            if let Err(err) = std::future::poll_fn(|cx| sender.poll_ready(cx)).await {
+                return Err(Exchange::Unsent(err, Box::new(request)));
+            }
             let response = sender.try_send_request(request).await.map_err(|mut err| match err.take_message() {
                 Some(request) => Exchange::Unsent(err.into_error(), Box::new(request)),
                 None => Exchange::Failed(err.into_error()),
@@ -93,9 +96,8 @@ impl Conn {
 
 /// How one exchange failed.
 enum Exchange {
-    /// The connection cannot take a request: it has closed.
-    NotReady(hyper::Error),
-    /// hyper refused the request before writing any of it, and handed it back.
+    /// The connection closed before it took the request, or hyper refused the request
+    /// before writing any of it: the request, handed back.
     Unsent(hyper::Error, Box<http::Request<Full<Bytes>>>),
     /// The request may have been written.
     Failed(hyper::Error),
@@ -239,15 +241,15 @@ impl Upstream {
                     }
                     return Ok(answer);
                 }
-                // The endpoint closed a kept-alive connection just as it was taken: hyper
-                // kept the request, which goes once more, on a new connection.
+                // The endpoint closed a kept-alive connection just as it was taken: the
+                // request, never written, goes once more, on a new connection.
                 Err(Exchange::Unsent(err, unsent)) if reused => {
                     tracing::debug!(%err, "a kept-alive connection to the Lambda endpoint had closed");
                     request = *unsent;
                     (conn, reused) = (Box::pin(self.connect()).await?, false);
                     continue;
                 }
-                Err(Exchange::Unsent(err, _) | Exchange::NotReady(err)) => {
+                Err(Exchange::Unsent(err, _)) => {
                     Unwritten::failure("the connection closed before the request was written", err)
                 }
                 Err(Exchange::Failed(err) | Exchange::Ended(Some(err))) => InvokeFailure::Unreachable(err.into()),
