@@ -76,8 +76,6 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let started = Instant::now();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let (mut parts, body) = request.into_parts();
-    // The client connection's own connection to the endpoint, in server and extension modes.
-    let slot = parts.extensions.remove::<Slot>();
     let mut outcome = Outcome::default();
     // A request refused at the door (malformed, or not from the distribution) opens no span
     // and continues no caller's trace: only its access line says it came.
@@ -86,7 +84,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Ok(passage) => {
             trace =
                 app.telemetry.as_ref().map(|t| t.start_request(&parts, routed_host(&parts.headers, &parts.uri), peer));
-            app.forward(&parts, body, (passage, peer), slot.as_ref(), &mut outcome, trace.as_ref()).await
+            app.forward(&parts, body, passage, peer, &mut outcome, trace.as_ref()).await
         }
         Err(err) => Err(err),
     };
@@ -147,8 +145,8 @@ impl App {
         &self,
         parts: &Parts,
         body: Body,
-        (passage, peer): (Passage, Option<IpAddr>),
-        slot: Option<&Slot>,
+        passage: Passage,
+        peer: Option<IpAddr>,
         outcome: &mut Outcome,
         trace: Option<&opentelemetry::Context>,
     ) -> Result<Response, ProxyError> {
@@ -208,6 +206,8 @@ impl App {
             }
         };
         let replay = Replay::for_method(&parts.method);
+        // The client connection's own connection to the endpoint, in server and extension modes.
+        let slot = parts.extensions.get::<Slot>();
         // An override cookie whose alias is gone (a removed preview) gets one more try, as if
         // it were not there: a 404 proves the function did not run.
         let again = (choice.source == Source::Cookie).then(|| payload.clone());
